@@ -1,0 +1,159 @@
+#include "client/commands.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "client/report_printer.h"
+#include "client/spec_yaml.h"
+
+namespace derm::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+int Fail(const Status& st, std::ostream& err) {
+  err << "dermctl: " << st.message() << "\n";
+  switch (st.code()) {
+    case StatusCode::kUnavailable:
+    case StatusCode::kDeadlineExceeded:
+      return kExitUnreachable;
+    case StatusCode::kInvalidArgument:
+      return kExitBadInput;
+    default:
+      return kExitServerError;
+  }
+}
+
+int Outcome(derm::v1::JobState state) {
+  return state == derm::v1::SUCCEEDED ? kExitOk : kExitJobFailed;
+}
+
+// Streams the job's events to `out` until it ends; prints the run report when it succeeded.
+int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostream& out, std::ostream& err) {
+  derm::v1::WatchJobRequest req;
+  req.set_id(job.id());
+  auto ctx = conn.Context(0);
+  auto reader = conn.jobs()->WatchJob(ctx.get(), req);
+  derm::v1::JobEvent ev;
+  derm::v1::JobState last = job.state();
+  while (reader->Read(&ev)) {
+    if (ev.has_epoch()) {
+      if (verbose) PrintEpochLine(ev.epoch(), ev.total_epochs(), out);
+    } else {
+      last = ev.state();
+      if (verbose) {
+        out << "job " << job.id() << " " << derm::v1::JobState_Name(ev.state());
+        if (!ev.message().empty()) out << ": " << ev.message();
+        out << "\n";
+      }
+    }
+    out.flush();
+  }
+  if (grpc::Status st = reader->Finish(); !st.ok()) return Fail(conn.Explain(st), err);
+  derm::v1::GetJobRequest get;
+  get.set_id(job.id());
+  derm::v1::Job final_job;
+  auto gctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->GetJob(gctx.get(), get, &final_job); !st.ok()) return Fail(conn.Explain(st), err);
+  last = final_job.state();
+  if (verbose && last == derm::v1::SUCCEEDED) {
+    derm::v1::GetRunRequest run_req;
+    run_req.set_run_id(final_job.run_id());
+    derm::v1::RunReport run;
+    auto rctx = conn.Context();
+    if (grpc::Status st = conn.jobs()->GetRun(rctx.get(), run_req, &run); !st.ok()) return Fail(conn.Explain(st), err);
+    out << "\n";
+    PrintRunReport(run, out);
+  } else if (!verbose) {
+    PrintJobLine(final_job, out);
+  }
+  if (last != derm::v1::SUCCEEDED) err << "dermctl: job " << job.id() << " ended " << derm::v1::JobState_Name(last)
+                                       << (final_job.message().empty() ? "" : ": " + final_job.message()) << "\n";
+  return Outcome(last);
+}
+
+}  // namespace
+
+int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ostream& err) {
+  std::ifstream in(o.file);
+  if (!in) {
+    err << "dermctl: cannot read " << o.file << ": " << (fs::exists(o.file) ? "permission denied" : "no such file") << "\n";
+    return kExitBadInput;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  ParsedSpec parsed = LoadSpec(text.str(), fs::path(o.file).parent_path().string());
+  if (parsed.problems.empty() && o.check_paths) {
+    const auto& data = parsed.spec.data();
+    for (const auto& [field, path] : {std::pair<std::string, std::string>{"data.train_dir", data.train_dir()},
+                                      {"data.test_dir", data.test_dir()}}) {
+      std::error_code ec;
+      if (path.empty() || fs::is_directory(path, ec)) continue;
+      auto line = parsed.lines.find(field);
+      parsed.problems.push_back((line != parsed.lines.end() ? "line " + std::to_string(line->second) + ": " : "") +
+                                field + " folder " + path + " does not exist");
+    }
+  }
+  if (!parsed.problems.empty()) {
+    for (const auto& p : parsed.problems) err << "dermctl: " << o.file << ": " << p << "\n";
+    return kExitBadInput;
+  }
+
+  derm::v1::SubmitJobRequest req;
+  *req.mutable_spec() = parsed.spec;
+  req.set_idempotency_key(o.idempotency_key);
+  derm::v1::SubmitJobResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->SubmitJob(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
+      << resp.job().run_id() << ")\n";
+  out.flush();
+  if (o.follow || o.wait) return Follow(conn, resp.job(), o.follow, out, err);
+  return kExitOk;
+}
+
+int GetJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
+  derm::v1::GetJobRequest req;
+  req.set_id(job_id);
+  derm::v1::Job job;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  PrintJobLine(job, out);
+  return kExitOk;
+}
+
+int ListJobs(Connection& conn, int limit, std::ostream& out, std::ostream& err) {
+  derm::v1::ListJobsRequest req;
+  req.set_limit(limit);
+  derm::v1::ListJobsResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  for (const auto& job : resp.jobs()) PrintJobLine(job, out);
+  if (resp.jobs().empty()) out << "no jobs\n";
+  return kExitOk;
+}
+
+int DescribeRun(Connection& conn, int64_t run_id, std::ostream& out, std::ostream& err) {
+  derm::v1::GetRunRequest req;
+  req.set_run_id(run_id);
+  derm::v1::RunReport run;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok()) return Fail(conn.Explain(st), err);
+  PrintRunReport(run, out);
+  return kExitOk;
+}
+
+int CancelJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
+  derm::v1::CancelJobRequest req;
+  req.set_id(job_id);
+  derm::v1::Job job;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  PrintJobLine(job, out);
+  return kExitOk;
+}
+
+}  // namespace derm::client

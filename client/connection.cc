@@ -1,0 +1,44 @@
+#include "client/connection.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "common/rpc/grpc_status.h"
+
+namespace derm::client {
+
+std::string ResolveServer(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  if (const char* env = std::getenv("DERM_SERVER"); env && *env) return env;
+  return "127.0.0.1:50051";
+}
+
+Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  stub_ = derm::v1::JobService::NewStub(
+      grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
+}
+
+std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  const int64_t t = timeout_ms < 0 ? options_.timeout_ms : timeout_ms;
+  if (t > 0) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(t));
+  return ctx;
+}
+
+Status Connection::Explain(const grpc::Status& status) const {
+  Status s = FromGrpc(status);
+  if (s.code() == StatusCode::kUnavailable) {
+    return Unavailable("cannot reach the scheduler at " + options_.server +
+                       " (is derm-scheduler running? set --server or DERM_SERVER)");
+  }
+  if (s.code() == StatusCode::kDeadlineExceeded) {
+    return Status(s.code(), "the scheduler at " + options_.server + " did not answer in time");
+  }
+  return s;
+}
+
+}  // namespace derm::client

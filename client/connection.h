@@ -1,0 +1,36 @@
+// Connection: dermctl's channel to the scheduler. Every call gets a deadline; errors become one
+// readable line ("cannot reach the scheduler at ...") instead of gRPC's text.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "derm/v1/jobs.grpc.pb.h"
+
+namespace derm::client {
+
+struct ConnectionOptions {
+  std::string server;       // HOST:PORT
+  int64_t timeout_ms = 10000;
+};
+
+// The address to use: --server if given, else $DERM_SERVER, else 127.0.0.1:50051.
+std::string ResolveServer(const std::string& flag);
+
+class Connection {
+ public:
+  explicit Connection(ConnectionOptions options);
+  derm::v1::JobService::Stub* jobs() { return stub_.get(); }
+  // A context whose deadline is timeout_ms from now (0 = no deadline, for streams).
+  std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms = -1) const;
+  // Converts a failed call's status to a Status whose message is one line naming the problem.
+  Status Explain(const grpc::Status& status) const;
+  const std::string& server() const { return options_.server; }
+
+ private:
+  ConnectionOptions options_;
+  std::unique_ptr<derm::v1::JobService::Stub> stub_;
+};
+
+}  // namespace derm::client

@@ -1,0 +1,92 @@
+#include "client/report_printer.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace derm::client {
+namespace {
+
+std::string Fmt(const char* f, double v) {
+  char buf[64];
+  snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+std::string Pad(std::string s, size_t w) {
+  if (s.size() < w) s.insert(0, w - s.size(), ' ');
+  return s;
+}
+
+}  // namespace
+
+void PrintJobLine(const derm::v1::Job& job, std::ostream& out) {
+  out << "job " << job.id() << "  run " << job.run_id() << "  " << derm::v1::JobState_Name(job.state())
+      << "  " << job.spec().name() << "  attempts " << job.attempts();
+  if (!job.message().empty()) out << "  (" << job.message() << ")";
+  out << "\n";
+}
+
+void PrintEpochLine(const derm::v1::EpochMetrics& m, int total, std::ostream& out) {
+  out << "epoch " << m.epoch() << "/" << total << "  loss " << Fmt("%.4f", m.loss()) << "  accuracy "
+      << Fmt("%.4f", m.accuracy()) << "  val_loss " << Fmt("%.4f", m.validation().loss())
+      << "  val_accuracy " << Fmt("%.4f", m.validation().accuracy()) << "  " << Fmt("%.1f", m.seconds())
+      << " s  " << Fmt("%.0f", m.images_per_second()) << " img/s\n";
+}
+
+void PrintConfusion(const derm::v1::ConfusionMatrix& m, std::ostream& out) {
+  const int n = m.class_names_size();
+  if (n == 0 || m.counts_size() != n * n) return;
+  size_t name_w = 4;
+  int64_t max_count = 0;
+  for (const auto& s : m.class_names()) name_w = std::max(name_w, s.size());
+  for (int64_t c : m.counts()) max_count = std::max(max_count, c);
+  const size_t cell_w = std::max<size_t>(3, std::to_string(max_count).size() + 1);
+  out << Pad("true \\ predicted", name_w + 3);
+  for (int p = 0; p < n; ++p) out << Pad(std::to_string(p), cell_w + 1);
+  out << "\n";
+  for (int t = 0; t < n; ++t) {
+    std::string label = m.class_names(t);
+    label.append(name_w - label.size(), ' ');
+    out << Pad(std::to_string(t), 2) << " " << label;
+    for (int p = 0; p < n; ++p) out << Pad(std::to_string(m.counts(t * n + p)), cell_w + 1);
+    out << "\n";
+  }
+}
+
+void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
+  out << "run " << run.run_id() << " (job " << run.job_id() << ")  " << run.name() << "  "
+      << derm::v1::JobState_Name(run.state()) << "\n";
+  const auto& f = run.facts();
+  out << "data: " << f.train_images() << " train / " << f.validation_images() << " validation / "
+      << f.test_images() << " test images, " << f.class_names_size() << " classes, fingerprint "
+      << f.dataset_fingerprint().substr(0, 12) << "\n";
+  out << "model: resnet50, weights " << f.weights() << ", standardize_features "
+      << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features") : "?")
+      << ", device " << f.device() << "\n";
+  if (f.skipped_size() > 0) {
+    out << "skipped " << f.skipped_size() << " file(s):\n";
+    for (const auto& s : f.skipped()) out << "  " << s.path() << ": " << s.reason() << "\n";
+  }
+  out << "\n epoch      loss  accuracy  val_loss  val_accuracy  val_bal_acc   time_s   img/s\n";
+  for (const auto& e : run.epochs()) {
+    out << Pad(std::to_string(e.epoch()), 6) << Pad(Fmt("%.4f", e.loss()), 10)
+        << Pad(Fmt("%.4f", e.accuracy()), 10) << Pad(Fmt("%.4f", e.validation().loss()), 10)
+        << Pad(Fmt("%.4f", e.validation().accuracy()), 14)
+        << Pad(Fmt("%.4f", e.validation().balanced_accuracy()), 13) << Pad(Fmt("%.1f", e.seconds()), 9)
+        << Pad(Fmt("%.0f", e.images_per_second()), 8) << "\n";
+  }
+  if (!run.epochs().empty()) {
+    const auto& last = *run.epochs().rbegin();
+    out << "\nvalidation confusion matrix, epoch " << last.epoch() << " (rows: true class, columns: predicted)\n";
+    PrintConfusion(last.validation().confusion(), out);
+  }
+  if (run.result().has_test()) {
+    const auto& t = run.result().test();
+    out << "\ntest: loss " << Fmt("%.4f", t.loss()) << "  accuracy " << Fmt("%.4f", t.accuracy())
+        << "  balanced accuracy " << Fmt("%.4f", t.balanced_accuracy()) << "\n";
+    PrintConfusion(t.confusion(), out);
+  }
+}
+
+}  // namespace derm::client

@@ -1,0 +1,18 @@
+// Text rendering of jobs, epochs and runs for dermctl: per-epoch metric tables and confusion
+// matrices with class names.
+#pragma once
+
+#include <ostream>
+
+#include "derm/v1/jobs.pb.h"
+
+namespace derm::client {
+
+void PrintJobLine(const derm::v1::Job& job, std::ostream& out);
+void PrintEpochLine(const derm::v1::EpochMetrics& m, int total_epochs, std::ostream& out);
+void PrintConfusion(const derm::v1::ConfusionMatrix& m, std::ostream& out);
+// Parameters, facts, the per-epoch table, the last epoch's validation confusion matrix and the
+// test metrics when present.
+void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out);
+
+}  // namespace derm::client

@@ -1,0 +1,194 @@
+#include "client/spec_yaml.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+
+#include "common/rpc/spec_rules.h"
+
+namespace derm::client {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using google::protobuf::Reflection;
+
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
+std::string Suggest(const std::string& key, const Descriptor* d) {
+  std::string best;
+  size_t best_d = 4;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const std::string& name = d->field(i)->name();
+    const size_t dist = EditDistance(key, name);
+    if (dist < best_d && dist <= std::max<size_t>(2, name.size() / 3)) {
+      best_d = dist;
+      best = name;
+    }
+  }
+  std::string known;
+  for (int i = 0; i < d->field_count(); ++i) known += (i ? ", " : "") + d->field(i)->name();
+  return best.empty() ? " (known keys: " + known + ")" : " (did you mean '" + best + "'?)";
+}
+
+class Walker {
+ public:
+  explicit Walker(ParsedSpec* out) : out_(out) {}
+
+  void Message(const YAML::Node& node, google::protobuf::Message* msg, const std::string& path) {
+    if (!node.IsMap()) {
+      Problem(node, (path.empty() ? std::string("the spec") : path) + " must be a mapping of keys to values");
+      return;
+    }
+    const Descriptor* d = msg->GetDescriptor();
+    for (const auto& kv : node) {
+      const std::string key = kv.first.Scalar();
+      const FieldDescriptor* f = d->FindFieldByName(key);
+      const std::string field_path = path.empty() ? key : path + "." + key;
+      if (!f) {
+        Problem(kv.first, "unknown key '" + field_path + "'" + Suggest(key, d));
+        continue;
+      }
+      out_->lines[field_path] = kv.first.Mark().line + 1;
+      Field(kv.second, msg, f, field_path);
+    }
+  }
+
+ private:
+  void Problem(const YAML::Node& node, const std::string& message) {
+    const int line = node.Mark().line;
+    out_->problems.push_back((line >= 0 ? "line " + std::to_string(line + 1) + ": " : "") + message);
+  }
+
+  void Field(const YAML::Node& node, google::protobuf::Message* msg, const FieldDescriptor* f,
+             const std::string& path) {
+    const Reflection* r = msg->GetReflection();
+    if (node.IsNull()) return;  // "key:" with no value keeps the default
+    if (f->is_map()) {
+      if (!node.IsMap()) return Problem(node, path + " must be a mapping");
+      for (const auto& kv : node) {
+        if (!kv.second.IsScalar()) {
+          Problem(kv.second, path + "." + kv.first.Scalar() + " must be a single value");
+          continue;
+        }
+        google::protobuf::Message* entry = r->AddMessage(msg, f);
+        const Descriptor* ed = entry->GetDescriptor();
+        entry->GetReflection()->SetString(entry, ed->FindFieldByName("key"), kv.first.Scalar());
+        entry->GetReflection()->SetString(entry, ed->FindFieldByName("value"), kv.second.Scalar());
+      }
+      return;
+    }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      Message(node, r->MutableMessage(msg, f), path);
+      return;
+    }
+    if (f->is_repeated()) {
+      if (!node.IsSequence()) return Problem(node, path + " must be a list, e.g. [224, 224]");
+      for (const auto& item : node) Scalar(item, msg, f, path, true);
+      return;
+    }
+    Scalar(node, msg, f, path, false);
+  }
+
+  void Scalar(const YAML::Node& node, google::protobuf::Message* msg, const FieldDescriptor* f,
+              const std::string& path, bool add) {
+    if (!node.IsScalar()) return Problem(node, path + " must be a single value");
+    const std::string s = node.Scalar();
+    const Reflection* r = msg->GetReflection();
+    switch (f->cpp_type()) {
+      case FieldDescriptor::CPPTYPE_INT32:
+      case FieldDescriptor::CPPTYPE_INT64: {
+        int64_t v = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32;
+        if (ec != std::errc() || end != s.data() + s.size() ||
+            (is32 && (v < INT32_MIN || v > INT32_MAX))) {
+          return Problem(node, path + " must be a whole number" + (is32 ? " (32-bit)" : "") + ", got '" + s + "'");
+        }
+        if (is32) {
+          add ? r->AddInt32(msg, f, static_cast<int32_t>(v)) : r->SetInt32(msg, f, static_cast<int32_t>(v));
+        } else {
+          add ? r->AddInt64(msg, f, v) : r->SetInt64(msg, f, v);
+        }
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_DOUBLE: {
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (s.empty() || *end != '\0' || !std::isfinite(v)) {
+          return Problem(node, path + " must be a number, got '" + s + "'");
+        }
+        add ? r->AddDouble(msg, f, v) : r->SetDouble(msg, f, v);
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_BOOL: {
+        if (s != "true" && s != "false") return Problem(node, path + " must be true or false, got '" + s + "'");
+        add ? r->AddBool(msg, f, s == "true") : r->SetBool(msg, f, s == "true");
+        return;
+      }
+      case FieldDescriptor::CPPTYPE_STRING:
+        add ? r->AddString(msg, f, s) : r->SetString(msg, f, s);
+        return;
+      default:
+        return Problem(node, path + " has a type YAML specs cannot set");
+    }
+  }
+
+  ParsedSpec* out_;
+};
+
+}  // namespace
+
+ParsedSpec ParseSpecYaml(const std::string& yaml) {
+  ParsedSpec out;
+  try {
+    YAML::Node root = YAML::Load(yaml);
+    if (!root.IsDefined() || root.IsNull()) {
+      out.problems.push_back("the spec is empty");
+      return out;
+    }
+    Walker(&out).Message(root, &out.spec, "");
+  } catch (const YAML::Exception& e) {
+    out.problems.push_back((e.mark.line >= 0 ? "line " + std::to_string(e.mark.line + 1) + ": " : "") +
+                           "malformed YAML: " + e.msg);
+  }
+  return out;
+}
+
+ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
+  ParsedSpec out = ParseSpecYaml(yaml);
+  if (!out.problems.empty()) return out;
+  ApplySpecDefaults(&out.spec);
+  for (const SpecProblem& p : ValidateSpec(out.spec)) {
+    auto it = out.lines.find(p.field);
+    out.problems.push_back((it != out.lines.end() ? "line " + std::to_string(it->second) + ": " : "") +
+                           p.field + " " + p.message);
+  }
+  auto* data = out.spec.mutable_data();
+  auto resolve = [&](const std::string& p) {
+    if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
+    return (std::filesystem::absolute(base_dir) / p).lexically_normal().string();
+  };
+  data->set_train_dir(resolve(data->train_dir()));
+  data->set_test_dir(resolve(data->test_dir()));
+  return out;
+}
+
+}  // namespace derm::client

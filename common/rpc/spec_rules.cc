@@ -1,0 +1,110 @@
+#include "common/rpc/spec_rules.h"
+
+#include <cmath>
+
+namespace derm {
+
+void ApplySpecDefaults(derm::v1::JobSpec* spec) {
+  if (spec->kind().empty()) spec->set_kind("train");
+  auto* data = spec->mutable_data();
+  if (!data->has_validation_split()) data->set_validation_split(0.2);
+  if (!data->has_seed()) data->set_seed(123);
+  if (data->image_size().empty()) {
+    data->add_image_size(224);
+    data->add_image_size(224);
+  }
+  auto* aug = spec->mutable_augment();
+  if (!aug->has_flip()) aug->set_flip("horizontal");
+  if (!aug->has_rotation()) aug->set_rotation(0.1);
+  if (!aug->has_zoom()) aug->set_zoom(0.1);
+  auto* model = spec->mutable_model();
+  if (!model->has_backbone()) model->set_backbone("resnet50");
+  if (!model->has_dropout()) model->set_dropout(0.2);
+  if (!model->has_standardize_features()) model->set_standardize_features(model->weights().empty());
+  auto* train = spec->mutable_train();
+  if (!train->has_batch_size()) train->set_batch_size(32);
+  if (!train->has_epochs()) train->set_epochs(10);
+  if (!train->has_optimizer()) train->set_optimizer("adam");
+  if (!train->has_learning_rate()) train->set_learning_rate(0.001);
+  if (!spec->resources().has_gpus()) spec->mutable_resources()->set_gpus(0);
+  if (!spec->has_max_retries()) spec->set_max_retries(3);
+}
+
+namespace {
+
+class Checker {
+ public:
+  void Require(bool ok, const std::string& field, const std::string& message) {
+    if (!ok) problems_.push_back({field, message});
+  }
+  void Range(double v, double lo, double hi, const std::string& field) {
+    Require(std::isfinite(v) && v >= lo && v <= hi, field,
+            "must be between " + Num(lo) + " and " + Num(hi) + ", got " + Num(v));
+  }
+  std::vector<SpecProblem> Take() { return std::move(problems_); }
+
+ private:
+  static std::string Num(double v) {
+    std::string s = std::to_string(v);
+    s.erase(s.find_last_not_of('0') + 1);
+    if (!s.empty() && s.back() == '.') s.pop_back();
+    return s;
+  }
+  std::vector<SpecProblem> problems_;
+};
+
+}  // namespace
+
+std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
+  Checker c;
+  c.Require(spec.kind() == "train", "kind",
+            "must be \"train\" (bulk inference is not available yet), got \"" + spec.kind() + "\"");
+  c.Require(spec.name().size() <= 200, "name", "is longer than 200 characters");
+  const auto& data = spec.data();
+  c.Require(!data.train_dir().empty(), "data.train_dir", "is required");
+  c.Require(data.validation_split() > 0 && data.validation_split() < 1, "data.validation_split",
+            "must be greater than 0 and less than 1");
+  c.Require(data.seed() >= 0, "data.seed", "must not be negative");
+  if (data.image_size_size() != 2) {
+    c.Require(false, "data.image_size", "must be [height, width]");
+  } else {
+    for (int v : data.image_size()) c.Range(v, 32, 1024, "data.image_size");
+  }
+  const auto& aug = spec.augment();
+  c.Require(aug.flip() == "horizontal" || aug.flip() == "none", "augment.flip",
+            "must be \"horizontal\" or \"none\", got \"" + aug.flip() + "\"");
+  c.Range(aug.rotation(), 0, 0.5, "augment.rotation");
+  c.Range(aug.zoom(), 0, 0.9, "augment.zoom");
+  const auto& model = spec.model();
+  c.Require(model.backbone() == "resnet50", "model.backbone",
+            "must be \"resnet50\", got \"" + model.backbone() + "\"");
+  c.Require(model.dropout() >= 0 && model.dropout() < 1, "model.dropout",
+            "must be at least 0 and less than 1");
+  const auto& train = spec.train();
+  c.Range(train.batch_size(), 1, 4096, "train.batch_size");
+  c.Range(train.epochs(), 1, 10000, "train.epochs");
+  c.Require(train.optimizer() == "adam", "train.optimizer",
+            "must be \"adam\", got \"" + train.optimizer() + "\"");
+  c.Require(train.learning_rate() > 0 && train.learning_rate() <= 10, "train.learning_rate",
+            "must be greater than 0 and at most 10");
+  c.Range(spec.resources().gpus(), 0, 64, "resources.gpus");
+  c.Require(spec.resources().memory_mb() >= 0, "resources.memory_mb", "must not be negative");
+  c.Range(spec.priority(), -1000000, 1000000, "priority");
+  c.Range(spec.max_retries(), 0, 100, "max_retries");
+  for (const auto& [k, v] : spec.tags()) {
+    c.Require(!k.empty() && k.size() <= 100 && v.size() <= 1000, "tags",
+              "keys must be 1-100 characters and values at most 1000");
+  }
+  return c.Take();
+}
+
+std::string JoinProblems(const std::vector<SpecProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) {
+    if (!out.empty()) out += "; ";
+    out += p.field + ": " + p.message;
+  }
+  return out;
+}
+
+}  // namespace derm

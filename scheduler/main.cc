@@ -1,0 +1,91 @@
+// derm-scheduler: the job queue and results database server.
+//   derm-scheduler --db results.db --listen 127.0.0.1:50051
+// Prints "derm-scheduler listening on HOST:PORT" once serving (port 0 picks a free port).
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "common/clock.h"
+#include "scheduler/grpc_services.h"
+#include "scheduler/lease_timer.h"
+
+namespace {
+
+int WaitForSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"derm-scheduler: queues training jobs for derm workers and stores their results"};
+  std::string db_path = "derm-results.db", listen = "127.0.0.1:50051";
+  derm::scheduler::SchedulerOptions options;
+  app.add_option("--db", db_path, "SQLite results database (created if missing)");
+  app.add_option("--listen", listen, "gRPC address HOST:PORT (port 0 picks a free port)");
+  app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
+      ->check(CLI::Range(50, 600000));
+  app.add_option("--lease-timeout-ms", options.lease_timeout_ms, "lease expiry without heartbeats")
+      ->check(CLI::Range(100, 3600000));
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the signals in every thread; the main thread waits for them.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  auto store = derm::store::Store::Open(db_path);
+  if (!store.ok()) {
+    std::cerr << "derm-scheduler: cannot open " << db_path << ": " << store.status().message() << "\n";
+    return 1;
+  }
+  derm::SystemClock clock;
+  derm::scheduler::Scheduler scheduler(std::move(store).value(), &clock, options);
+  if (auto st = scheduler.Recover(); !st.ok()) {
+    std::cerr << "derm-scheduler: recovery failed: " << st.ToString() << "\n";
+    return 1;
+  }
+  derm::scheduler::JobServiceImpl jobs(&scheduler);
+  derm::scheduler::WorkerServiceImpl workers(&scheduler);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&jobs);
+  builder.RegisterService(&workers);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::cerr << "derm-scheduler: cannot listen on " << listen << "\n";
+    return 1;
+  }
+  derm::scheduler::LeaseTimer timer(&scheduler, std::chrono::milliseconds(
+      std::max<int64_t>(50, std::min<int64_t>(1000, options.lease_timeout_ms / 4))));
+  timer.Start();
+  const std::string host = listen.substr(0, listen.rfind(':'));
+  std::cout << "derm-scheduler listening on " << host << ":" << port << std::endl;
+
+  const int sig = WaitForSignal();
+  std::cerr << "derm-scheduler: signal " << sig << ", shutting down\n";
+  scheduler.Shutdown();
+  timer.Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  return 0;
+}

@@ -1,0 +1,327 @@
+#include "scheduler/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "common/rpc/spec_rules.h"
+
+namespace derm::scheduler {
+
+using derm::v1::Job;
+using derm::v1::JobState;
+
+namespace {
+
+bool IsTerminal(JobState s) {
+  return s == derm::v1::SUCCEEDED || s == derm::v1::FAILED || s == derm::v1::CANCELLED;
+}
+
+std::chrono::steady_clock::time_point After(int64_t ms) {
+  return std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, ms));
+}
+
+}  // namespace
+
+Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, SchedulerOptions options)
+    : clock_(clock), options_(options), store_(std::move(store)) {}
+
+void Scheduler::Enqueue(const Job& job) {
+  queue_.insert({-static_cast<int64_t>(job.spec().priority()), job.id()});
+  queued_specs_[job.id()] = job.spec();
+  work_cv_.notify_all();
+}
+
+void Scheduler::Changed() {
+  ++version_;
+  changed_cv_.notify_all();
+}
+
+Status Scheduler::Recover() {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(auto jobs, store_->ActiveJobs());
+  const int64_t now = clock_->NowMillis();
+  for (Job& job : jobs) {
+    if (job.state() == derm::v1::RUNNING) {
+      DERM_ASSIGN_OR_RETURN(auto attempts, store_->RunningAttempts(job.id()));
+      const int64_t attempt = attempts.empty() ? 0 : attempts.back();
+      DERM_RETURN_IF_ERROR(store_->EndAttempt(job.id(), attempt, "WORKER_LOST", derm::v1::QUEUED,
+                                              "scheduler restarted while the attempt ran", now));
+    }
+    Enqueue(job);
+  }
+  return Status::Ok();
+}
+
+StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, const std::string& key) {
+  ApplySpecDefaults(&spec);
+  const auto problems = ValidateSpec(spec);
+  if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
+  if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
+  std::lock_guard<std::mutex> lock(mu_);
+  derm::v1::SubmitJobResponse response;
+  if (!key.empty()) {
+    DERM_ASSIGN_OR_RETURN(auto existing, store_->FindJobByKey(key));
+    if (existing) {
+      *response.mutable_job() = *existing;
+      response.set_deduplicated(true);
+      return response;
+    }
+  }
+  DERM_ASSIGN_OR_RETURN(Job job, store_->InsertJob(spec, key, clock_->NowMillis()));
+  Enqueue(job);
+  Changed();
+  *response.mutable_job() = std::move(job);
+  return response;
+}
+
+StatusOr<Job> Scheduler::GetJob(int64_t job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->GetJob(job_id);
+}
+
+StatusOr<std::vector<Job>> Scheduler::ListJobs(const derm::v1::ListJobsRequest& request) {
+  if (request.limit() < 0 || request.limit() > 10000) return InvalidArgument("limit must be between 0 and 10000");
+  std::vector<JobState> states;
+  for (int s : request.states()) {
+    if (!derm::v1::JobState_IsValid(s) || s == derm::v1::JOB_STATE_UNSPECIFIED) {
+      return InvalidArgument("unknown job state " + std::to_string(s));
+    }
+    states.push_back(static_cast<JobState>(s));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->ListJobs(states, request.limit());
+}
+
+StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
+  if (IsTerminal(job.state())) {
+    return FailedPrecondition("job " + std::to_string(job_id) + " already ended " +
+                              derm::v1::JobState_Name(job.state()));
+  }
+  const std::string cause = reason.empty() ? "cancelled by user" : "cancelled: " + reason;
+  int64_t attempt_id = 0;
+  for (const auto& [id, lease] : leases_) {
+    if (lease.job_id == job_id) attempt_id = id;
+  }
+  leases_.erase(attempt_id);  // its worker learns at the next heartbeat
+  queue_.erase({-static_cast<int64_t>(job.spec().priority()), job_id});
+  queued_specs_.erase(job_id);
+  DERM_RETURN_IF_ERROR(store_->EndAttempt(job_id, attempt_id, "CANCELLED", derm::v1::CANCELLED, cause,
+                                          clock_->NowMillis()));
+  Changed();
+  return store_->GetJob(job_id);
+}
+
+StatusOr<derm::v1::RunReport> Scheduler::GetRun(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->GetRun(run_id);
+}
+
+StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, WatchCursor* cursor,
+                                                                   int64_t wait_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  const auto deadline = After(wait_ms);
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
+    DERM_ASSIGN_OR_RETURN(auto states, store_->StateEvents(job_id, cursor->state_event_id));
+    DERM_ASSIGN_OR_RETURN(auto epochs, store_->Epochs(job.run_id(), cursor->epoch));
+    std::vector<derm::v1::JobEvent> events;
+    auto state_event = [&](const store::StateEvent& e) {
+      derm::v1::JobEvent ev;
+      ev.set_job_id(job_id);
+      ev.set_state(e.to);
+      ev.set_message(e.cause);
+      ev.set_total_epochs(job.spec().train().epochs());
+      cursor->state_event_id = e.id;
+      events.push_back(std::move(ev));
+    };
+    for (const auto& e : states) {
+      if (!IsTerminal(e.to)) state_event(e);
+    }
+    for (auto& m : epochs) {
+      derm::v1::JobEvent ev;
+      ev.set_job_id(job_id);
+      ev.set_state(derm::v1::RUNNING);
+      ev.set_total_epochs(job.spec().train().epochs());
+      cursor->epoch = m.epoch();
+      *ev.mutable_epoch() = std::move(m);
+      events.push_back(std::move(ev));
+    }
+    for (const auto& e : states) {
+      if (IsTerminal(e.to)) state_event(e);
+    }
+    if (!events.empty() || shutdown_) return events;
+    const uint64_t seen = version_;
+    if (!changed_cv_.wait_until(lock, deadline, [&] { return version_ != seen || shutdown_; })) {
+      return events;
+    }
+  }
+}
+
+StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
+    const derm::v1::RegisterWorkerRequest& request) {
+  if (request.gpus() < 0 || request.memory_mb() < 0) return InvalidArgument("gpus and memory_mb must not be negative");
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(int64_t id, store_->InsertWorker(request, clock_->NowMillis()));
+  workers_[id].spec = request;
+  derm::v1::RegisterWorkerResponse response;
+  response.set_worker_id(id);
+  response.set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
+  response.set_lease_timeout_ms(options_.lease_timeout_ms);
+  return response;
+}
+
+bool Scheduler::Fits(const derm::v1::JobSpec& spec, const WorkerInfo& worker) const {
+  const auto& need = spec.resources();
+  if (need.gpus() > worker.spec.gpus()) return false;
+  if (need.memory_mb() > 0 && worker.spec.memory_mb() > 0 && need.memory_mb() > worker.spec.memory_mb()) return false;
+  for (const auto& label : need.labels()) {
+    if (std::find(worker.spec.labels().begin(), worker.spec.labels().end(), label) == worker.spec.labels().end()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id, int64_t wait_ms) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto worker = workers_.find(worker_id);
+  if (worker == workers_.end()) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  const auto deadline = After(std::min<int64_t>(wait_ms, 60000));
+  derm::v1::AcquireTaskResponse response;
+  while (!shutdown_) {
+    for (const QueueKey& key : queue_) {
+      const int64_t job_id = key.second;
+      if (!Fits(queued_specs_[job_id], worker->second)) continue;
+      const int64_t now = clock_->NowMillis();
+      DERM_ASSIGN_OR_RETURN(int64_t attempt_id, store_->StartAttempt(job_id, worker_id, now));
+      queue_.erase(key);
+      queued_specs_.erase(job_id);
+      DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
+      leases_[attempt_id] = Lease{job_id, job.run_id(), worker_id, now + options_.lease_timeout_ms};
+      auto* task = response.mutable_task();
+      task->set_job_id(job_id);
+      task->set_attempt_id(attempt_id);
+      task->set_run_id(job.run_id());
+      *task->mutable_spec() = job.spec();
+      DERM_ASSIGN_OR_RETURN(auto checkpoint, store_->LatestCheckpoint(job.run_id()));
+      if (checkpoint) {
+        task->set_resume_epoch(checkpoint->epoch);
+        task->set_resume_checkpoint(std::move(checkpoint->bytes));
+      }
+      Changed();
+      return response;
+    }
+    if (work_cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+  }
+  return response;
+}
+
+StatusOr<Scheduler::Lease*> Scheduler::CurrentLease(int64_t attempt_id) {
+  auto it = leases_.find(attempt_id);
+  if (it == leases_.end()) {
+    return FailedPrecondition("attempt " + std::to_string(attempt_id) +
+                              " is not running (it ended, was cancelled or its lease expired)");
+  }
+  it->second.deadline_ms = clock_->NowMillis() + options_.lease_timeout_ms;
+  return &it->second;
+}
+
+StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(int64_t worker_id, int64_t attempt_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!workers_.count(worker_id)) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  DERM_RETURN_IF_ERROR(store_->TouchWorker(worker_id, clock_->NowMillis()));
+  derm::v1::HeartbeatResponse response;
+  if (attempt_id != 0) {
+    auto lease = CurrentLease(attempt_id);
+    response.set_cancel(!lease.ok() || (*lease)->worker_id != worker_id);
+  }
+  return response;
+}
+
+Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  DERM_RETURN_IF_ERROR(store_->RecordFacts(lease->run_id, request.facts(), clock_->NowMillis()));
+  Changed();
+  return Status::Ok();
+}
+
+Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease->job_id));
+  const int32_t epoch = request.metrics().epoch();
+  if (epoch < 1 || epoch > job.spec().train().epochs()) {
+    return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
+                           std::to_string(job.spec().train().epochs()));
+  }
+  DERM_RETURN_IF_ERROR(store_->RecordEpoch(lease->run_id, request.attempt_id(), request.metrics(),
+                                           request.checkpoint(), clock_->NowMillis()));
+  Changed();
+  return Status::Ok();
+}
+
+Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease->job_id));
+  DERM_RETURN_IF_ERROR(store_->RecordResult(lease->run_id, job.spec().train().epochs(), request.result(),
+                                            clock_->NowMillis()));
+  DERM_RETURN_IF_ERROR(store_->EndAttempt(lease->job_id, request.attempt_id(), "SUCCEEDED",
+                                          derm::v1::SUCCEEDED, "completed", clock_->NowMillis()));
+  leases_.erase(request.attempt_id());
+  Changed();
+  return Status::Ok();
+}
+
+Status Scheduler::EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
+                                   const std::string& cause) {
+  const Lease lease = leases_.at(attempt_id);
+  leases_.erase(attempt_id);
+  DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease.job_id));
+  const bool retry = retryable && job.attempts() <= job.spec().max_retries();
+  std::string why = cause;
+  if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
+  DERM_RETURN_IF_ERROR(store_->EndAttempt(lease.job_id, attempt_id, attempt_state,
+                                          retry ? derm::v1::QUEUED : derm::v1::FAILED, why,
+                                          clock_->NowMillis()));
+  if (retry) {
+    job.set_state(derm::v1::QUEUED);
+    Enqueue(job);
+  }
+  Changed();
+  return Status::Ok();
+}
+
+Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_RETURN_IF_ERROR(CurrentLease(request.attempt_id()).status());
+  const std::string reason = request.reason().empty() ? "the worker reported a failure" : request.reason();
+  return EndAttemptLocked(request.attempt_id(), "FAILED", request.retryable(), reason);
+}
+
+int Scheduler::ExpireLeases() {
+  std::lock_guard<std::mutex> lock(mu_);
+  const int64_t now = clock_->NowMillis();
+  std::vector<int64_t> expired;
+  for (const auto& [id, lease] : leases_) {
+    if (lease.deadline_ms < now) expired.push_back(id);
+  }
+  for (int64_t id : expired) {
+    (void)EndAttemptLocked(id, "WORKER_LOST", /*retryable=*/true,
+                           "lease expired: worker " + std::to_string(leases_.at(id).worker_id) +
+                               " sent no heartbeat for " + std::to_string(options_.lease_timeout_ms) + " ms");
+  }
+  return static_cast<int>(expired.size());
+}
+
+void Scheduler::Shutdown() {
+  std::lock_guard<std::mutex> lock(mu_);
+  shutdown_ = true;
+  work_cv_.notify_all();
+  changed_cv_.notify_all();
+}
+
+}  // namespace derm::scheduler

@@ -1,0 +1,114 @@
+// Scheduler: the job queue, leases and results of derm-scheduler, independent of gRPC. It owns
+// the Store (the only writer of the database) and keeps in memory only what it can rebuild from
+// it at start-up: the queue of QUEUED jobs and the leases of running attempts.
+//
+// Jobs move QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED; an attempt whose lease expires
+// (WORKER_LOST) or that fails retryably puts its job back in the queue while retries remain, and
+// the next attempt resumes from the last epoch checkpoint. Results are accepted only from the
+// job's current attempt (fencing), so a worker that lost its lease cannot overwrite anything.
+//
+// Time comes from the injected Clock, so tests drive lease expiry with a FakeClock.
+// Thread-safety: thread-safe; every public method may be called from any thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status_or.h"
+#include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
+#include "store/store.h"
+
+namespace derm::scheduler {
+
+struct SchedulerOptions {
+  int64_t heartbeat_interval_ms = 2000;
+  int64_t lease_timeout_ms = 15000;  // a lease not renewed for this long expires
+};
+
+// What WaitForEvents returns; pass `cursor` back to get only newer events.
+struct WatchCursor {
+  int64_t state_event_id = 0;
+  int32_t epoch = 0;
+};
+
+class Scheduler {
+ public:
+  Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, SchedulerOptions options);
+
+  // Re-queues QUEUED jobs and marks attempts left RUNNING by a previous process WORKER_LOST
+  // (re-queueing their jobs). Call once before serving.
+  Status Recover();
+
+  // --- job API ---
+  // Validates (INVALID_ARGUMENT listing every problem), fills defaults and queues the job. A
+  // non-empty idempotency key already used returns the first job with deduplicated = true.
+  StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
+  StatusOr<derm::v1::Job> GetJob(int64_t job_id);
+  StatusOr<std::vector<derm::v1::Job>> ListJobs(const derm::v1::ListJobsRequest& request);
+  // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
+  StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
+  StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+  // Blocks until the job has events after `cursor` or `wait_ms` passes (real time), then returns
+  // them in order (epochs before the state change that ended the job) and advances `cursor`.
+  StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, WatchCursor* cursor,
+                                                          int64_t wait_ms);
+
+  // --- worker API ---
+  StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request);
+  // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it.
+  StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms);
+  // Renews the lease of `attempt_id`; cancel = true when the attempt is no longer current.
+  StatusOr<derm::v1::HeartbeatResponse> Heartbeat(int64_t worker_id, int64_t attempt_id);
+  Status ReportFacts(const derm::v1::ReportFactsRequest& request);
+  Status ReportEpoch(const derm::v1::ReportEpochRequest& request);
+  Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
+  Status FailTask(const derm::v1::FailTaskRequest& request);
+
+  // Expires leases not renewed within lease_timeout_ms of the clock's now. Returns how many.
+  int ExpireLeases();
+
+  // Stops long-polls and watches promptly (for shutdown).
+  void Shutdown();
+
+ private:
+  struct Lease {
+    int64_t job_id, run_id, worker_id;
+    int64_t deadline_ms;
+  };
+  struct WorkerInfo {
+    derm::v1::RegisterWorkerRequest spec;
+  };
+  // (-priority, job id): iteration order is the scheduling order.
+  using QueueKey = std::pair<int64_t, int64_t>;
+
+  StatusOr<Lease*> CurrentLease(int64_t attempt_id);  // REQUIRES mu_
+  bool Fits(const derm::v1::JobSpec& spec, const WorkerInfo& worker) const;
+  // Ends an attempt, retrying the job when allowed. REQUIRES mu_.
+  Status EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
+                          const std::string& cause);
+  void Enqueue(const derm::v1::Job& job);  // REQUIRES mu_
+  void Changed();                          // REQUIRES mu_
+
+  const Clock* clock_;
+  const SchedulerOptions options_;
+  std::mutex mu_;
+  std::condition_variable work_cv_;     // the queue gained a job
+  std::condition_variable changed_cv_;  // anything a watcher may see changed
+  std::unique_ptr<store::Store> store_;                    // GUARDED_BY(mu_)
+  std::set<QueueKey> queue_;                               // GUARDED_BY(mu_)
+  std::map<int64_t, derm::v1::JobSpec> queued_specs_;      // GUARDED_BY(mu_)
+  std::map<int64_t, Lease> leases_;                        // by attempt id; GUARDED_BY(mu_)
+  std::map<int64_t, WorkerInfo> workers_;                  // GUARDED_BY(mu_)
+  uint64_t version_ = 0;                                   // GUARDED_BY(mu_)
+  bool shutdown_ = false;                                  // GUARDED_BY(mu_)
+};
+
+}  // namespace derm::scheduler

@@ -1,0 +1,203 @@
+#include "store/schema.h"
+
+#include <string>
+
+namespace derm::store {
+namespace {
+
+// Migration N takes the schema from version N to N+1. Never edit a released entry; append.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: the initial schema.
+    R"sql(
+CREATE TABLE jobs (
+  id              INTEGER PRIMARY KEY,
+  name            TEXT NOT NULL,
+  kind            TEXT NOT NULL,
+  state           TEXT NOT NULL CHECK (state IN ('QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED')),
+  priority        INTEGER NOT NULL,
+  max_retries     INTEGER NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  spec            BLOB NOT NULL,          -- serialized derm.v1.JobSpec, defaults filled in
+  idempotency_key TEXT UNIQUE,
+  message         TEXT NOT NULL DEFAULT '',
+  created_ms      INTEGER NOT NULL,
+  updated_ms      INTEGER NOT NULL
+);
+CREATE INDEX jobs_by_state ON jobs(state, priority DESC, id);
+
+CREATE TABLE workers (
+  id            INTEGER PRIMARY KEY,
+  name          TEXT NOT NULL,
+  device        TEXT NOT NULL,
+  gpus          INTEGER NOT NULL,
+  memory_mb     INTEGER NOT NULL,
+  registered_ms INTEGER NOT NULL,
+  last_seen_ms  INTEGER NOT NULL
+);
+
+CREATE TABLE attempts (
+  id         INTEGER PRIMARY KEY,
+  job_id     INTEGER NOT NULL REFERENCES jobs(id),
+  worker_id  INTEGER NOT NULL REFERENCES workers(id),
+  state      TEXT NOT NULL CHECK (state IN ('RUNNING','SUCCEEDED','FAILED','CANCELLED','WORKER_LOST')),
+  cause      TEXT NOT NULL DEFAULT '',
+  started_ms INTEGER NOT NULL,
+  ended_ms   INTEGER
+);
+CREATE INDEX attempts_by_job ON attempts(job_id);
+
+CREATE TABLE runs (
+  id                  INTEGER PRIMARY KEY,
+  job_id              INTEGER NOT NULL REFERENCES jobs(id),
+  name                TEXT NOT NULL,
+  class_names         TEXT NOT NULL DEFAULT '',   -- JSON array, in label order
+  train_images        INTEGER,
+  validation_images   INTEGER,
+  test_images         INTEGER,
+  dataset_fingerprint TEXT,
+  weights             TEXT,
+  weights_sha256      TEXT,
+  device              TEXT,
+  started_ms          INTEGER,
+  ended_ms            INTEGER,
+  test_loss           REAL,
+  test_accuracy       REAL,
+  test_balanced_accuracy REAL
+);
+CREATE INDEX runs_by_job ON runs(job_id);
+
+CREATE TABLE params (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  name   TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, name)
+) WITHOUT ROWID;
+
+CREATE TABLE epoch_metrics (
+  run_id                INTEGER NOT NULL REFERENCES runs(id),
+  epoch                 INTEGER NOT NULL,
+  attempt_id            INTEGER NOT NULL REFERENCES attempts(id),
+  loss                  REAL NOT NULL,
+  accuracy              REAL NOT NULL,
+  val_loss              REAL NOT NULL,
+  val_accuracy          REAL NOT NULL,
+  val_balanced_accuracy REAL NOT NULL,
+  seconds               REAL NOT NULL,
+  images_per_second     REAL NOT NULL,
+  PRIMARY KEY (run_id, epoch)
+) WITHOUT ROWID;
+
+CREATE TABLE class_metrics (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  epoch       INTEGER NOT NULL,
+  split       TEXT NOT NULL CHECK (split IN ('validation','test')),
+  class_index INTEGER NOT NULL,
+  class_name  TEXT NOT NULL,
+  precision   REAL NOT NULL,
+  recall      REAL NOT NULL,
+  f1          REAL NOT NULL,
+  support     INTEGER NOT NULL,
+  PRIMARY KEY (run_id, epoch, split, class_index)
+) WITHOUT ROWID;
+
+CREATE TABLE confusion_cells (
+  run_id     INTEGER NOT NULL REFERENCES runs(id),
+  epoch      INTEGER NOT NULL,
+  split      TEXT NOT NULL CHECK (split IN ('validation','test')),
+  true_class INTEGER NOT NULL,
+  pred_class INTEGER NOT NULL,
+  count      INTEGER NOT NULL,
+  PRIMARY KEY (run_id, epoch, split, true_class, pred_class)
+) WITHOUT ROWID;
+
+CREATE TABLE predictions (
+  run_id          INTEGER NOT NULL REFERENCES runs(id),
+  split           TEXT NOT NULL,
+  path            TEXT NOT NULL,
+  true_class      INTEGER NOT NULL,
+  predicted_class INTEGER NOT NULL,
+  probability     REAL NOT NULL,
+  PRIMARY KEY (run_id, split, path)
+) WITHOUT ROWID;
+
+CREATE TABLE skipped_files (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  path   TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+
+CREATE TABLE artifacts (
+  run_id     INTEGER NOT NULL REFERENCES runs(id),
+  kind       TEXT NOT NULL,                -- 'checkpoint'
+  epoch      INTEGER NOT NULL,
+  attempt_id INTEGER NOT NULL REFERENCES attempts(id),
+  bytes      BLOB NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (run_id, kind, epoch)
+);
+
+CREATE TABLE events (
+  id         INTEGER PRIMARY KEY,
+  job_id     INTEGER NOT NULL REFERENCES jobs(id),
+  time_ms    INTEGER NOT NULL,
+  from_state TEXT,
+  to_state   TEXT NOT NULL,
+  cause      TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_job ON events(job_id, id);
+
+-- One row per run: key hyperparameters, last and best validation metrics, duration, status.
+CREATE VIEW run_summary AS
+SELECT r.id AS run_id,
+       r.job_id,
+       r.name,
+       j.state,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.learning_rate') AS learning_rate,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.batch_size') AS batch_size,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.epochs') AS epochs,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'model.dropout') AS dropout,
+       (SELECT count(*) FROM epoch_metrics e WHERE e.run_id = r.id) AS epochs_done,
+       (SELECT val_accuracy FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY epoch DESC LIMIT 1) AS final_val_accuracy,
+       (SELECT val_loss FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY epoch DESC LIMIT 1) AS final_val_loss,
+       (SELECT max(val_accuracy) FROM epoch_metrics e WHERE e.run_id = r.id) AS best_val_accuracy,
+       (SELECT epoch FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY val_accuracy DESC, epoch LIMIT 1) AS best_epoch,
+       r.test_accuracy,
+       r.dataset_fingerprint,
+       r.weights,
+       (r.ended_ms - r.started_ms) / 1000.0 AS duration_s
+FROM runs r JOIN jobs j ON j.id = r.job_id;
+
+-- Confusion matrices with class names, one row per cell.
+CREATE VIEW confusion_matrix AS
+SELECT c.run_id, c.epoch, c.split, c.true_class, t.class_name AS true_name,
+       c.pred_class, p.class_name AS pred_name, c.count
+FROM confusion_cells c
+LEFT JOIN class_metrics t ON t.run_id = c.run_id AND t.epoch = c.epoch AND t.split = c.split
+                         AND t.class_index = c.true_class
+LEFT JOIN class_metrics p ON p.run_id = c.run_id AND p.epoch = c.epoch AND p.split = c.split
+                         AND p.class_index = c.pred_class;
+)sql",
+};
+
+}  // namespace
+
+Status Migrate(Database* db) {
+  auto stmt = db->Prepare("PRAGMA user_version");
+  if (!stmt.ok()) return stmt.status();
+  DERM_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  int version = row ? static_cast<int>(stmt->Int(0)) : 0;
+  if (version > kSchemaVersion) {
+    return FailedPrecondition("database schema version " + std::to_string(version) +
+                              " is newer than this scheduler's " + std::to_string(kSchemaVersion));
+  }
+  for (; version < kSchemaVersion; ++version) {
+    Transaction txn(db);
+    DERM_RETURN_IF_ERROR(txn.status());
+    DERM_RETURN_IF_ERROR(db->Exec(kMigrations[version]));
+    DERM_RETURN_IF_ERROR(db->Exec("PRAGMA user_version=" + std::to_string(version + 1)));
+    DERM_RETURN_IF_ERROR(txn.Commit());
+  }
+  return Status::Ok();
+}
+
+}  // namespace derm::store

@@ -1,0 +1,484 @@
+#include "store/store.h"
+
+#include "common/rpc/params.h"
+#include "store/schema.h"
+
+namespace derm::store {
+namespace {
+
+using derm::v1::Job;
+using derm::v1::JobState;
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
+  std::string out = "[";
+  for (int i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonString(items[i]);
+  return out + "]";
+}
+
+constexpr const char* kJobColumns =
+    "id, spec, state, message, attempts, created_ms, updated_ms, "
+    "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1)";
+
+StatusOr<Job> ReadJob(const Statement& s) {
+  Job job;
+  job.set_id(s.Int(0));
+  if (!job.mutable_spec()->ParseFromString(s.Blob(1))) {
+    return DataLoss("job " + std::to_string(job.id()) + " has an unreadable spec");
+  }
+  JobState state = derm::v1::JOB_STATE_UNSPECIFIED;
+  derm::v1::JobState_Parse(s.Text(2), &state);
+  job.set_state(state);
+  job.set_message(s.Text(3));
+  job.set_attempts(static_cast<int32_t>(s.Int(4)));
+  job.set_created_ms(s.Int(5));
+  job.set_updated_ms(s.Int(6));
+  job.set_run_id(s.Int(7));
+  return job;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  DERM_ASSIGN_OR_RETURN(auto db, Database::Open(path));
+  DERM_RETURN_IF_ERROR(Migrate(db.get()).WithPrefix(path));
+  return std::unique_ptr<Store>(new Store(std::move(db)));
+}
+
+Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to,
+                          const std::string& cause, int64_t now_ms) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "INSERT INTO events(job_id, time_ms, from_state, to_state, cause) VALUES (?,?,?,?,?)"));
+  s.Bind(1, job_id).Bind(2, now_ms).Bind(4, derm::v1::JobState_Name(to)).Bind(5, cause);
+  if (from.empty()) s.BindNull(3); else s.Bind(3, from);
+  return s.Run();
+}
+
+StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                               int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "INSERT INTO jobs(name, kind, state, priority, max_retries, spec, idempotency_key, "
+        "created_ms, updated_ms) VALUES (?,?,'QUEUED',?,?,?,?,?,?)"));
+    s.Bind(1, spec.name()).Bind(2, spec.kind()).Bind(3, spec.priority()).Bind(4, spec.max_retries());
+    s.BindBlob(5, spec.SerializeAsString());
+    if (idempotency_key.empty()) s.BindNull(6); else s.Bind(6, idempotency_key);
+    s.Bind(7, now_ms).Bind(8, now_ms);
+    Status st = s.Run();
+    if (st.code() == StatusCode::kFailedPrecondition && !idempotency_key.empty()) {
+      return AlreadyExists("idempotency key " + idempotency_key + " is already used");
+    }
+    DERM_RETURN_IF_ERROR(st);
+  }
+  const int64_t job_id = db_->LastInsertId();
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO runs(job_id, name) VALUES (?,?)"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, spec.name()).Run());
+  }
+  const int64_t run_id = db_->LastInsertId();
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO params(run_id, name, value) VALUES (?,?,?)"));
+    for (const auto& [name, value] : FlattenSpec(spec)) {
+      DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, name).Bind(3, value).Run());
+      s.Reset();
+    }
+  }
+  DERM_RETURN_IF_ERROR(InsertEvent(job_id, "", derm::v1::QUEUED, "submitted", now_ms));
+  DERM_RETURN_IF_ERROR(txn.Commit());
+  Job job;
+  job.set_id(job_id);
+  job.set_run_id(run_id);
+  *job.mutable_spec() = spec;
+  job.set_state(derm::v1::QUEUED);
+  job.set_created_ms(now_ms);
+  job.set_updated_ms(now_ms);
+  return job;
+}
+
+StatusOr<std::optional<Job>> Store::FindJobByKey(const std::string& key) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kJobColumns +
+                                             " FROM jobs WHERE idempotency_key = ?"));
+  s.Bind(1, key);
+  DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<Job>();
+  DERM_ASSIGN_OR_RETURN(Job job, ReadJob(s));
+  return std::optional<Job>(std::move(job));
+}
+
+StatusOr<int64_t> Store::InsertWorker(const derm::v1::RegisterWorkerRequest& w, int64_t now_ms) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+      "VALUES (?,?,?,?,?,?)"));
+  s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb());
+  DERM_RETURN_IF_ERROR(s.Bind(5, now_ms).Bind(6, now_ms).Run());
+  return db_->LastInsertId();
+}
+
+Status Store::TouchWorker(int64_t worker_id, int64_t now_ms) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE workers SET last_seen_ms = ? WHERE id = ?"));
+  return s.Bind(1, now_ms).Bind(2, worker_id).Run();
+}
+
+StatusOr<int64_t> Store::StartAttempt(int64_t job_id, int64_t worker_id, int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, updated_ms = ? "
+        "WHERE id = ? AND state = 'QUEUED'"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
+    if (db_->Changes() != 1) {
+      return FailedPrecondition("job " + std::to_string(job_id) + " is not QUEUED");
+    }
+  }
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "INSERT INTO attempts(job_id, worker_id, state, started_ms) VALUES (?,?,'RUNNING',?)"));
+  DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, worker_id).Bind(3, now_ms).Run());
+  const int64_t attempt_id = db_->LastInsertId();
+  DERM_RETURN_IF_ERROR(InsertEvent(job_id, "QUEUED", derm::v1::RUNNING,
+                                   "leased by worker " + std::to_string(worker_id), now_ms));
+  DERM_RETURN_IF_ERROR(txn.Commit());
+  return attempt_id;
+}
+
+Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
+                         JobState job_state, const std::string& cause, int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  if (attempt_id != 0) {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE attempts SET state = ?, cause = ?, ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, attempt_state).Bind(2, cause).Bind(3, now_ms).Bind(4, attempt_id).Run());
+  }
+  std::string from;
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT state FROM jobs WHERE id = ?"));
+    DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Step());
+    if (!row) return NotFound("job " + std::to_string(job_id) + " does not exist");
+    from = s.Text(0);
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE jobs SET state = ?, message = ?, updated_ms = ? WHERE id = ?"));
+    const std::string message = job_state == derm::v1::SUCCEEDED ? "" : cause;
+    DERM_RETURN_IF_ERROR(
+        s.Bind(1, derm::v1::JobState_Name(job_state)).Bind(2, message).Bind(3, now_ms).Bind(4, job_id).Run());
+  }
+  if (job_state != derm::v1::QUEUED && job_state != derm::v1::RUNNING) {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE runs SET ended_ms = ? WHERE job_id = ? AND ended_ms IS NULL"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
+  }
+  DERM_RETURN_IF_ERROR(InsertEvent(job_id, from, job_state, cause, now_ms));
+  return txn.Commit();
+}
+
+Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE runs SET class_names = ?, train_images = ?, validation_images = ?, test_images = ?, "
+        "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
+        "started_ms = coalesce(started_ms, ?) WHERE id = ?"));
+    s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
+    s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
+    s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms).Bind(10, run_id);
+    DERM_RETURN_IF_ERROR(s.Run());
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "INSERT OR REPLACE INTO params(run_id, name, value) VALUES (?, 'model.standardize_features', ?)"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, f.standardize_features() ? "true" : "false").Run());
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM skipped_files WHERE run_id = ?"));
+    DERM_RETURN_IF_ERROR(del.Bind(1, run_id).Run());
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "INSERT INTO skipped_files(run_id, path, reason) VALUES (?,?,?)"));
+    for (const auto& sk : f.skipped()) {
+      DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, sk.path()).Bind(3, sk.reason()).Run());
+      s.Reset();
+    }
+  }
+  return txn.Commit();
+}
+
+Status Store::InsertSplit(int64_t run_id, int32_t epoch, const char* split,
+                          const derm::v1::SplitMetrics& m) {
+  DERM_ASSIGN_OR_RETURN(auto cm, db_->Prepare(
+      "INSERT OR REPLACE INTO class_metrics(run_id, epoch, split, class_index, class_name, "
+      "precision, recall, f1, support) VALUES (?,?,?,?,?,?,?,?,?)"));
+  for (int i = 0; i < m.per_class_size(); ++i) {
+    const auto& c = m.per_class(i);
+    cm.Bind(1, run_id).Bind(2, epoch).Bind(3, split).Bind(4, i).Bind(5, c.class_name());
+    DERM_RETURN_IF_ERROR(
+        cm.Bind(6, c.precision()).Bind(7, c.recall()).Bind(8, c.f1()).Bind(9, c.support()).Run());
+    cm.Reset();
+  }
+  const int n = m.confusion().class_names_size();
+  if (m.confusion().counts_size() != n * n) {
+    return InvalidArgument("confusion matrix has " + std::to_string(m.confusion().counts_size()) +
+                           " counts for " + std::to_string(n) + " classes");
+  }
+  DERM_ASSIGN_OR_RETURN(auto cc, db_->Prepare(
+      "INSERT OR REPLACE INTO confusion_cells(run_id, epoch, split, true_class, pred_class, count) "
+      "VALUES (?,?,?,?,?,?)"));
+  for (int t = 0; t < n; ++t) {
+    for (int p = 0; p < n; ++p) {
+      cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split).Bind(4, t).Bind(5, p);
+      DERM_RETURN_IF_ERROR(cc.Bind(6, m.confusion().counts(t * n + p)).Run());
+      cc.Reset();
+    }
+  }
+  return Status::Ok();
+}
+
+Status Store::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::EpochMetrics& m,
+                          const std::string& checkpoint, int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "INSERT OR REPLACE INTO epoch_metrics(run_id, epoch, attempt_id, loss, accuracy, val_loss, "
+        "val_accuracy, val_balanced_accuracy, seconds, images_per_second) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    s.Bind(1, run_id).Bind(2, m.epoch()).Bind(3, attempt_id).Bind(4, m.loss()).Bind(5, m.accuracy());
+    s.Bind(6, m.validation().loss()).Bind(7, m.validation().accuracy());
+    s.Bind(8, m.validation().balanced_accuracy()).Bind(9, m.seconds()).Bind(10, m.images_per_second());
+    DERM_RETURN_IF_ERROR(s.Run());
+  }
+  DERM_RETURN_IF_ERROR(InsertSplit(run_id, m.epoch(), "validation", m.validation()));
+  if (!checkpoint.empty()) {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "INSERT OR REPLACE INTO artifacts(run_id, kind, epoch, attempt_id, bytes, created_ms) "
+        "VALUES (?, 'checkpoint', ?, ?, ?, ?)"));
+    s.Bind(1, run_id).Bind(2, m.epoch()).Bind(3, attempt_id).BindBlob(4, checkpoint).Bind(5, now_ms);
+    DERM_RETURN_IF_ERROR(s.Run());
+  }
+  return txn.Commit();
+}
+
+Status Store::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
+                           int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  if (result.has_test()) {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+        "UPDATE runs SET test_loss = ?, test_accuracy = ?, test_balanced_accuracy = ? WHERE id = ?"));
+    s.Bind(1, result.test().loss()).Bind(2, result.test().accuracy());
+    DERM_RETURN_IF_ERROR(s.Bind(3, result.test().balanced_accuracy()).Bind(4, run_id).Run());
+    DERM_RETURN_IF_ERROR(InsertSplit(run_id, epoch, "test", result.test()));
+  }
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "INSERT OR REPLACE INTO predictions(run_id, split, path, true_class, predicted_class, "
+      "probability) VALUES (?,?,?,?,?,?)"));
+  for (const auto& p : result.predictions()) {
+    s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
+    DERM_RETURN_IF_ERROR(s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability())).Run());
+    s.Reset();
+  }
+  (void)now_ms;
+  return txn.Commit();
+}
+
+StatusOr<std::vector<Job>> Store::QueryJobs(const std::string& where, int limit) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs " +
+                                             where + " LIMIT " + std::to_string(limit)));
+  std::vector<Job> jobs;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    DERM_ASSIGN_OR_RETURN(Job job, ReadJob(s));
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+StatusOr<Job> Store::GetJob(int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(auto jobs, QueryJobs("WHERE id = " + std::to_string(job_id), 1));
+  if (jobs.empty()) return NotFound("job " + std::to_string(job_id) + " does not exist");
+  return std::move(jobs.front());
+}
+
+StatusOr<std::vector<Job>> Store::ListJobs(const std::vector<JobState>& states, int limit) {
+  std::string where;
+  for (JobState st : states) {
+    where += (where.empty() ? "WHERE state IN ('" : ",'") + derm::v1::JobState_Name(st) + "'";
+  }
+  if (!where.empty()) where += ")";
+  return QueryJobs(where + " ORDER BY id DESC", limit <= 0 ? 100 : limit);
+}
+
+StatusOr<std::vector<Job>> Store::ActiveJobs() {
+  return QueryJobs("WHERE state IN ('QUEUED','RUNNING') ORDER BY id", 1 << 30);
+}
+
+StatusOr<std::vector<int64_t>> Store::RunningAttempts(int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING' ORDER BY id"));
+  s.Bind(1, job_id);
+  std::vector<int64_t> ids;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return ids;
+    ids.push_back(s.Int(0));
+  }
+}
+
+StatusOr<std::vector<StateEvent>> Store::StateEvents(int64_t job_id, int64_t after_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT id, time_ms, to_state, cause FROM events WHERE job_id = ? AND id > ? ORDER BY id"));
+  s.Bind(1, job_id).Bind(2, after_id);
+  std::vector<StateEvent> events;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return events;
+    StateEvent e;
+    e.id = s.Int(0);
+    e.time_ms = s.Int(1);
+    derm::v1::JobState_Parse(s.Text(2), &e.to);
+    e.cause = s.Text(3);
+    events.push_back(std::move(e));
+  }
+}
+
+StatusOr<derm::v1::SplitMetrics> Store::LoadSplit(int64_t run_id, int32_t epoch, const char* split) {
+  derm::v1::SplitMetrics m;
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT class_name, precision, recall, f1, support FROM class_metrics "
+      "WHERE run_id = ? AND epoch = ? AND split = ? ORDER BY class_index"));
+  s.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    auto* c = m.add_per_class();
+    c->set_class_name(s.Text(0));
+    c->set_precision(s.Double(1));
+    c->set_recall(s.Double(2));
+    c->set_f1(s.Double(3));
+    c->set_support(s.Int(4));
+    m.mutable_confusion()->add_class_names(s.Text(0));
+  }
+  DERM_ASSIGN_OR_RETURN(auto cc, db_->Prepare(
+      "SELECT count FROM confusion_cells WHERE run_id = ? AND epoch = ? AND split = ? "
+      "ORDER BY true_class, pred_class"));
+  cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, cc.Step());
+    if (!row) break;
+    m.mutable_confusion()->add_counts(cc.Int(0));
+  }
+  return m;
+}
+
+StatusOr<std::vector<derm::v1::EpochMetrics>> Store::Epochs(int64_t run_id, int32_t after_epoch) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
+      "images_per_second FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch"));
+  s.Bind(1, run_id).Bind(2, after_epoch);
+  std::vector<derm::v1::EpochMetrics> epochs;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    derm::v1::EpochMetrics m;
+    m.set_epoch(static_cast<int32_t>(s.Int(0)));
+    m.set_loss(s.Double(1));
+    m.set_accuracy(s.Double(2));
+    DERM_ASSIGN_OR_RETURN(*m.mutable_validation(), LoadSplit(run_id, m.epoch(), "validation"));
+    m.mutable_validation()->set_loss(s.Double(3));
+    m.mutable_validation()->set_accuracy(s.Double(4));
+    m.mutable_validation()->set_balanced_accuracy(s.Double(5));
+    m.set_seconds(s.Double(6));
+    m.set_images_per_second(s.Double(7));
+    epochs.push_back(std::move(m));
+  }
+  return epochs;
+}
+
+StatusOr<std::optional<Checkpoint>> Store::LatestCheckpoint(int64_t run_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT epoch, bytes FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' "
+      "ORDER BY epoch DESC LIMIT 1"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
+  if (!row) return std::optional<Checkpoint>();
+  return std::optional<Checkpoint>(Checkpoint{static_cast<int32_t>(s.Int(0)), s.Blob(1)});
+}
+
+StatusOr<derm::v1::RunReport> Store::GetRun(int64_t run_id) {
+  derm::v1::RunReport report;
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
+      "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
+      "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
+      "r.test_balanced_accuracy FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
+  if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
+  report.set_run_id(run_id);
+  report.set_job_id(s.Int(0));
+  report.set_name(s.Text(1));
+  JobState state = derm::v1::JOB_STATE_UNSPECIFIED;
+  derm::v1::JobState_Parse(s.Text(2), &state);
+  report.set_state(state);
+  auto* f = report.mutable_facts();
+  f->set_train_images(s.Int(3));
+  f->set_validation_images(s.Int(4));
+  f->set_test_images(s.Int(5));
+  f->set_dataset_fingerprint(s.Text(6));
+  f->set_weights(s.Text(7));
+  f->set_weights_sha256(s.Text(8));
+  f->set_device(s.Text(9));
+  const bool has_test = !s.IsNull(11);
+  const double test_loss = s.Double(10), test_acc = s.Double(11), test_bal = s.Double(12);
+
+  DERM_ASSIGN_OR_RETURN(auto p, db_->Prepare("SELECT name, value FROM params WHERE run_id = ?"));
+  p.Bind(1, run_id);
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool prow, p.Step());
+    if (!prow) break;
+    (*report.mutable_params())[p.Text(0)] = p.Text(1);
+  }
+  DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0));
+  for (auto& e : epochs) *report.add_epochs() = std::move(e);
+  if (!report.epochs().empty()) {
+    for (const auto& name : report.epochs().rbegin()->validation().confusion().class_names()) {
+      f->add_class_names(name);
+    }
+  }
+  if (has_test) {
+    const int32_t last = report.epochs().empty() ? 0 : report.epochs().rbegin()->epoch();
+    DERM_ASSIGN_OR_RETURN(*report.mutable_result()->mutable_test(), LoadSplit(run_id, last, "test"));
+    auto* t = report.mutable_result()->mutable_test();
+    t->set_loss(test_loss);
+    t->set_accuracy(test_acc);
+    t->set_balanced_accuracy(test_bal);
+  }
+  DERM_ASSIGN_OR_RETURN(auto sk, db_->Prepare("SELECT path, reason FROM skipped_files WHERE run_id = ?"));
+  sk.Bind(1, run_id);
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool srow, sk.Step());
+    if (!srow) break;
+    auto* k = f->add_skipped();
+    k->set_path(sk.Text(0));
+    k->set_reason(sk.Text(1));
+  }
+  return report;
+}
+
+}  // namespace derm::store

@@ -1,0 +1,94 @@
+// Store: derm's results database (jobs, attempts, runs, params, metrics, confusion cells,
+// predictions, checkpoints, events). Each method is one transaction: it either happens whole and
+// durably or not at all. The scheduler is the only writer; people read the same file with
+// sqlite3/pandas through the views documented in docs/schema.md.
+// Thread-safety: not thread-safe; the scheduler serialises calls.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+#include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
+#include "store/sqlite.h"
+
+namespace derm::store {
+
+// A job's state change as recorded in the events table.
+struct StateEvent {
+  int64_t id = 0;
+  int64_t time_ms = 0;
+  derm::v1::JobState to = derm::v1::JOB_STATE_UNSPECIFIED;
+  std::string cause;
+};
+
+struct Checkpoint {
+  int32_t epoch = 0;
+  std::string bytes;
+};
+
+class Store {
+ public:
+  // Opens or creates the database at `path` and migrates it to the current schema.
+  static StatusOr<std::unique_ptr<Store>> Open(const std::string& path);
+
+  // Inserts a QUEUED job with its run and flattened params. `spec` must be validated and have
+  // defaults applied. ALREADY_EXISTS if `idempotency_key` is taken (use FindJobByKey).
+  StatusOr<derm::v1::Job> InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                                    int64_t now_ms);
+  // The job submitted with `key`, if any.
+  StatusOr<std::optional<derm::v1::Job>> FindJobByKey(const std::string& key);
+
+  StatusOr<int64_t> InsertWorker(const derm::v1::RegisterWorkerRequest& worker, int64_t now_ms);
+  Status TouchWorker(int64_t worker_id, int64_t now_ms);
+
+  // QUEUED -> RUNNING: records a new RUNNING attempt for `worker_id`, returns its id.
+  StatusOr<int64_t> StartAttempt(int64_t job_id, int64_t worker_id, int64_t now_ms);
+  // Ends `attempt_id` with `attempt_state` (SUCCEEDED, FAILED, CANCELLED, WORKER_LOST) and moves
+  // the job to `job_state` (QUEUED for a retry), recording `cause`. Pass attempt_id 0 to change a
+  // job that has no running attempt (cancelling a queued job).
+  Status EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
+                    derm::v1::JobState job_state, const std::string& cause, int64_t now_ms);
+
+  Status RecordFacts(int64_t run_id, const derm::v1::RunFacts& facts, int64_t now_ms);
+  // Stores one epoch's metrics, per-class metrics, confusion cells and checkpoint. An epoch
+  // already stored for the run is replaced (a resumed attempt may redo it).
+  Status RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::EpochMetrics& m,
+                     const std::string& checkpoint, int64_t now_ms);
+  // Stores the test metrics and predictions; `epoch` is the run's last epoch.
+  Status RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
+                      int64_t now_ms);
+
+  StatusOr<derm::v1::Job> GetJob(int64_t job_id);
+  // Newest first. Empty `states` = all states. `limit` <= 0 means 100.
+  StatusOr<std::vector<derm::v1::Job>> ListJobs(const std::vector<derm::v1::JobState>& states,
+                                                int limit);
+  // Jobs in QUEUED or RUNNING, oldest first (restart recovery).
+  StatusOr<std::vector<derm::v1::Job>> ActiveJobs();
+  // The running attempt ids of a job (restart recovery).
+  StatusOr<std::vector<int64_t>> RunningAttempts(int64_t job_id);
+  StatusOr<std::vector<StateEvent>> StateEvents(int64_t job_id, int64_t after_id);
+  // Epochs of `run_id` with epoch > after_epoch, in order, with per-class metrics and confusion.
+  StatusOr<std::vector<derm::v1::EpochMetrics>> Epochs(int64_t run_id, int32_t after_epoch);
+  StatusOr<std::optional<Checkpoint>> LatestCheckpoint(int64_t run_id);
+  StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+
+  Database* db() { return db_.get(); }
+
+ private:
+  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to,
+                     const std::string& cause, int64_t now_ms);
+  Status InsertSplit(int64_t run_id, int32_t epoch, const char* split,
+                     const derm::v1::SplitMetrics& m);
+  StatusOr<derm::v1::SplitMetrics> LoadSplit(int64_t run_id, int32_t epoch, const char* split);
+  StatusOr<std::vector<derm::v1::Job>> QueryJobs(const std::string& where, int limit);
+
+  std::unique_ptr<Database> db_;
+};
+
+}  // namespace derm::store

@@ -1,0 +1,153 @@
+#include "worker/core/trainer.h"
+
+#include <chrono>
+#include <cstring>
+#include <numeric>
+
+#include "worker/core/head.h"
+#include "worker/core/torch_shim.h"
+
+namespace derm::core {
+namespace {
+
+// Streams of derm::Rng per run: the head's initial weights, then three per epoch.
+constexpr uint64_t kHeadInitStream = 1u << 30;
+enum EpochStream : uint64_t { kShuffle = 0, kAugment = 1, kDropout = 2 };
+uint64_t StreamOf(int32_t epoch, EpochStream s) { return static_cast<uint64_t>(epoch) * 3 + s; }
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+}  // namespace
+
+Trainer::Trainer(const ResNet50& backbone, const TrainConfig& config, int num_classes)
+    : backbone_(backbone), config_(config), num_classes_(num_classes) {
+  const int b = std::max(1, config_.batch_size);
+  config_.backbone_batch = std::max(b, (config_.backbone_batch + b - 1) / b * b);
+}
+
+at::Tensor Trainer::Features(const ImageSet& set, const std::vector<int64_t>& idx,
+                             const std::vector<AffineParams>* aug) const {
+  shim::InferenceGuard guard;
+  const int64_t n = static_cast<int64_t>(idx.size()), h = set.height, w = set.width;
+  const int64_t image_bytes = h * w * 3;
+  at::Tensor raw = at::empty({n, h, w, 3}, at::kByte);
+  uint8_t* dst = raw.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * image_bytes, set.image(idx[i]), image_bytes);
+  at::Tensor x = raw.to(backbone_.device()).permute({0, 3, 1, 2}).to(at::kFloat).contiguous();
+  if (aug) x = ApplyAffine(x, *aug);
+  // torchvision preprocessing on 0..255 values: (x/255 - mean) / std.
+  static const float kMean[3] = {0.485f * 255, 0.456f * 255, 0.406f * 255};
+  static const float kStd[3] = {0.229f * 255, 0.224f * 255, 0.225f * 255};
+  at::Tensor mean = at::from_blob(const_cast<float*>(kMean), {1, 3, 1, 1}, at::kFloat).to(x.device());
+  at::Tensor std = at::from_blob(const_cast<float*>(kStd), {1, 3, 1, 1}, at::kFloat).to(x.device());
+  return backbone_.Forward((x - mean) / std);
+}
+
+at::Tensor Trainer::AllFeatures(const ImageSet& set) const {
+  std::vector<at::Tensor> parts;
+  for (int64_t start = 0; start < set.size(); start += config_.backbone_batch) {
+    std::vector<int64_t> idx(std::min<int64_t>(config_.backbone_batch, set.size() - start));
+    std::iota(idx.begin(), idx.end(), start);
+    parts.push_back(Features(set, idx, nullptr));
+  }
+  if (parts.empty()) {
+    return at::empty({0, ResNet50::kFeatureDim}, at::TensorOptions(at::kFloat).device(backbone_.device()));
+  }
+  return at::cat(parts);
+}
+
+SplitEval Trainer::Evaluate(const DenseHead& head, const at::Tensor& features,
+                            const std::vector<int32_t>& labels) const {
+  shim::InferenceGuard guard;
+  SplitEval e;
+  const int64_t n = static_cast<int64_t>(labels.size());
+  if (n > 0) {
+    at::Tensor probs = head.Probabilities(head.Standardize(features)).to(at::kCPU);
+    at::Tensor y = at::from_blob(const_cast<int32_t*>(labels.data()), {n}, at::kInt).to(at::kLong);
+    e.loss = -at::log(probs.gather(1, y.view({-1, 1})).clamp_min(1e-12)).mean().item<double>();
+    auto [best, arg] = probs.max(1);
+    at::Tensor argi = arg.to(at::kInt).contiguous();
+    e.predicted.assign(argi.data_ptr<int32_t>(), argi.data_ptr<int32_t>() + n);
+    at::Tensor bestc = best.contiguous();
+    e.probability.assign(bestc.data_ptr<float>(), bestc.data_ptr<float>() + n);
+  }
+  ScoreClassification(labels, num_classes_, &e);
+  return e;
+}
+
+StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
+                                    const std::string& resume_checkpoint, const TrainHooks& hooks) {
+  if (train.size() == 0) return InvalidArgument("the training split is empty");
+  if (val.size() == 0) return InvalidArgument("the validation split is empty");
+  const at::Device device = backbone_.device();
+  shim::TuneFor(device);
+
+  HeadConfig hc;
+  hc.in_features = ResNet50::kFeatureDim;
+  hc.classes = num_classes_;
+  hc.dropout = config_.dropout;
+  hc.learning_rate = config_.learning_rate;
+  Rng init_rng = Rng::Stream(config_.seed, kHeadInitStream);
+  DenseHead head(hc, init_rng, device);
+
+  int32_t start_epoch = 1;
+  if (!resume_checkpoint.empty()) {
+    DERM_ASSIGN_OR_RETURN(int32_t done, head.Restore(resume_checkpoint));
+    start_epoch = done + 1;
+  } else if (config_.standardize) {
+    head.FitStandardization(AllFeatures(train));
+  }
+  const at::Tensor val_features = AllFeatures(val);
+
+  TrainOutcome outcome;
+  outcome.epochs_done = start_epoch - 1;
+  for (int32_t epoch = start_epoch; epoch <= config_.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    Rng shuffle_rng = Rng::Stream(config_.seed, StreamOf(epoch, kShuffle));
+    Rng augment_rng = Rng::Stream(config_.seed, StreamOf(epoch, kAugment));
+    Rng dropout_rng = Rng::Stream(config_.seed, StreamOf(epoch, kDropout));
+    std::vector<int64_t> order(train.size());
+    std::iota(order.begin(), order.end(), 0);
+    shuffle_rng.Shuffle(order);
+
+    double loss_sum = 0;
+    int64_t correct = 0;
+    for (size_t start = 0; start < order.size(); start += config_.backbone_batch) {
+      if (hooks.should_stop && hooks.should_stop()) return Cancelled("training stopped in epoch " + std::to_string(epoch));
+      const size_t end = std::min(order.size(), start + config_.backbone_batch);
+      std::vector<int64_t> idx(order.begin() + start, order.begin() + end);
+      std::vector<AffineParams> aug;
+      for (size_t i = 0; i < idx.size(); ++i) aug.push_back(DrawAffine(config_.augment, augment_rng));
+      at::Tensor features = head.Standardize(Features(train, idx, &aug));
+      std::vector<int64_t> labels;
+      for (int64_t i : idx) labels.push_back(train.labels[i]);
+      at::Tensor y = at::tensor(labels, at::kLong).to(device);
+      for (int64_t s = 0; s < static_cast<int64_t>(idx.size()); s += config_.batch_size) {
+        const int64_t e = std::min<int64_t>(idx.size(), s + config_.batch_size);
+        auto r = head.TrainStep(features.slice(0, s, e), y.slice(0, s, e), dropout_rng);
+        loss_sum += r.loss_sum;
+        correct += r.correct;
+      }
+    }
+    EpochResult result;
+    result.epoch = epoch;
+    result.loss = loss_sum / train.size();
+    result.accuracy = static_cast<double>(correct) / train.size();
+    result.validation = Evaluate(head, val_features, val.labels);
+    result.seconds = Seconds(t0);
+    result.images_per_second = train.size() / std::max(result.seconds, 1e-9);
+    result.checkpoint = head.Serialize(epoch);
+    outcome.epochs_done = epoch;
+    outcome.validation = result.validation;
+    if (hooks.on_epoch && !hooks.on_epoch(result)) return Cancelled("training stopped after epoch " + std::to_string(epoch));
+  }
+  if (outcome.epochs_done > 0 && outcome.validation.num_classes == 0) {
+    outcome.validation = Evaluate(head, val_features, val.labels);
+  }
+  if (test && test->size() > 0) outcome.test = Evaluate(head, AllFeatures(*test), test->labels);
+  return outcome;
+}
+
+}  // namespace derm::core

@@ -1,0 +1,80 @@
+// Trainer: the tutorial's training loop on decoded uint8 images. Per epoch: shuffle, augment on
+// the device, frozen ResNet50 features (the backbone may run on larger chunks than the head's
+// step; the maths is identical), Dropout + Dense + softmax head trained by Adam, then validation
+// on features computed once per run. Every random number comes from derm::Rng streams derived
+// from (seed, epoch), so a run resumed from epoch k's checkpoint ends exactly like an
+// uninterrupted run on the same device.
+// Thread-safety: not thread-safe; one run per Trainer.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "common/status_or.h"
+#include "worker/core/augment.h"
+#include "worker/core/image_set.h"
+#include "worker/core/metrics.h"
+#include "worker/core/resnet50.h"
+
+namespace derm::core {
+
+struct TrainConfig {
+  int epochs = 10;
+  int batch_size = 32;
+  double learning_rate = 1e-3;
+  double dropout = 0.2;
+  AugmentConfig augment;
+  bool standardize = false;
+  uint64_t seed = 123;
+  int backbone_batch = 64;  // images per backbone forward; rounded to a multiple of batch_size
+};
+
+struct EpochResult {
+  int32_t epoch = 0;  // 1-based
+  double loss = 0, accuracy = 0;
+  SplitEval validation;
+  double seconds = 0, images_per_second = 0;
+  std::string checkpoint;  // resumes after this epoch
+};
+
+struct TrainHooks {
+  // Called after each epoch; returning false stops training (cancellation).
+  std::function<bool(const EpochResult&)> on_epoch;
+  // Polled before every batch; returning true stops training within one batch.
+  std::function<bool()> should_stop;
+};
+
+struct TrainOutcome {
+  int32_t epochs_done = 0;
+  SplitEval validation;          // of the last epoch
+  std::optional<SplitEval> test;  // when a test set was given
+};
+
+class Trainer {
+ public:
+  Trainer(const ResNet50& backbone, const TrainConfig& config, int num_classes);
+
+  // Trains on `train`, validating on `val` each epoch, and evaluates `test` (may be null) at the
+  // end. `resume_checkpoint` (may be empty) is an EpochResult::checkpoint of this same spec.
+  // CANCELLED when a hook stopped it.
+  StatusOr<TrainOutcome> Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
+                             const std::string& resume_checkpoint, const TrainHooks& hooks);
+
+  // Pooled features [idx.size(), 2048] of set[idx], augmented with `aug` when not null.
+  at::Tensor Features(const ImageSet& set, const std::vector<int64_t>& idx,
+                      const std::vector<AffineParams>* aug) const;
+
+ private:
+  at::Tensor AllFeatures(const ImageSet& set) const;
+  SplitEval Evaluate(const class DenseHead& head, const at::Tensor& features,
+                     const std::vector<int32_t>& labels) const;
+
+  const ResNet50& backbone_;
+  TrainConfig config_;
+  int num_classes_;
+};
+
+}  // namespace derm::core

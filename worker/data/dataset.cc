@@ -1,0 +1,206 @@
+#include "worker/data/dataset.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <thread>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common/rng.h"
+#include "worker/data/sha256.h"
+
+namespace derm::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Entry {
+  std::string path;  // as found on disk
+  std::string rel;   // relative to its root, for the fingerprint
+  int32_t label;
+};
+
+bool IsImageExt(std::string ext) {
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+}
+
+StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const char* what) {
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir, ec)) {
+    return InvalidArgument(std::string(what) + " folder " + dir + " does not exist or is not a folder");
+  }
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory()) names.push_back(e.path().filename().string());
+  }
+  if (ec) return InvalidArgument(std::string(what) + " folder " + dir + " cannot be read: " + ec.message());
+  if (names.empty()) {
+    return InvalidArgument(std::string(what) + " folder " + dir + " has no class sub-folders");
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Lists the image files of each class folder (sorted), reporting other files as skipped.
+StatusOr<std::vector<Entry>> Scan(const std::string& root, const std::vector<std::string>& folders,
+                                  const std::map<std::string, int32_t>& label_of,
+                                  std::vector<SkippedFile>* skipped) {
+  std::vector<Entry> entries;
+  for (const auto& folder : folders) {
+    std::vector<fs::path> files;
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(fs::path(root) / folder, ec)) {
+      if (e.is_regular_file()) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    size_t images = 0;
+    for (const auto& f : files) {
+      if (!IsImageExt(f.extension().string())) {
+        skipped->push_back({f.string(), "not an image file type (.jpg .jpeg .png .bmp)"});
+        continue;
+      }
+      entries.push_back({f.string(), fs::relative(f, root).string(), label_of.at(folder)});
+      ++images;
+    }
+    if (images == 0) {
+      return InvalidArgument("class folder " + (fs::path(root) / folder).string() + " has no images");
+    }
+  }
+  return entries;
+}
+
+struct Decoded {
+  bool ok = false;
+  std::string content_hash;
+};
+
+// Reads, hashes and decodes entries[i] into set->pixels slot i. OpenCV's exceptions stop here.
+Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* reason) {
+  Decoded d;
+  std::ifstream in(entry.path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) {
+    *reason = "cannot be read";
+    return d;
+  }
+  if (bytes.empty()) {
+    *reason = "empty file";
+    return d;
+  }
+  d.content_hash = Sha256Hex(bytes);
+  try {
+    cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, bytes.data());
+    cv::Mat bgr = cv::imdecode(buf, cv::IMREAD_COLOR);
+    if (bgr.empty()) {
+      *reason = "not a decodable image";
+      return d;
+    }
+    cv::Mat rgb;
+    cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+    cv::Mat out(h, w, CV_8UC3, slot);
+    if (rgb.rows == h && rgb.cols == w) {
+      rgb.copyTo(out);
+    } else {
+      cv::resize(rgb, out, cv::Size(w, h), 0, 0, cv::INTER_LINEAR);
+    }
+    d.ok = true;
+  } catch (const cv::Exception& e) {
+    *reason = std::string("decode failed: ") + e.what();
+  }
+  return d;
+}
+
+// Decodes `entries` into an ImageSet on `threads` threads; undecodable files go to `skipped`.
+core::ImageSet DecodeAll(const std::vector<Entry>& entries, const DatasetOptions& o, int threads,
+                         std::vector<std::string>* hashes, std::vector<SkippedFile>* skipped) {
+  core::ImageSet set;
+  set.height = o.height;
+  set.width = o.width;
+  const size_t n = entries.size(), image_bytes = static_cast<size_t>(o.height) * o.width * 3;
+  set.pixels.resize(n * image_bytes);
+  std::vector<Decoded> results(n);
+  std::vector<std::string> reasons(n);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next++) < n;) {
+      results[i] = DecodeOne(entries[i], o.height, o.width, set.pixels.data() + i * image_bytes, &reasons[i]);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  size_t kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!results[i].ok) {
+      skipped->push_back({entries[i].path, reasons[i]});
+      continue;
+    }
+    if (kept != i) std::memmove(set.pixels.data() + kept * image_bytes, set.pixels.data() + i * image_bytes, image_bytes);
+    set.labels.push_back(entries[i].label);
+    set.paths.push_back(entries[i].path);
+    hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" + results[i].content_hash);
+    ++kept;
+  }
+  set.pixels.resize(kept * image_bytes);
+  return set;
+}
+
+}  // namespace
+
+bool IsImageFileName(const std::string& name) { return IsImageExt(fs::path(name).extension().string()); }
+
+StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
+  Dataset ds;
+  DERM_ASSIGN_OR_RETURN(ds.class_names, ClassFolders(o.train_dir, "training"));
+  std::map<std::string, int32_t> label_of;
+  for (size_t i = 0; i < ds.class_names.size(); ++i) label_of[ds.class_names[i]] = static_cast<int32_t>(i);
+  DERM_ASSIGN_OR_RETURN(std::vector<Entry> all, Scan(o.train_dir, ds.class_names, label_of, &ds.skipped));
+
+  // Keras: shuffle the whole file list with the seed, the last floor(split * n) are validation.
+  Rng rng(o.seed);
+  rng.Shuffle(all);
+  const size_t n_val = static_cast<size_t>(o.validation_split * static_cast<double>(all.size()));
+  std::vector<Entry> train(all.begin(), all.end() - n_val), val(all.end() - n_val, all.end());
+
+  std::vector<Entry> test;
+  if (!o.test_dir.empty()) {
+    DERM_ASSIGN_OR_RETURN(auto test_classes, ClassFolders(o.test_dir, "test"));
+    for (const auto& c : test_classes) {
+      if (!label_of.count(c)) {
+        return InvalidArgument("test folder " + o.test_dir + " has class " + c +
+                               " that the training folder does not have");
+      }
+    }
+    DERM_ASSIGN_OR_RETURN(test, Scan(o.test_dir, test_classes, label_of, &ds.skipped));
+  }
+
+  const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::string> lines[3];
+  ds.train = DecodeAll(train, o, threads, &lines[0], &ds.skipped);
+  ds.validation = DecodeAll(val, o, threads, &lines[1], &ds.skipped);
+  ds.test = DecodeAll(test, o, threads, &lines[2], &ds.skipped);
+  if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
+  if (ds.validation.size() == 0) {
+    return InvalidArgument("the validation split of " + o.train_dir + " is empty; add images or raise data.validation_split");
+  }
+
+  Sha256 fp;
+  const char* split_names[3] = {"train", "validation", "test"};
+  for (int s = 0; s < 3; ++s) {
+    for (const auto& line : lines[s]) fp.Update(std::string(split_names[s]) + "\t" + line + "\n");
+  }
+  ds.fingerprint = fp.HexDigest();
+  return ds;
+}
+
+}  // namespace derm::data

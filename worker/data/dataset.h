@@ -1,0 +1,45 @@
+// Loading an image-folder dataset the way Keras' image_dataset_from_directory does: class =
+// sub-folder, labels by sorted folder name, a deterministic train/validation split by seed, and
+// an optional separate test folder. Every image is read and decoded once (on a thread pool),
+// resized to the spec's size and kept as uint8 RGB. Files that are not images or cannot be
+// decoded are reported with a reason and skipped, never silently dropped.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+#include "worker/core/image_set.h"
+
+namespace derm::data {
+
+struct DatasetOptions {
+  std::string train_dir;
+  std::string test_dir;  // optional
+  double validation_split = 0.2;
+  uint64_t seed = 123;
+  int height = 224, width = 224;
+  int threads = 0;  // decode threads; 0 = hardware concurrency
+};
+
+struct SkippedFile {
+  std::string path, reason;
+};
+
+struct Dataset {
+  std::vector<std::string> class_names;
+  core::ImageSet train, validation, test;
+  std::vector<SkippedFile> skipped;
+  // SHA-256 over every used file's relative path, label, split and content hash.
+  std::string fingerprint;
+};
+
+// INVALID_ARGUMENT naming the folder when a folder is missing or empty, a class folder has no
+// images, or the test folder has classes the training folder lacks; also when nothing decodes.
+StatusOr<Dataset> LoadDataset(const DatasetOptions& options);
+
+// True for the file types OpenCV decodes that derm accepts (.jpg .jpeg .png .bmp), any case.
+bool IsImageFileName(const std::string& name);
+
+}  // namespace derm::data

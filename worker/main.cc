@@ -1,0 +1,84 @@
+// derm-worker: runs training tasks leased from derm-scheduler.
+//   derm-worker --scheduler 127.0.0.1:50051 [--device cpu|cuda:0]
+//   derm-worker demo-data --out data/demo     (writes the synthetic demo dataset)
+#include <unistd.h>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "worker/core/torch_shim.h"
+#include "worker/data/demo_data.h"
+#include "worker/worker_loop.h"
+
+namespace {
+
+derm::worker::WorkerLoop* g_loop = nullptr;
+void OnSignal(int) {
+  if (g_loop) g_loop->Stop();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"derm-worker: trains derm jobs leased from a derm-scheduler"};
+  app.require_subcommand(0, 1);
+  derm::worker::WorkerOptions opt;
+  char host[256] = "worker";
+  gethostname(host, sizeof host - 1);
+  opt.name = std::string(host) + "-" + std::to_string(getpid());
+  app.add_option("--scheduler", opt.scheduler, "scheduler address HOST:PORT");
+  app.add_option("--name", opt.name, "worker name shown in listings");
+  app.add_option("--device", opt.runner.device, "cpu, cuda or cuda:N");
+  app.add_option("--gpus", opt.gpus, "GPUs this worker offers to jobs")->check(CLI::Range(0, 64));
+  app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--label", opt.labels, "labels jobs may require (repeatable)");
+  app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  app.add_option("--decode-threads", opt.runner.decode_threads, "image decode threads (0 = all cores)")->check(CLI::Range(0, 1024));
+  app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")->check(CLI::Range(1, 4096));
+  app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")->check(CLI::Range(0, 1 << 30));
+
+  derm::data::DemoDataOptions demo;
+  auto* gen = app.add_subcommand("demo-data", "write the synthetic demo dataset (Train/ and Test/ class folders)");
+  gen->add_option("--out", demo.out_dir, "output folder")->required();
+  gen->add_option("--train-per-class", demo.train_per_class, "training images per class")->check(CLI::Range(1, 100000));
+  gen->add_option("--test-per-class", demo.test_per_class, "test images per class")->check(CLI::Range(0, 100000));
+  gen->add_option("--size", demo.size, "image side in pixels")->check(CLI::Range(32, 1024));
+  gen->add_option("--seed", demo.seed, "random seed");
+  CLI11_PARSE(app, argc, argv);
+
+  if (gen->parsed()) {
+    if (auto st = derm::data::WriteDemoData(demo); !st.ok()) {
+      std::cerr << "derm-worker demo-data: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "wrote " << demo.out_dir << "/Train (" << demo.train_per_class << " per class) and "
+              << demo.out_dir << "/Test (" << demo.test_per_class << " per class), " << demo.size << "x"
+              << demo.size << " JPEG\n";
+    return 0;
+  }
+
+  try {
+    at::Device device(opt.runner.device);
+    if (device.is_cuda() && !derm::core::shim::CudaAvailable()) {
+      std::cerr << "derm-worker: --device " << opt.runner.device << " asked for CUDA, which this build or machine lacks\n";
+      return 2;
+    }
+  } catch (const std::exception&) {
+    std::cerr << "derm-worker: --device " << opt.runner.device << " is not a device (use cpu, cuda or cuda:N)\n";
+    return 2;
+  }
+
+  derm::worker::WorkerLoop loop(opt);
+  g_loop = &loop;
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  derm::Status st = loop.Run();
+  if (!st.ok()) {
+    std::cerr << "derm-worker: " << st.message() << "\n";
+    return 1;
+  }
+  return 0;
+}

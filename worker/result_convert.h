@@ -1,0 +1,18 @@
+// Conversions from the tensor core's plain result structs to the derm.v1 wire messages.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "derm/v1/results.pb.h"
+#include "worker/core/trainer.h"
+
+namespace derm::worker {
+
+derm::v1::SplitMetrics ToProto(const core::SplitEval& eval, const std::vector<std::string>& class_names);
+derm::v1::EpochMetrics ToProto(const core::EpochResult& epoch, const std::vector<std::string>& class_names);
+// Appends one Prediction per image of a split.
+void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& eval,
+                    derm::v1::RunResult* result);
+
+}  // namespace derm::worker

@@ -1,0 +1,55 @@
+// TaskRunner: runs one leased training task: loads the data named by the spec, builds the
+// backbone, trains, and reports facts, epochs and the result through a TaskReporter. Independent
+// of gRPC, so it is tested with a fake reporter.
+// Thread-safety: one task at a time.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "derm/v1/workers.pb.h"
+#include "worker/core/resnet50.h"
+
+namespace derm::worker {
+
+// Where a running task sends what it produces. Implementations may block (network).
+class TaskReporter {
+ public:
+  virtual ~TaskReporter() = default;
+  virtual Status Facts(const derm::v1::RunFacts& facts) = 0;
+  virtual Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) = 0;
+  // True once the scheduler asked to stop this task (polled before every batch).
+  virtual bool Cancelled() = 0;
+};
+
+struct RunnerOptions {
+  std::string device = "cpu";  // "cpu" or "cuda[:N]"
+  int threads = 0;             // intra-op threads; 0 = LibTorch default
+  int decode_threads = 0;      // 0 = all cores
+  int backbone_batch = 64;
+};
+
+// The outcome of a task: a result to complete with, or why it failed.
+struct TaskOutcome {
+  Status status;             // OK, CANCELLED, or the failure
+  bool retryable = false;    // whether another attempt could succeed
+  derm::v1::RunResult result;
+};
+
+class TaskRunner {
+ public:
+  explicit TaskRunner(RunnerOptions options);
+  TaskOutcome Run(const derm::v1::Task& task, TaskReporter* reporter);
+
+ private:
+  // The backbone for `seed`'s random weights, cached for consecutive tasks.
+  const core::ResNet50& Backbone(uint64_t seed);
+
+  RunnerOptions options_;
+  uint64_t backbone_seed_ = 0;
+  std::unique_ptr<core::ResNet50> backbone_;
+};
+
+}  // namespace derm::worker

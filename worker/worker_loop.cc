@@ -1,0 +1,189 @@
+#include "worker/worker_loop.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "common/rpc/grpc_status.h"
+
+namespace derm::worker {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(Clock::now() + std::chrono::milliseconds(timeout_ms));
+  return ctx;
+}
+
+// Calls `rpc` until it succeeds or fails with something other than UNAVAILABLE (or the worker
+// stops), backing off up to 5 s between tries.
+template <typename Fn>
+Status WithRetry(const std::atomic<bool>& stop, Fn rpc) {
+  int64_t backoff_ms = 100;
+  while (true) {
+    Status st = rpc();
+    if (st.code() != StatusCode::kUnavailable && st.code() != StatusCode::kDeadlineExceeded) return st;
+    if (stop) return st;
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 5000);
+  }
+}
+
+// Sends a task's reports to the scheduler and runs the heartbeat thread for its lease.
+class GrpcReporter final : public TaskReporter {
+ public:
+  GrpcReporter(derm::v1::WorkerService::Stub* stub, int64_t worker_id, int64_t attempt_id,
+               int64_t heartbeat_ms, const std::atomic<bool>& stop)
+      : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop) {
+    heartbeat_ = std::thread([this, heartbeat_ms] {
+      std::unique_lock<std::mutex> lock(mu_);
+      while (!done_) {
+        if (cv_.wait_for(lock, std::chrono::milliseconds(heartbeat_ms), [this] { return done_; })) break;
+        lock.unlock();
+        derm::v1::HeartbeatRequest req;
+        req.set_worker_id(worker_id_);
+        req.set_attempt_id(attempt_id_);
+        derm::v1::HeartbeatResponse resp;
+        auto ctx = Context(5000);
+        grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
+        if (st.ok() && resp.cancel()) cancelled_ = true;
+        lock.lock();
+      }
+    });
+  }
+  ~GrpcReporter() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    heartbeat_.join();
+  }
+
+  Status Facts(const derm::v1::RunFacts& facts) override {
+    derm::v1::ReportFactsRequest req;
+    req.set_attempt_id(attempt_id_);
+    *req.mutable_facts() = facts;
+    return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportFacts(c, req, a); });
+  }
+  Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) override {
+    derm::v1::ReportEpochRequest req;
+    req.set_attempt_id(attempt_id_);
+    *req.mutable_metrics() = metrics;
+    req.set_checkpoint(checkpoint);
+    return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportEpoch(c, req, a); });
+  }
+  bool Cancelled() override { return cancelled_ || stop_; }
+
+  template <typename Fn>
+  Status Call(Fn fn) {
+    return WithRetry(stop_, [&] {
+      derm::v1::Ack ack;
+      auto ctx = Context(30000);
+      return FromGrpc(fn(ctx.get(), &ack));
+    });
+  }
+
+ private:
+  derm::v1::WorkerService::Stub* stub_;
+  const int64_t worker_id_, attempt_id_;
+  const std::atomic<bool>& stop_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread heartbeat_;
+};
+
+}  // namespace
+
+WorkerLoop::WorkerLoop(WorkerOptions options)
+    : options_(std::move(options)),
+      stub_(derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(
+          options_.scheduler, grpc::InsecureChannelCredentials(), [] {
+            grpc::ChannelArguments args;
+            args.SetMaxReceiveMessageSize(64 << 20);
+            args.SetMaxSendMessageSize(64 << 20);
+            return args;
+          }()))),
+      runner_(options_.runner) {}
+
+Status WorkerLoop::Register() {
+  derm::v1::RegisterWorkerRequest req;
+  req.set_name(options_.name);
+  req.set_gpus(options_.gpus);
+  req.set_memory_mb(options_.memory_mb);
+  for (const auto& l : options_.labels) req.add_labels(l);
+  req.set_device(options_.runner.device);
+  derm::v1::RegisterWorkerResponse resp;
+  DERM_RETURN_IF_ERROR(WithRetry(stop_, [&] {
+    auto ctx = Context(10000);
+    return FromGrpc(stub_->RegisterWorker(ctx.get(), req, &resp));
+  }));
+  worker_id_ = resp.worker_id();
+  heartbeat_ms_ = resp.heartbeat_interval_ms();
+  std::cerr << "derm-worker: registered as worker " << worker_id_ << " with " << options_.scheduler << std::endl;
+  return Status::Ok();
+}
+
+void WorkerLoop::RunTask(const derm::v1::Task& task) {
+  std::cerr << "derm-worker: job " << task.job_id() << " attempt " << task.attempt_id()
+            << (task.resume_epoch() ? " resuming after epoch " + std::to_string(task.resume_epoch()) : "")
+            << std::endl;
+  TaskOutcome outcome;
+  {
+    GrpcReporter reporter(stub_.get(), worker_id_, task.attempt_id(), heartbeat_ms_, stop_);
+    outcome = runner_.Run(task, &reporter);
+    if (outcome.status.ok()) {
+      derm::v1::CompleteTaskRequest req;
+      req.set_attempt_id(task.attempt_id());
+      *req.mutable_result() = std::move(outcome.result);
+      outcome.status = reporter.Call(
+          [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->CompleteTask(c, req, a); });
+    } else if (outcome.status.code() != StatusCode::kCancelled &&
+               outcome.status.code() != StatusCode::kFailedPrecondition) {
+      derm::v1::FailTaskRequest req;
+      req.set_attempt_id(task.attempt_id());
+      req.set_reason(outcome.status.message());
+      req.set_retryable(outcome.retryable);
+      (void)reporter.Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });
+    }
+  }
+  std::cerr << "derm-worker: job " << task.job_id() << " attempt " << task.attempt_id() << ": "
+            << outcome.status.ToString() << std::endl;
+}
+
+Status WorkerLoop::Run() {
+  DERM_RETURN_IF_ERROR(Register());
+  int done = 0;
+  while (!stop_ && (options_.max_tasks == 0 || done < options_.max_tasks)) {
+    derm::v1::AcquireTaskRequest req;
+    req.set_worker_id(worker_id_);
+    req.set_wait_ms(5000);
+    derm::v1::AcquireTaskResponse resp;
+    Status st = WithRetry(stop_, [&] {
+      auto ctx = Context(15000);
+      return FromGrpc(stub_->AcquireTask(ctx.get(), req, &resp));
+    });
+    if (st.code() == StatusCode::kNotFound) {  // the scheduler restarted with a new database
+      DERM_RETURN_IF_ERROR(Register());
+      continue;
+    }
+    if (!st.ok()) {
+      if (stop_) break;
+      return st;
+    }
+    if (!resp.has_task()) continue;
+    RunTask(resp.task());
+    ++done;
+  }
+  return Status::Ok();
+}
+
+}  // namespace derm::worker

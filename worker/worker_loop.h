@@ -1,0 +1,46 @@
+// WorkerLoop: derm-worker's life: register with the scheduler, long-poll for tasks, run each with
+// a TaskRunner while a heartbeat thread keeps the lease alive (and learns of cancellation), and
+// report the outcome. Network errors are retried with backoff; the loop never gives up a task's
+// result silently.
+// Thread-safety: Run() on one thread; Stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "derm/v1/workers.grpc.pb.h"
+#include "worker/task_runner.h"
+
+namespace derm::worker {
+
+struct WorkerOptions {
+  std::string scheduler = "127.0.0.1:50051";
+  std::string name;
+  int gpus = 0;
+  int64_t memory_mb = 0;
+  std::vector<std::string> labels;
+  int max_tasks = 0;  // exit after this many tasks; 0 = run until stopped
+  RunnerOptions runner;
+};
+
+class WorkerLoop {
+ public:
+  explicit WorkerLoop(WorkerOptions options);
+  // Returns when stopped or after max_tasks; non-OK when the scheduler refuses the worker.
+  Status Run();
+  void Stop() { stop_ = true; }
+
+ private:
+  Status Register();
+  void RunTask(const derm::v1::Task& task);
+
+  WorkerOptions options_;
+  std::shared_ptr<derm::v1::WorkerService::Stub> stub_;
+  TaskRunner runner_;
+  int64_t worker_id_ = 0;
+  int64_t heartbeat_ms_ = 2000;
+  std::atomic<bool> stop_{false};
+};
+
+}  // namespace derm::worker
