@@ -13,15 +13,6 @@
 #include "worker/data/demo_data.h"
 #include "worker/worker_loop.h"
 
-namespace {
-
-derm::worker::WorkerLoop* g_loop = nullptr;
-void OnSignal(int) {
-  if (g_loop) g_loop->Stop();
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   CLI::App app{"derm-worker: trains derm jobs leased from a derm-scheduler"};
   app.require_subcommand(0, 1);
@@ -46,6 +37,7 @@ int main(int argc, char** argv) {
   gen->add_option("--train-per-class", demo.train_per_class, "training images per class")->check(CLI::Range(1, 100000));
   gen->add_option("--test-per-class", demo.test_per_class, "test images per class")->check(CLI::Range(0, 100000));
   gen->add_option("--size", demo.size, "image side in pixels")->check(CLI::Range(32, 1024));
+  gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")->check(CLI::Range(1, 9));
   gen->add_option("--seed", demo.seed, "random seed");
   CLI11_PARSE(app, argc, argv);
 
@@ -71,10 +63,19 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  // SIGINT/SIGTERM are handled by a thread that stops the loop; every other thread blocks them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   derm::worker::WorkerLoop loop(opt);
-  g_loop = &loop;
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
+  std::thread stopper([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (sig == SIGTERM || sig == SIGINT) loop.Stop();
+  });
+  stopper.detach();
   derm::Status st = loop.Run();
   if (!st.ok()) {
     std::cerr << "derm-worker: " << st.message() << "\n";

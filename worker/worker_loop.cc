@@ -146,17 +146,26 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
       *req.mutable_result() = std::move(outcome.result);
       outcome.status = reporter.Call(
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->CompleteTask(c, req, a); });
-    } else if (outcome.status.code() != StatusCode::kCancelled &&
-               outcome.status.code() != StatusCode::kFailedPrecondition) {
+    } else if (outcome.status.code() != StatusCode::kFailedPrecondition &&
+               (outcome.status.code() != StatusCode::kCancelled || stop_)) {
+      // A failure, or this worker stopping (the job goes back to the queue at once). Not when
+      // the scheduler cancelled or fenced the attempt: it already knows.
       derm::v1::FailTaskRequest req;
       req.set_attempt_id(task.attempt_id());
-      req.set_reason(outcome.status.message());
-      req.set_retryable(outcome.retryable);
+      req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " stopped during the attempt"
+                           : outcome.status.message());
+      req.set_retryable(stop_ || outcome.retryable);
       (void)reporter.Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });
     }
   }
   std::cerr << "derm-worker: job " << task.job_id() << " attempt " << task.attempt_id() << ": "
             << outcome.status.ToString() << std::endl;
+}
+
+void WorkerLoop::Stop() {
+  stop_ = true;
+  std::lock_guard<std::mutex> lock(poll_mu_);
+  if (poll_) poll_->TryCancel();
 }
 
 Status WorkerLoop::Run() {
@@ -169,7 +178,15 @@ Status WorkerLoop::Run() {
     derm::v1::AcquireTaskResponse resp;
     Status st = WithRetry(stop_, [&] {
       auto ctx = Context(15000);
-      return FromGrpc(stub_->AcquireTask(ctx.get(), req, &resp));
+      {
+        std::lock_guard<std::mutex> lock(poll_mu_);
+        if (stop_) return Cancelled("stopping");
+        poll_ = ctx.get();
+      }
+      grpc::Status result = stub_->AcquireTask(ctx.get(), req, &resp);
+      std::lock_guard<std::mutex> lock(poll_mu_);
+      poll_ = nullptr;
+      return FromGrpc(result);
     });
     if (st.code() == StatusCode::kNotFound) {  // the scheduler restarted with a new database
       DERM_RETURN_IF_ERROR(Register());

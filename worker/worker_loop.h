@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "derm/v1/workers.grpc.pb.h"
@@ -29,7 +30,8 @@ class WorkerLoop {
   explicit WorkerLoop(WorkerOptions options);
   // Returns when stopped or after max_tasks; non-OK when the scheduler refuses the worker.
   Status Run();
-  void Stop() { stop_ = true; }
+  // Makes Run() return soon: cancels a pending long-poll; a running task stops within a batch.
+  void Stop();
 
  private:
   Status Register();
@@ -41,6 +43,8 @@ class WorkerLoop {
   int64_t worker_id_ = 0;
   int64_t heartbeat_ms_ = 2000;
   std::atomic<bool> stop_{false};
+  std::mutex poll_mu_;
+  grpc::ClientContext* poll_ = nullptr;  // the pending AcquireTask call; GUARDED_BY(poll_mu_)
 };
 
 }  // namespace derm::worker

@@ -146,7 +146,7 @@ StatusOr<int32_t> DenseHead::Restore(const std::string& bytes) {
                            std::to_string(config_.classes) + " and " + std::to_string(config_.in_features));
   }
   at::Tensor w, b, mw, vw, mb, vb, mean, inv_std;
-  const at::IntArrayRef ws{classes, in}, bs{classes}, fs{in};
+  const std::vector<int64_t> ws{classes, in}, bs{classes}, fs{in};
   bool ok = r.GetTensor(ws, device_, &w) && r.GetTensor(bs, device_, &b) && r.GetTensor(ws, device_, &mw) &&
             r.GetTensor(ws, device_, &vw) && r.GetTensor(bs, device_, &mb) && r.GetTensor(bs, device_, &vb);
   if (ok && standardized) ok = r.GetTensor(fs, device_, &mean) && r.GetTensor(fs, device_, &inv_std);

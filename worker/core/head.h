@@ -47,6 +47,9 @@ class DenseHead {
   // Class probabilities [N, classes] for standardised features (no dropout).
   at::Tensor Probabilities(const at::Tensor& features) const;
 
+  const at::Tensor& weight() const { return weight_; }
+  const at::Tensor& bias() const { return bias_; }
+
   // Checkpoint bytes; Restore() accepts only a checkpoint of the same shape.
   std::string Serialize(int32_t epoch) const;
   // Returns the epoch stored in the checkpoint.

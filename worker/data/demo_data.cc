@@ -195,6 +195,9 @@ Status WriteDemoData(const DemoDataOptions& o) {
   if (o.train_per_class < 1 || o.train_per_class > 100000 || o.test_per_class < 0 || o.test_per_class > 100000) {
     return InvalidArgument("images per class must be between 1 and 100000");
   }
+  if (o.classes < 1 || o.classes > static_cast<int>(DemoClassNames().size())) {
+    return InvalidArgument("classes must be between 1 and 9");
+  }
   std::error_code ec;
   if (fs::exists(fs::path(o.out_dir) / "Train", ec)) {
     return FailedPrecondition(o.out_dir + "/Train already exists; remove it or choose another folder");
@@ -203,7 +206,7 @@ Status WriteDemoData(const DemoDataOptions& o) {
   for (int split = 0; split < 2; ++split) {
     const int count = split == 0 ? o.train_per_class : o.test_per_class;
     if (count == 0) continue;
-    for (int cls = 0; cls < static_cast<int>(names.size()); ++cls) {
+    for (int cls = 0; cls < o.classes; ++cls) {
       const fs::path dir = fs::path(o.out_dir) / (split == 0 ? "Train" : "Test") / names[cls];
       fs::create_directories(dir, ec);
       if (ec) return Internal("cannot create " + dir.string() + ": " + ec.message());

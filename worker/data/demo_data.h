@@ -17,6 +17,7 @@ struct DemoDataOptions {
   int train_per_class = 40;
   int test_per_class = 8;
   int size = 64;                // square images, pixels
+  int classes = 9;              // the first N of DemoClassNames() (tests use few)
   uint64_t seed = 123;
 };
 

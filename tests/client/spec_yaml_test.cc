@@ -1,0 +1,74 @@
+#include "client/spec_yaml.h"
+
+#include <gtest/gtest.h>
+
+namespace derm::client {
+namespace {
+
+std::string Joined(const ParsedSpec& p) {
+  std::string s;
+  for (const auto& x : p.problems) s += x + "\n";
+  return s;
+}
+
+TEST(SpecYamlTest, MapsKeysOntoTheProto) {
+  auto p = ParseSpecYaml(R"(
+kind: train
+name: baseline
+data:
+  train_dir: /data/Train
+  image_size: [128, 96]
+  seed: 7
+model: {dropout: 0.5, standardize_features: false}
+train: {batch_size: 16, learning_rate: 3e-4}
+tags: {team: derm, study: "2026"}
+)");
+  ASSERT_TRUE(p.problems.empty()) << Joined(p);
+  EXPECT_EQ(p.spec.name(), "baseline");
+  EXPECT_EQ(p.spec.data().image_size(1), 96);
+  EXPECT_EQ(p.spec.data().seed(), 7);
+  EXPECT_DOUBLE_EQ(p.spec.model().dropout(), 0.5);
+  EXPECT_TRUE(p.spec.model().has_standardize_features());
+  EXPECT_FALSE(p.spec.model().standardize_features());
+  EXPECT_DOUBLE_EQ(p.spec.train().learning_rate(), 3e-4);
+  EXPECT_EQ(p.spec.tags().at("study"), "2026");
+  EXPECT_EQ(p.lines.at("train.batch_size"), 9);
+}
+
+TEST(SpecYamlTest, UnknownKeyGetsItsLineAndASuggestion) {
+  auto p = ParseSpecYaml("kind: train\ndata:\n  trian_dir: /x\n");
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_EQ(p.problems[0], "line 3: unknown key 'data.trian_dir' (did you mean 'train_dir'?)");
+  auto q = ParseSpecYaml("colour: red\n");
+  ASSERT_EQ(q.problems.size(), 1u);
+  EXPECT_NE(q.problems[0].find("known keys: kind, name, data"), std::string::npos) << q.problems[0];
+}
+
+TEST(SpecYamlTest, MalformedYamlAndWrongTypes) {
+  auto bad = ParseSpecYaml("data: {train_dir: /x\n");
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_NE(bad.problems[0].find("malformed YAML"), std::string::npos);
+  EXPECT_EQ(bad.problems[0].rfind("line ", 0), 0u) << bad.problems[0];
+
+  auto types = ParseSpecYaml("train:\n  batch_size: many\n  epochs: 99999999999\n  learning_rate: fast\ndata: [1]\n");
+  ASSERT_EQ(types.problems.size(), 4u) << Joined(types);
+  EXPECT_EQ(types.problems[0], "line 2: train.batch_size must be a whole number (32-bit), got 'many'");
+  EXPECT_NE(types.problems[1].find("train.epochs"), std::string::npos);
+  EXPECT_NE(types.problems[2].find("train.learning_rate must be a number"), std::string::npos);
+  EXPECT_NE(types.problems[3].find("data must be a mapping"), std::string::npos);
+  EXPECT_EQ(ParseSpecYaml("").problems.at(0), "the spec is empty");
+}
+
+TEST(SpecYamlTest, LoadSpecAppliesRulesWithLinesAndResolvesPaths) {
+  auto p = LoadSpec("data:\n  train_dir: data/Train\ntrain:\n  batch_size: 0\n", "/base");
+  ASSERT_EQ(p.problems.size(), 1u) << Joined(p);
+  EXPECT_EQ(p.problems[0], "line 4: train.batch_size must be between 1 and 4096, got 0");
+  auto ok = LoadSpec("data:\n  train_dir: ../data/Train\n  test_dir: /abs/Test\n", "/base/examples");
+  ASSERT_TRUE(ok.problems.empty()) << Joined(ok);
+  EXPECT_EQ(ok.spec.data().train_dir(), "/base/data/Train");
+  EXPECT_EQ(ok.spec.data().test_dir(), "/abs/Test");
+  EXPECT_EQ(ok.spec.train().epochs(), 10) << "defaults applied";
+}
+
+}  // namespace
+}  // namespace derm::client

@@ -1,0 +1,213 @@
+#include "scheduler/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+
+namespace derm::scheduler {
+namespace {
+
+using derm::v1::JobState;
+
+derm::v1::JobSpec Spec(int priority = 0) {
+  derm::v1::JobSpec spec;
+  spec.set_name("p" + std::to_string(priority));
+  spec.mutable_data()->set_train_dir("/data/Train");
+  spec.mutable_train()->set_epochs(3);
+  spec.set_priority(priority);
+  spec.set_max_retries(1);
+  return spec;
+}
+
+derm::v1::EpochMetrics Epoch(int epoch) {
+  derm::v1::EpochMetrics m;
+  m.set_epoch(epoch);
+  return m;
+}
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+  void Open() {
+    scheduler_.reset();
+    auto store = store::Store::Open(dir_.Join("r.db"));
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    SchedulerOptions options;
+    options.lease_timeout_ms = 1000;
+    scheduler_ = std::make_unique<Scheduler>(std::move(store).value(), &clock_, options);
+    ASSERT_TRUE(scheduler_->Recover().ok());
+  }
+  int64_t Worker(int gpus = 0) {
+    derm::v1::RegisterWorkerRequest req;
+    req.set_gpus(gpus);
+    return scheduler_->RegisterWorker(req).value().worker_id();
+  }
+  int64_t Submit(derm::v1::JobSpec spec, const std::string& key = "") {
+    auto r = scheduler_->Submit(spec, key);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r->job().id();
+  }
+  derm::v1::Task Acquire(int64_t worker) {
+    auto r = scheduler_->AcquireTask(worker, 0);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r->task();
+  }
+  JobState State(int64_t job) { return scheduler_->GetJob(job)->state(); }
+  Status Report(int64_t attempt, int epoch, const std::string& ckpt) {
+    derm::v1::ReportEpochRequest req;
+    req.set_attempt_id(attempt);
+    *req.mutable_metrics() = Epoch(epoch);
+    req.set_checkpoint(ckpt);
+    return scheduler_->ReportEpoch(req);
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_;
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+TEST_F(SchedulerTest, RejectsInvalidSpecsNamingEveryField) {
+  auto spec = Spec();
+  spec.mutable_train()->set_batch_size(-1);
+  spec.mutable_data()->clear_train_dir();
+  auto r = scheduler_->Submit(spec, "");
+  ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("train.batch_size"), std::string::npos);
+  EXPECT_NE(r.status().message().find("data.train_dir"), std::string::npos);
+  EXPECT_TRUE(scheduler_->ListJobs({}).value().empty());
+}
+
+TEST_F(SchedulerTest, HigherPriorityFirstThenFifo) {
+  const int64_t a = Submit(Spec(0)), b = Submit(Spec(5)), c = Submit(Spec(0));
+  const int64_t w = Worker();
+  EXPECT_EQ(Acquire(w).job_id(), b);
+  EXPECT_EQ(Acquire(w).job_id(), a);
+  EXPECT_EQ(Acquire(w).job_id(), c);
+  EXPECT_FALSE(scheduler_->AcquireTask(w, 0)->has_task());
+}
+
+TEST_F(SchedulerTest, IdempotencyKeyNeverCreatesASecondJob) {
+  auto first = scheduler_->Submit(Spec(), "k");
+  auto second = scheduler_->Submit(Spec(), "k");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->job().id(), second->job().id());
+  EXPECT_TRUE(second->deduplicated());
+  EXPECT_EQ(scheduler_->ListJobs({})->size(), 1u);
+}
+
+TEST_F(SchedulerTest, MatchesResources) {
+  auto gpu_job = Spec();
+  gpu_job.mutable_resources()->set_gpus(1);
+  const int64_t job = Submit(gpu_job);
+  EXPECT_FALSE(Acquire(Worker(0)).job_id());
+  EXPECT_EQ(Acquire(Worker(1)).job_id(), job);
+}
+
+TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
+  const int64_t job = Submit(Spec());
+  const int64_t w1 = Worker(), w2 = Worker();
+  const auto first = Acquire(w1);
+  ASSERT_TRUE(Report(first.attempt_id(), 1, "after-1").ok());
+  clock_.Advance(900);
+  ASSERT_TRUE(scheduler_->Heartbeat(w1, first.attempt_id()).ok());  // renews
+  clock_.Advance(900);
+  EXPECT_EQ(scheduler_->ExpireLeases(), 0);
+  clock_.Advance(200);
+  EXPECT_EQ(scheduler_->ExpireLeases(), 1);
+  EXPECT_EQ(State(job), derm::v1::QUEUED);
+
+  const auto second = Acquire(w2);
+  EXPECT_EQ(second.job_id(), job);
+  EXPECT_EQ(second.resume_epoch(), 1);
+  EXPECT_EQ(second.resume_checkpoint(), "after-1");
+  // The first worker comes back: it may not write anything.
+  EXPECT_EQ(Report(first.attempt_id(), 2, "stale").code(), StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(scheduler_->Heartbeat(w1, first.attempt_id())->cancel());
+  derm::v1::CompleteTaskRequest done;
+  done.set_attempt_id(first.attempt_id());
+  EXPECT_EQ(scheduler_->CompleteTask(done).code(), StatusCode::kFailedPrecondition);
+
+  ASSERT_TRUE(Report(second.attempt_id(), 2, "after-2").ok());
+  ASSERT_TRUE(Report(second.attempt_id(), 3, "after-3").ok());
+  done.set_attempt_id(second.attempt_id());
+  ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+  EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
+  EXPECT_EQ(scheduler_->GetRun(second.run_id())->epochs_size(), 3);
+}
+
+TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
+  const int64_t job = Submit(Spec());  // max_retries 1: two attempts
+  const int64_t w = Worker();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ASSERT_TRUE(Acquire(w).job_id());
+    clock_.Advance(1001);
+    EXPECT_EQ(scheduler_->ExpireLeases(), 1);
+  }
+  EXPECT_EQ(State(job), derm::v1::FAILED);
+  EXPECT_NE(scheduler_->GetJob(job)->message().find("no retries left"), std::string::npos);
+}
+
+TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
+  const int64_t job = Submit(Spec());
+  const auto task = Acquire(Worker());
+  derm::v1::FailTaskRequest fail;
+  fail.set_attempt_id(task.attempt_id());
+  fail.set_reason("training folder /x does not exist");
+  ASSERT_TRUE(scheduler_->FailTask(fail).ok());
+  EXPECT_EQ(State(job), derm::v1::FAILED);
+  EXPECT_EQ(scheduler_->GetJob(job)->message(), "training folder /x does not exist");
+}
+
+TEST_F(SchedulerTest, CancelQueuedRunningAndFinished) {
+  const int64_t queued = Submit(Spec()), running = Submit(Spec(1));
+  const int64_t w = Worker();
+  const auto task = Acquire(w);
+  ASSERT_EQ(task.job_id(), running);
+  ASSERT_TRUE(scheduler_->Cancel(queued, "").ok());
+  EXPECT_EQ(State(queued), derm::v1::CANCELLED);
+  EXPECT_FALSE(Acquire(w).job_id()) << "a cancelled job is not leased";
+  ASSERT_TRUE(scheduler_->Cancel(running, "wrong data").ok());
+  EXPECT_TRUE(scheduler_->Heartbeat(w, task.attempt_id())->cancel());
+  EXPECT_EQ(Report(task.attempt_id(), 1, "").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(scheduler_->Cancel(running, "").status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(scheduler_->Cancel(999, "").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(SchedulerTest, RestartRequeuesRunningJobsFromTheirCheckpoint) {
+  const int64_t job = Submit(Spec());
+  const auto task = Acquire(Worker());
+  ASSERT_TRUE(Report(task.attempt_id(), 2, "after-2").ok());
+  Open();  // a new scheduler process on the same database
+  EXPECT_EQ(State(job), derm::v1::QUEUED);
+  const auto again = Acquire(Worker());
+  EXPECT_EQ(again.job_id(), job);
+  EXPECT_EQ(again.resume_epoch(), 2);
+  EXPECT_EQ(Report(task.attempt_id(), 3, "").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
+  const int64_t job = Submit(Spec());
+  const auto task = Acquire(Worker());
+  for (int e = 1; e <= 3; ++e) ASSERT_TRUE(Report(task.attempt_id(), e, "").ok());
+  derm::v1::CompleteTaskRequest done;
+  done.set_attempt_id(task.attempt_id());
+  ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+  WatchCursor cursor;
+  auto events = scheduler_->WaitForEvents(job, &cursor, 0).value();
+  std::vector<std::string> seen;
+  for (const auto& e : events) {
+    seen.push_back(e.has_epoch() ? "epoch" + std::to_string(e.epoch().epoch()) : derm::v1::JobState_Name(e.state()));
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"QUEUED", "RUNNING", "epoch1", "epoch2", "epoch3", "SUCCEEDED"}));
+  EXPECT_TRUE(scheduler_->WaitForEvents(job, &cursor, 0)->empty());
+}
+
+TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
+  Submit(Spec());
+  const auto task = Acquire(Worker());
+  EXPECT_EQ(Report(task.attempt_id(), 4, "").code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(Report(task.attempt_id(), 0, "").code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace derm::scheduler

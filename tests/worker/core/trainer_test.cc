@@ -1,0 +1,122 @@
+#include "worker/core/trainer.h"
+
+#include <gtest/gtest.h>
+
+namespace derm::core {
+namespace {
+
+// Three classes of 32x32 images: reddish, greenish and bluish, with noise.
+ImageSet Colours(int per_class, uint64_t seed) {
+  ImageSet set;
+  set.height = set.width = 32;
+  Rng rng(seed);
+  for (int i = 0; i < per_class * 3; ++i) {
+    const int label = i % 3;
+    set.labels.push_back(label);
+    set.paths.push_back("img" + std::to_string(i));
+    for (int p = 0; p < 32 * 32; ++p) {
+      for (int c = 0; c < 3; ++c) {
+        const double base = c == label ? 170 : 70;
+        set.pixels.push_back(static_cast<uint8_t>(std::clamp(base + 40 * rng.Normal(), 0.0, 255.0)));
+      }
+    }
+  }
+  return set;
+}
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    net_ = new ResNet50(ResNet50::Create(ResNet50::RandomWeights(1), at::kCPU).value());
+  }
+  static void TearDownTestSuite() { delete net_; }
+
+  TrainConfig Config() const {
+    TrainConfig c;
+    c.epochs = 3;
+    c.batch_size = 8;
+    c.standardize = true;
+    c.backbone_batch = 16;
+    c.seed = 11;
+    return c;
+  }
+  std::vector<EpochResult> Train(const TrainConfig& c, const std::string& resume = "") {
+    std::vector<EpochResult> epochs;
+    TrainHooks hooks;
+    hooks.on_epoch = [&](const EpochResult& r) {
+      epochs.push_back(r);
+      return true;
+    };
+    auto outcome = Trainer(*net_, c, 3).Run(train_, val_, nullptr, resume, hooks);
+    EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
+    return epochs;
+  }
+
+  static ResNet50* net_;
+  ImageSet train_ = Colours(10, 1), val_ = Colours(4, 2);
+};
+ResNet50* TrainerTest::net_ = nullptr;
+
+TEST_F(TrainerTest, LearnsAndReportsEveryEpoch) {
+  auto epochs = Train(Config());
+  ASSERT_EQ(epochs.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(epochs[i].epoch, i + 1);
+  const SplitEval& v = epochs.back().validation;
+  EXPECT_GT(v.accuracy, 0.6);
+  int64_t total = 0;
+  for (int64_t c : v.confusion) total += c;
+  EXPECT_EQ(total, val_.size());
+  EXPECT_EQ(v.predicted.size(), static_cast<size_t>(val_.size()));
+  EXPECT_GT(epochs.back().images_per_second, 0);
+}
+
+TEST_F(TrainerTest, SameSeedSameMetricsAndResumeMatchesUninterrupted) {
+  auto full = Train(Config());
+  auto again = Train(Config());
+  ASSERT_EQ(full.size(), again.size());
+  for (size_t i = 0; i < full.size(); ++i) {
+    EXPECT_EQ(full[i].loss, again[i].loss);
+    EXPECT_EQ(full[i].validation.loss, again[i].validation.loss);
+  }
+  auto resumed = Train(Config(), full[0].checkpoint);
+  ASSERT_EQ(resumed.size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(resumed[i].epoch, full[i + 1].epoch);
+    EXPECT_EQ(resumed[i].loss, full[i + 1].loss);
+    EXPECT_EQ(resumed[i].accuracy, full[i + 1].accuracy);
+    EXPECT_EQ(resumed[i].validation.loss, full[i + 1].validation.loss);
+    EXPECT_EQ(resumed[i].validation.confusion, full[i + 1].validation.confusion);
+  }
+}
+
+TEST_F(TrainerTest, BackboneChunkSizeDoesNotChangeTheMaths) {
+  TrainConfig small = Config(), large = Config();
+  small.backbone_batch = 8;
+  large.backbone_batch = 32;
+  auto a = Train(small), b = Train(large);
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i].loss, b[i].loss, 1e-4);
+    EXPECT_NEAR(a[i].validation.loss, b[i].validation.loss, 1e-4);
+  }
+}
+
+TEST_F(TrainerTest, StopsWithinABatchWhenAsked) {
+  int polls = 0;
+  TrainHooks hooks;
+  hooks.should_stop = [&] { return ++polls > 1; };
+  auto outcome = Trainer(*net_, Config(), 3).Run(train_, val_, nullptr, "", hooks);
+  EXPECT_EQ(outcome.status().code(), StatusCode::kCancelled);
+  EXPECT_EQ(polls, 2);
+}
+
+TEST_F(TrainerTest, RejectsEmptySplitsAndForeignCheckpoints) {
+  ImageSet empty;
+  empty.height = empty.width = 32;
+  EXPECT_EQ(Trainer(*net_, Config(), 3).Run(empty, val_, nullptr, "", {}).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(Trainer(*net_, Config(), 3).Run(train_, val_, nullptr, "garbage", {}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace derm::core

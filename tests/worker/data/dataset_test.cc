@@ -1,0 +1,118 @@
+#include "worker/data/dataset.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "tests/testing/temp_dir.h"
+#include "worker/data/demo_data.h"
+
+namespace derm::data {
+namespace {
+
+namespace fs = std::filesystem;
+
+class DatasetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    DemoDataOptions o;
+    o.out_dir = dir_.path();
+    o.train_per_class = 10;
+    o.test_per_class = 2;
+    o.size = 48;
+    o.classes = 3;
+    ASSERT_TRUE(WriteDemoData(o).ok());
+  }
+  DatasetOptions Options() const {
+    DatasetOptions o;
+    o.train_dir = dir_.Join("Train");
+    o.test_dir = dir_.Join("Test");
+    o.height = 32;
+    o.width = 40;
+    o.threads = 2;
+    return o;
+  }
+  testing::TempDir dir_;
+};
+
+TEST_F(DatasetTest, LabelsBySortedFolderAndSplitsLikeKeras) {
+  auto ds = LoadDataset(Options());
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_EQ(ds->class_names, (std::vector<std::string>{"actinic keratosis", "basal cell carcinoma", "dermatofibroma"}));
+  EXPECT_EQ(ds->validation.size(), 6);  // floor(0.2 * 30)
+  EXPECT_EQ(ds->train.size(), 24);
+  EXPECT_EQ(ds->test.size(), 6);
+  EXPECT_EQ(ds->train.pixels.size(), 24u * 32 * 40 * 3);
+  for (int64_t i = 0; i < ds->train.size(); ++i) {
+    const int label = ds->train.labels[i];
+    EXPECT_NE(ds->train.paths[i].find(ds->class_names[label]), std::string::npos);
+  }
+  EXPECT_TRUE(ds->skipped.empty());
+  EXPECT_EQ(ds->fingerprint.size(), 64u);
+}
+
+TEST_F(DatasetTest, SplitIsDeterministicBySeed) {
+  auto a = LoadDataset(Options()), b = LoadDataset(Options());
+  auto o = Options();
+  o.seed = 7;
+  auto c = LoadDataset(o);
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  EXPECT_EQ(a->validation.paths, b->validation.paths);
+  EXPECT_EQ(a->fingerprint, b->fingerprint);
+  EXPECT_NE(a->validation.paths, c->validation.paths);
+  EXPECT_NE(a->fingerprint, c->fingerprint);
+  std::set<std::string> all(a->train.paths.begin(), a->train.paths.end());
+  for (const auto& p : a->validation.paths) EXPECT_FALSE(all.count(p)) << p << " is in both splits";
+}
+
+TEST_F(DatasetTest, ReportsCorruptAndNonImageFilesAndSkipsThem) {
+  testing::WriteFile(dir_.Join("Train/dermatofibroma/broken.jpg"), "this is not a jpeg");
+  testing::WriteFile(dir_.Join("Train/dermatofibroma/notes.txt"), "hello");
+  testing::WriteFile(dir_.Join("Train/dermatofibroma/empty.png"), "");
+  auto ds = LoadDataset(Options());
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  std::map<std::string, std::string> reasons;
+  for (const auto& s : ds->skipped) reasons[fs::path(s.path).filename().string()] = s.reason;
+  EXPECT_EQ(reasons.size(), 3u);
+  EXPECT_NE(reasons["broken.jpg"].find("not a decodable image"), std::string::npos);
+  EXPECT_NE(reasons["notes.txt"].find("not an image file type"), std::string::npos);
+  EXPECT_EQ(reasons["empty.png"], "empty file");
+  EXPECT_EQ(ds->train.size() + ds->validation.size(), 30);
+}
+
+TEST_F(DatasetTest, FingerprintFollowsFileContent) {
+  auto before = LoadDataset(Options());
+  const std::string victim = dir_.Join("Train/basal cell carcinoma/img_00003.jpg");
+  const std::string other = dir_.Join("Train/basal cell carcinoma/img_00004.jpg");
+  testing::WriteFile(victim, testing::ReadFile(other));
+  auto after = LoadDataset(Options());
+  ASSERT_TRUE(before.ok() && after.ok());
+  EXPECT_NE(before->fingerprint, after->fingerprint);
+}
+
+TEST_F(DatasetTest, ClearErrorsForBadFolders) {
+  auto o = Options();
+  o.train_dir = dir_.Join("Nope");
+  auto missing = LoadDataset(o);
+  EXPECT_EQ(missing.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find(dir_.Join("Nope")), std::string::npos);
+
+  fs::create_directories(dir_.Join("Train/zz empty class"));
+  auto empty = LoadDataset(Options());
+  EXPECT_NE(empty.status().message().find("zz empty class has no images"), std::string::npos) << empty.status().ToString();
+  fs::remove(dir_.Join("Train/zz empty class"));
+
+  fs::create_directories(dir_.Join("Test/unknown"));
+  testing::WriteFile(dir_.Join("Test/unknown/a.jpg"), "x");
+  auto extra = LoadDataset(Options());
+  EXPECT_NE(extra.status().message().find("class unknown"), std::string::npos) << extra.status().ToString();
+
+  fs::create_directories(dir_.Join("Flat"));
+  o.train_dir = dir_.Join("Flat");
+  EXPECT_NE(LoadDataset(o).status().message().find("no class sub-folders"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace derm::data

@@ -1,0 +1,110 @@
+#include "worker/task_runner.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/temp_dir.h"
+#include "worker/data/demo_data.h"
+
+namespace derm::worker {
+namespace {
+
+class FakeReporter : public TaskReporter {
+ public:
+  Status Facts(const derm::v1::RunFacts& f) override {
+    facts.push_back(f);
+    return Status::Ok();
+  }
+  Status Epoch(const derm::v1::EpochMetrics& m, const std::string& checkpoint) override {
+    epochs.push_back(m);
+    checkpoints.push_back(checkpoint);
+    return epoch_status;
+  }
+  bool Cancelled() override { return cancel; }
+
+  std::vector<derm::v1::RunFacts> facts;
+  std::vector<derm::v1::EpochMetrics> epochs;
+  std::vector<std::string> checkpoints;
+  Status epoch_status;
+  bool cancel = false;
+};
+
+class TaskRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    data::DemoDataOptions o;
+    o.out_dir = dir_.path();
+    o.train_per_class = 6;
+    o.test_per_class = 2;
+    o.size = 32;
+    o.classes = 2;
+    ASSERT_TRUE(data::WriteDemoData(o).ok());
+  }
+  derm::v1::Task Task() const {
+    derm::v1::Task t;
+    auto* s = t.mutable_spec();
+    s->mutable_data()->set_train_dir(dir_.Join("Train"));
+    s->mutable_data()->set_test_dir(dir_.Join("Test"));
+    s->mutable_data()->add_image_size(32);
+    s->mutable_data()->add_image_size(32);
+    s->mutable_train()->set_epochs(2);
+    s->mutable_train()->set_batch_size(4);
+    return t;
+  }
+  testing::TempDir dir_;
+  FakeReporter reporter_;
+  TaskRunner runner_{RunnerOptions{}};
+};
+
+TEST_F(TaskRunnerTest, TrainsAndReportsFactsEpochsAndPredictions) {
+  TaskOutcome out = runner_.Run(Task(), &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_EQ(reporter_.facts.size(), 1u);
+  const auto& f = reporter_.facts[0];
+  EXPECT_EQ(f.class_names_size(), 2);
+  EXPECT_EQ(f.train_images() + f.validation_images(), 12);
+  EXPECT_EQ(f.test_images(), 4);
+  EXPECT_EQ(f.weights(), "random(seed=123)");
+  EXPECT_TRUE(f.standardize_features());
+  ASSERT_EQ(reporter_.epochs.size(), 2u);
+  EXPECT_EQ(reporter_.epochs[1].epoch(), 2);
+  EXPECT_FALSE(reporter_.checkpoints[1].empty());
+  EXPECT_EQ(reporter_.epochs[1].validation().confusion().counts_size(), 4);
+  EXPECT_TRUE(out.result.has_test());
+  EXPECT_EQ(out.result.predictions_size(), f.validation_images() + f.test_images());
+}
+
+TEST_F(TaskRunnerTest, ResumesFromACheckpoint) {
+  ASSERT_TRUE(runner_.Run(Task(), &reporter_).status.ok());
+  FakeReporter second;
+  auto task = Task();
+  task.set_resume_epoch(1);
+  task.set_resume_checkpoint(reporter_.checkpoints[0]);
+  ASSERT_TRUE(runner_.Run(task, &second).status.ok());
+  ASSERT_EQ(second.epochs.size(), 1u);
+  EXPECT_EQ(second.epochs[0].epoch(), 2);
+  EXPECT_EQ(second.epochs[0].loss(), reporter_.epochs[1].loss());
+  EXPECT_EQ(second.epochs[0].validation().loss(), reporter_.epochs[1].validation().loss());
+}
+
+TEST_F(TaskRunnerTest, MissingDataFailsWithoutRetryAndNamesTheFolder) {
+  auto task = Task();
+  task.mutable_spec()->mutable_data()->set_train_dir(dir_.Join("missing"));
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(out.retryable);
+  EXPECT_NE(out.status.message().find(dir_.Join("missing")), std::string::npos);
+  EXPECT_TRUE(reporter_.facts.empty());
+}
+
+TEST_F(TaskRunnerTest, CancellationAndFencedReportsStopTheTask) {
+  reporter_.cancel = true;
+  EXPECT_EQ(runner_.Run(Task(), &reporter_).status.code(), StatusCode::kCancelled);
+  FakeReporter fenced;
+  fenced.epoch_status = FailedPrecondition("attempt 1 is not running");
+  TaskOutcome out = runner_.Run(Task(), &fenced);
+  EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(fenced.epochs.size(), 1u) << "no training after the scheduler refused a report";
+}
+
+}  // namespace
+}  // namespace derm::worker
