@@ -27,9 +27,7 @@ int Fail(const Status& st, std::ostream& err) {
   }
 }
 
-int Outcome(derm::v1::JobState state) {
-  return state == derm::v1::SUCCEEDED ? kExitOk : kExitJobFailed;
-}
+int Outcome(derm::v1::JobState state) { return state == derm::v1::SUCCEEDED ? kExitOk : kExitJobFailed; }
 
 // Streams the job's events to `out` until it ends; prints the run report when it succeeded.
 int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostream& out, std::ostream& err) {
@@ -57,21 +55,24 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   get.set_id(job.id());
   derm::v1::Job final_job;
   auto gctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(gctx.get(), get, &final_job); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->GetJob(gctx.get(), get, &final_job); !st.ok())
+    return Fail(conn.Explain(st), err);
   last = final_job.state();
   if (verbose && last == derm::v1::SUCCEEDED) {
     derm::v1::GetRunRequest run_req;
     run_req.set_run_id(final_job.run_id());
     derm::v1::RunReport run;
     auto rctx = conn.Context();
-    if (grpc::Status st = conn.jobs()->GetRun(rctx.get(), run_req, &run); !st.ok()) return Fail(conn.Explain(st), err);
+    if (grpc::Status st = conn.jobs()->GetRun(rctx.get(), run_req, &run); !st.ok())
+      return Fail(conn.Explain(st), err);
     out << "\n";
     PrintRunReport(run, out);
   } else if (!verbose) {
     PrintJobLine(final_job, out);
   }
-  if (last != derm::v1::SUCCEEDED) err << "dermctl: job " << job.id() << " ended " << derm::v1::JobState_Name(last)
-                                       << (final_job.message().empty() ? "" : ": " + final_job.message()) << "\n";
+  if (last != derm::v1::SUCCEEDED)
+    err << "dermctl: job " << job.id() << " ended " << derm::v1::JobState_Name(last)
+        << (final_job.message().empty() ? "" : ": " + final_job.message()) << "\n";
   return Outcome(last);
 }
 
@@ -80,7 +81,8 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
 int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ostream& err) {
   std::ifstream in(o.file);
   if (!in) {
-    err << "dermctl: cannot read " << o.file << ": " << (fs::exists(o.file) ? "permission denied" : "no such file") << "\n";
+    err << "dermctl: cannot read " << o.file << ": "
+        << (fs::exists(o.file) ? "permission denied" : "no such file") << "\n";
     return kExitBadInput;
   }
   std::stringstream text;
@@ -93,8 +95,9 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
       std::error_code ec;
       if (path.empty() || fs::is_directory(path, ec)) continue;
       auto line = parsed.lines.find(field);
-      parsed.problems.push_back((line != parsed.lines.end() ? "line " + std::to_string(line->second) + ": " : "") +
-                                field + " folder " + path + " does not exist");
+      parsed.problems.push_back(
+          (line != parsed.lines.end() ? "line " + std::to_string(line->second) + ": " : "") + field +
+          " folder " + path + " does not exist");
     }
   }
   if (!parsed.problems.empty()) {
@@ -107,7 +110,8 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   req.set_idempotency_key(o.idempotency_key);
   derm::v1::SubmitJobResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->SubmitJob(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->SubmitJob(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
       << resp.job().run_id() << ")\n";
   out.flush();
@@ -120,7 +124,8 @@ int GetJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& er
   req.set_id(job_id);
   derm::v1::Job job;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok())
+    return Fail(conn.Explain(st), err);
   PrintJobLine(job, out);
   return kExitOk;
 }
@@ -130,7 +135,8 @@ int ListJobs(Connection& conn, int limit, std::ostream& out, std::ostream& err) 
   req.set_limit(limit);
   derm::v1::ListJobsResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   for (const auto& job : resp.jobs()) PrintJobLine(job, out);
   if (resp.jobs().empty()) out << "no jobs\n";
   return kExitOk;
@@ -141,7 +147,8 @@ int DescribeRun(Connection& conn, int64_t run_id, std::ostream& out, std::ostrea
   req.set_run_id(run_id);
   derm::v1::RunReport run;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok())
+    return Fail(conn.Explain(st), err);
   PrintRunReport(run, out);
   return kExitOk;
 }
@@ -151,7 +158,8 @@ int CancelJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream&
   req.set_id(job_id);
   derm::v1::Job job;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok())
+    return Fail(conn.Explain(st), err);
   PrintJobLine(job, out);
   return kExitOk;
 }

@@ -12,10 +12,10 @@ namespace derm::client {
 
 enum ExitCode {
   kExitOk = 0,
-  kExitJobFailed = 1,     // --wait/--follow: the job ended FAILED or CANCELLED
-  kExitBadInput = 2,      // usage, unreadable or invalid spec, missing data folder
-  kExitUnreachable = 3,   // the scheduler could not be reached or timed out
-  kExitServerError = 4,   // the scheduler refused the request (unknown job, ...)
+  kExitJobFailed = 1,    // --wait/--follow: the job ended FAILED or CANCELLED
+  kExitBadInput = 2,     // usage, unreadable or invalid spec, missing data folder
+  kExitUnreachable = 3,  // the scheduler could not be reached or timed out
+  kExitServerError = 4,  // the scheduler refused the request (unknown job, ...)
 };
 
 struct SubmitOptions {

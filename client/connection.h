@@ -11,7 +11,7 @@
 namespace derm::client {
 
 struct ConnectionOptions {
-  std::string server;       // HOST:PORT
+  std::string server;  // HOST:PORT
   int64_t timeout_ms = 10000;
 };
 

@@ -29,9 +29,9 @@ void PrintJobLine(const derm::v1::Job& job, std::ostream& out) {
 
 void PrintEpochLine(const derm::v1::EpochMetrics& m, int total, std::ostream& out) {
   out << "epoch " << m.epoch() << "/" << total << "  loss " << Fmt("%.4f", m.loss()) << "  accuracy "
-      << Fmt("%.4f", m.accuracy()) << "  val_loss " << Fmt("%.4f", m.validation().loss())
-      << "  val_accuracy " << Fmt("%.4f", m.validation().accuracy()) << "  " << Fmt("%.1f", m.seconds())
-      << " s  " << Fmt("%.0f", m.images_per_second()) << " img/s\n";
+      << Fmt("%.4f", m.accuracy()) << "  val_loss " << Fmt("%.4f", m.validation().loss()) << "  val_accuracy "
+      << Fmt("%.4f", m.validation().accuracy()) << "  " << Fmt("%.1f", m.seconds()) << " s  "
+      << Fmt("%.0f", m.images_per_second()) << " img/s\n";
 }
 
 void PrintConfusion(const derm::v1::ConfusionMatrix& m, std::ostream& out) {
@@ -62,7 +62,8 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
       << f.test_images() << " test images, " << f.class_names_size() << " classes, fingerprint "
       << f.dataset_fingerprint().substr(0, 12) << "\n";
   out << "model: resnet50, weights " << f.weights() << ", standardize_features "
-      << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features") : "?")
+      << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features")
+                                                           : "?")
       << ", device " << f.device() << "\n";
   if (f.skipped_size() > 0) {
     out << "skipped " << f.skipped_size() << " file(s):\n";
@@ -78,7 +79,8 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   }
   if (!run.epochs().empty()) {
     const auto& last = *run.epochs().rbegin();
-    out << "\nvalidation confusion matrix, epoch " << last.epoch() << " (rows: true class, columns: predicted)\n";
+    out << "\nvalidation confusion matrix, epoch " << last.epoch()
+        << " (rows: true class, columns: predicted)\n";
     PrintConfusion(last.validation().confusion(), out);
   }
   if (run.result().has_test()) {

@@ -118,9 +118,9 @@ class Walker {
         int64_t v = 0;
         auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
         const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32;
-        if (ec != std::errc() || end != s.data() + s.size() ||
-            (is32 && (v < INT32_MIN || v > INT32_MAX))) {
-          return Problem(node, path + " must be a whole number" + (is32 ? " (32-bit)" : "") + ", got '" + s + "'");
+        if (ec != std::errc() || end != s.data() + s.size() || (is32 && (v < INT32_MIN || v > INT32_MAX))) {
+          return Problem(node,
+                         path + " must be a whole number" + (is32 ? " (32-bit)" : "") + ", got '" + s + "'");
         }
         if (is32) {
           add ? r->AddInt32(msg, f, static_cast<int32_t>(v)) : r->SetInt32(msg, f, static_cast<int32_t>(v));
@@ -139,7 +139,8 @@ class Walker {
         return;
       }
       case FieldDescriptor::CPPTYPE_BOOL: {
-        if (s != "true" && s != "false") return Problem(node, path + " must be true or false, got '" + s + "'");
+        if (s != "true" && s != "false")
+          return Problem(node, path + " must be true or false, got '" + s + "'");
         add ? r->AddBool(msg, f, s == "true") : r->SetBool(msg, f, s == "true");
         return;
       }

@@ -13,7 +13,7 @@ namespace derm::client {
 
 struct ParsedSpec {
   derm::v1::JobSpec spec;
-  std::map<std::string, int> lines;  // dotted field path -> 1-based line
+  std::map<std::string, int> lines;   // dotted field path -> 1-based line
   std::vector<std::string> problems;  // "line N: message"; empty when the YAML maps cleanly
 };
 

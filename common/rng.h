@@ -41,7 +41,8 @@ class Rng {
   uint64_t Below(uint64_t n) {
     const uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     uint64_t x;
-    do x = Next(); while (x >= limit);
+    do x = Next();
+    while (x >= limit);
     return x % n;
   }
   // Standard normal (Box-Muller).

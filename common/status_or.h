@@ -13,7 +13,7 @@ template <typename T>
 class StatusOr {
  public:
   // Implicit from a value or from a non-OK status, so functions can `return value;` / `return status;`.
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT
     if (status_.ok()) status_ = Status(StatusCode::kInternal, "StatusOr built from an OK status");
   }

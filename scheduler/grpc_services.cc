@@ -16,8 +16,9 @@ grpc::Status Reply(StatusOr<T> result, Out* out) {
 
 // How long a long-poll may wait: what the client asked, bounded by its own deadline.
 int64_t WaitBudget(const grpc::ServerContext* ctx, int64_t asked_ms) {
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        ctx->deadline() - std::chrono::system_clock::now()).count();
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(ctx->deadline() -
+                                                                          std::chrono::system_clock::now())
+                        .count();
   return std::max<int64_t>(0, std::min<int64_t>(asked_ms, left - 200));
 }
 
@@ -28,7 +29,8 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext*, const derm::v1::Sub
   return Reply(scheduler_->Submit(req->spec(), req->idempotency_key()), resp);
 }
 
-grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest* req, derm::v1::Job* resp) {
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest* req,
+                                    derm::v1::Job* resp) {
   return Reply(scheduler_->GetJob(req->id()), resp);
 }
 
@@ -40,7 +42,8 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*, const derm::v1::List
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const derm::v1::CancelJobRequest* req, derm::v1::Job* resp) {
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const derm::v1::CancelJobRequest* req,
+                                       derm::v1::Job* resp) {
   return Reply(scheduler_->Cancel(req->id(), req->reason()), resp);
 }
 
@@ -52,7 +55,8 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
     if (!events.ok()) return ToGrpc(events.status());
     for (const auto& e : *events) {
       if (!writer->Write(e)) return grpc::Status::CANCELLED;
-      if (e.state() == derm::v1::SUCCEEDED || e.state() == derm::v1::FAILED || e.state() == derm::v1::CANCELLED) {
+      if (e.state() == derm::v1::SUCCEEDED || e.state() == derm::v1::FAILED ||
+          e.state() == derm::v1::CANCELLED) {
         return grpc::Status::OK;
       }
     }
@@ -60,11 +64,13 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
   return grpc::Status::CANCELLED;
 }
 
-grpc::Status JobServiceImpl::GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest* req, derm::v1::RunReport* resp) {
+grpc::Status JobServiceImpl::GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest* req,
+                                    derm::v1::RunReport* resp) {
   return Reply(scheduler_->GetRun(req->run_id()), resp);
 }
 
-grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*, const derm::v1::RegisterWorkerRequest* req,
+grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,
+                                               const derm::v1::RegisterWorkerRequest* req,
                                                derm::v1::RegisterWorkerResponse* resp) {
   return Reply(scheduler_->RegisterWorker(*req), resp);
 }
@@ -79,19 +85,23 @@ grpc::Status WorkerServiceImpl::AcquireTask(grpc::ServerContext* ctx, const derm
   return Reply(scheduler_->AcquireTask(req->worker_id(), WaitBudget(ctx, req->wait_ms())), resp);
 }
 
-grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest* req, derm::v1::Ack*) {
+grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest* req,
+                                            derm::v1::Ack*) {
   return ToGrpc(scheduler_->ReportFacts(*req));
 }
 
-grpc::Status WorkerServiceImpl::ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest* req, derm::v1::Ack*) {
+grpc::Status WorkerServiceImpl::ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest* req,
+                                            derm::v1::Ack*) {
   return ToGrpc(scheduler_->ReportEpoch(*req));
 }
 
-grpc::Status WorkerServiceImpl::CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest* req, derm::v1::Ack*) {
+grpc::Status WorkerServiceImpl::CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest* req,
+                                             derm::v1::Ack*) {
   return ToGrpc(scheduler_->CompleteTask(*req));
 }
 
-grpc::Status WorkerServiceImpl::FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest* req, derm::v1::Ack*) {
+grpc::Status WorkerServiceImpl::FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest* req,
+                                         derm::v1::Ack*) {
   return ToGrpc(scheduler_->FailTask(*req));
 }
 

@@ -11,9 +11,11 @@ namespace derm::scheduler {
 class JobServiceImpl final : public derm::v1::JobService::Service {
  public:
   explicit JobServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
-  grpc::Status SubmitJob(grpc::ServerContext*, const derm::v1::SubmitJobRequest*, derm::v1::SubmitJobResponse*) override;
+  grpc::Status SubmitJob(grpc::ServerContext*, const derm::v1::SubmitJobRequest*,
+                         derm::v1::SubmitJobResponse*) override;
   grpc::Status GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest*, derm::v1::Job*) override;
-  grpc::Status ListJobs(grpc::ServerContext*, const derm::v1::ListJobsRequest*, derm::v1::ListJobsResponse*) override;
+  grpc::Status ListJobs(grpc::ServerContext*, const derm::v1::ListJobsRequest*,
+                        derm::v1::ListJobsResponse*) override;
   grpc::Status CancelJob(grpc::ServerContext*, const derm::v1::CancelJobRequest*, derm::v1::Job*) override;
   grpc::Status WatchJob(grpc::ServerContext*, const derm::v1::WatchJobRequest*,
                         grpc::ServerWriter<derm::v1::JobEvent>*) override;
@@ -28,12 +30,16 @@ class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
   explicit WorkerServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
   grpc::Status RegisterWorker(grpc::ServerContext*, const derm::v1::RegisterWorkerRequest*,
                               derm::v1::RegisterWorkerResponse*) override;
-  grpc::Status Heartbeat(grpc::ServerContext*, const derm::v1::HeartbeatRequest*, derm::v1::HeartbeatResponse*) override;
+  grpc::Status Heartbeat(grpc::ServerContext*, const derm::v1::HeartbeatRequest*,
+                         derm::v1::HeartbeatResponse*) override;
   grpc::Status AcquireTask(grpc::ServerContext*, const derm::v1::AcquireTaskRequest*,
                            derm::v1::AcquireTaskResponse*) override;
-  grpc::Status ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest*, derm::v1::Ack*) override;
-  grpc::Status ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest*, derm::v1::Ack*) override;
-  grpc::Status CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest*, derm::v1::Ack*) override;
+  grpc::Status ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest*,
+                           derm::v1::Ack*) override;
+  grpc::Status ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest*,
+                           derm::v1::Ack*) override;
+  grpc::Status CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest*,
+                            derm::v1::Ack*) override;
   grpc::Status FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest*, derm::v1::Ack*) override;
 
  private:

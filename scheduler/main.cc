@@ -5,11 +5,10 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "common/clock.h"
 #include "scheduler/grpc_services.h"
@@ -76,8 +75,9 @@ int main(int argc, char** argv) {
     std::cerr << "derm-scheduler: cannot listen on " << listen << "\n";
     return 1;
   }
-  derm::scheduler::LeaseTimer timer(&scheduler, std::chrono::milliseconds(
-      std::max<int64_t>(50, std::min<int64_t>(1000, options.lease_timeout_ms / 4))));
+  derm::scheduler::LeaseTimer timer(
+      &scheduler, std::chrono::milliseconds(
+                      std::max<int64_t>(50, std::min<int64_t>(1000, options.lease_timeout_ms / 4))));
   timer.Start();
   const std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "derm-scheduler listening on " << host << ":" << port << std::endl;

@@ -80,7 +80,8 @@ StatusOr<Job> Scheduler::GetJob(int64_t job_id) {
 }
 
 StatusOr<std::vector<Job>> Scheduler::ListJobs(const derm::v1::ListJobsRequest& request) {
-  if (request.limit() < 0 || request.limit() > 10000) return InvalidArgument("limit must be between 0 and 10000");
+  if (request.limit() < 0 || request.limit() > 10000)
+    return InvalidArgument("limit must be between 0 and 10000");
   std::vector<JobState> states;
   for (int s : request.states()) {
     if (!derm::v1::JobState_IsValid(s) || s == derm::v1::JOB_STATE_UNSPECIFIED) {
@@ -107,8 +108,8 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
   leases_.erase(attempt_id);  // its worker learns at the next heartbeat
   queue_.erase({-static_cast<int64_t>(job.spec().priority()), job_id});
   queued_specs_.erase(job_id);
-  DERM_RETURN_IF_ERROR(store_->EndAttempt(job_id, attempt_id, "CANCELLED", derm::v1::CANCELLED, cause,
-                                          clock_->NowMillis()));
+  DERM_RETURN_IF_ERROR(
+      store_->EndAttempt(job_id, attempt_id, "CANCELLED", derm::v1::CANCELLED, cause, clock_->NowMillis()));
   Changed();
   return store_->GetJob(job_id);
 }
@@ -161,7 +162,8 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
 
 StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
     const derm::v1::RegisterWorkerRequest& request) {
-  if (request.gpus() < 0 || request.memory_mb() < 0) return InvalidArgument("gpus and memory_mb must not be negative");
+  if (request.gpus() < 0 || request.memory_mb() < 0)
+    return InvalidArgument("gpus and memory_mb must not be negative");
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(int64_t id, store_->InsertWorker(request, clock_->NowMillis()));
   workers_[id].spec = request;
@@ -175,9 +177,11 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
 bool Scheduler::Fits(const derm::v1::JobSpec& spec, const WorkerInfo& worker) const {
   const auto& need = spec.resources();
   if (need.gpus() > worker.spec.gpus()) return false;
-  if (need.memory_mb() > 0 && worker.spec.memory_mb() > 0 && need.memory_mb() > worker.spec.memory_mb()) return false;
+  if (need.memory_mb() > 0 && worker.spec.memory_mb() > 0 && need.memory_mb() > worker.spec.memory_mb())
+    return false;
   for (const auto& label : need.labels()) {
-    if (std::find(worker.spec.labels().begin(), worker.spec.labels().end(), label) == worker.spec.labels().end()) {
+    if (std::find(worker.spec.labels().begin(), worker.spec.labels().end(), label) ==
+        worker.spec.labels().end()) {
       return false;
     }
   }
@@ -230,7 +234,8 @@ StatusOr<Scheduler::Lease*> Scheduler::CurrentLease(int64_t attempt_id) {
 
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(int64_t worker_id, int64_t attempt_id) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!workers_.count(worker_id)) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  if (!workers_.count(worker_id))
+    return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   DERM_RETURN_IF_ERROR(store_->TouchWorker(worker_id, clock_->NowMillis()));
   derm::v1::HeartbeatResponse response;
   if (attempt_id != 0) {

@@ -100,15 +100,15 @@ class Scheduler {
   const Clock* clock_;
   const SchedulerOptions options_;
   std::mutex mu_;
-  std::condition_variable work_cv_;     // the queue gained a job
-  std::condition_variable changed_cv_;  // anything a watcher may see changed
-  std::unique_ptr<store::Store> store_;                    // GUARDED_BY(mu_)
-  std::set<QueueKey> queue_;                               // GUARDED_BY(mu_)
-  std::map<int64_t, derm::v1::JobSpec> queued_specs_;      // GUARDED_BY(mu_)
-  std::map<int64_t, Lease> leases_;                        // by attempt id; GUARDED_BY(mu_)
-  std::map<int64_t, WorkerInfo> workers_;                  // GUARDED_BY(mu_)
-  uint64_t version_ = 0;                                   // GUARDED_BY(mu_)
-  bool shutdown_ = false;                                  // GUARDED_BY(mu_)
+  std::condition_variable work_cv_;                    // the queue gained a job
+  std::condition_variable changed_cv_;                 // anything a watcher may see changed
+  std::unique_ptr<store::Store> store_;                // GUARDED_BY(mu_)
+  std::set<QueueKey> queue_;                           // GUARDED_BY(mu_)
+  std::map<int64_t, derm::v1::JobSpec> queued_specs_;  // GUARDED_BY(mu_)
+  std::map<int64_t, Lease> leases_;                    // by attempt id; GUARDED_BY(mu_)
+  std::map<int64_t, WorkerInfo> workers_;              // GUARDED_BY(mu_)
+  uint64_t version_ = 0;                               // GUARDED_BY(mu_)
+  bool shutdown_ = false;                              // GUARDED_BY(mu_)
 };
 
 }  // namespace derm::scheduler

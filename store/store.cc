@@ -61,12 +61,16 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   return std::unique_ptr<Store>(new Store(std::move(db)));
 }
 
-Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to,
-                          const std::string& cause, int64_t now_ms) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "INSERT INTO events(job_id, time_ms, from_state, to_state, cause) VALUES (?,?,?,?,?)"));
+Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to, const std::string& cause,
+                          int64_t now_ms) {
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare("INSERT INTO events(job_id, time_ms, from_state, to_state, cause) VALUES (?,?,?,?,?)"));
   s.Bind(1, job_id).Bind(2, now_ms).Bind(4, derm::v1::JobState_Name(to)).Bind(5, cause);
-  if (from.empty()) s.BindNull(3); else s.Bind(3, from);
+  if (from.empty())
+    s.BindNull(3);
+  else
+    s.Bind(3, from);
   return s.Run();
 }
 
@@ -75,12 +79,16 @@ StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string&
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "INSERT INTO jobs(name, kind, state, priority, max_retries, spec, idempotency_key, "
-        "created_ms, updated_ms) VALUES (?,?,'QUEUED',?,?,?,?,?,?)"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare("INSERT INTO jobs(name, kind, state, priority, max_retries, spec, idempotency_key, "
+                     "created_ms, updated_ms) VALUES (?,?,'QUEUED',?,?,?,?,?,?)"));
     s.Bind(1, spec.name()).Bind(2, spec.kind()).Bind(3, spec.priority()).Bind(4, spec.max_retries());
     s.BindBlob(5, spec.SerializeAsString());
-    if (idempotency_key.empty()) s.BindNull(6); else s.Bind(6, idempotency_key);
+    if (idempotency_key.empty())
+      s.BindNull(6);
+    else
+      s.Bind(6, idempotency_key);
     s.Bind(7, now_ms).Bind(8, now_ms);
     Status st = s.Run();
     if (st.code() == StatusCode::kFailedPrecondition && !idempotency_key.empty()) {
@@ -114,8 +122,8 @@ StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string&
 }
 
 StatusOr<std::optional<Job>> Store::FindJobByKey(const std::string& key) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kJobColumns +
-                                             " FROM jobs WHERE idempotency_key = ?"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs WHERE idempotency_key = ?"));
   s.Bind(1, key);
   DERM_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return std::optional<Job>();
@@ -124,9 +132,9 @@ StatusOr<std::optional<Job>> Store::FindJobByKey(const std::string& key) {
 }
 
 StatusOr<int64_t> Store::InsertWorker(const derm::v1::RegisterWorkerRequest& w, int64_t now_ms) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
-      "VALUES (?,?,?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+                           "VALUES (?,?,?,?,?,?)"));
   s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb());
   DERM_RETURN_IF_ERROR(s.Bind(5, now_ms).Bind(6, now_ms).Run());
   return db_->LastInsertId();
@@ -141,16 +149,17 @@ StatusOr<int64_t> Store::StartAttempt(int64_t job_id, int64_t worker_id, int64_t
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, updated_ms = ? "
-        "WHERE id = ? AND state = 'QUEUED'"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare("UPDATE jobs SET state = 'RUNNING', attempts = attempts + 1, updated_ms = ? "
+                             "WHERE id = ? AND state = 'QUEUED'"));
     DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
     if (db_->Changes() != 1) {
       return FailedPrecondition("job " + std::to_string(job_id) + " is not QUEUED");
     }
   }
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "INSERT INTO attempts(job_id, worker_id, state, started_ms) VALUES (?,?,'RUNNING',?)"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare("INSERT INTO attempts(job_id, worker_id, state, started_ms) VALUES (?,?,'RUNNING',?)"));
   DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, worker_id).Bind(3, now_ms).Run());
   const int64_t attempt_id = db_->LastInsertId();
   DERM_RETURN_IF_ERROR(InsertEvent(job_id, "QUEUED", derm::v1::RUNNING,
@@ -164,8 +173,10 @@ Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& 
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   if (attempt_id != 0) {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE attempts SET state = ?, cause = ?, ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare(
+            "UPDATE attempts SET state = ?, cause = ?, ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
     DERM_RETURN_IF_ERROR(s.Bind(1, attempt_state).Bind(2, cause).Bind(3, now_ms).Bind(4, attempt_id).Run());
   }
   std::string from;
@@ -176,15 +187,15 @@ Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& 
     from = s.Text(0);
   }
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE jobs SET state = ?, message = ?, updated_ms = ? WHERE id = ?"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare("UPDATE jobs SET state = ?, message = ?, updated_ms = ? WHERE id = ?"));
     const std::string message = job_state == derm::v1::SUCCEEDED ? "" : cause;
     DERM_RETURN_IF_ERROR(
         s.Bind(1, derm::v1::JobState_Name(job_state)).Bind(2, message).Bind(3, now_ms).Bind(4, job_id).Run());
   }
   if (job_state != derm::v1::QUEUED && job_state != derm::v1::RUNNING) {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE runs SET ended_ms = ? WHERE job_id = ? AND ended_ms IS NULL"));
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE runs SET ended_ms = ? WHERE job_id = ? AND ended_ms IS NULL"));
     DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
   }
   DERM_RETURN_IF_ERROR(InsertEvent(job_id, from, job_state, cause, now_ms));
@@ -195,25 +206,27 @@ Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t n
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE runs SET class_names = ?, train_images = ?, validation_images = ?, test_images = ?, "
-        "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
-        "started_ms = coalesce(started_ms, ?) WHERE id = ?"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare(
+            "UPDATE runs SET class_names = ?, train_images = ?, validation_images = ?, test_images = ?, "
+            "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
+            "started_ms = coalesce(started_ms, ?) WHERE id = ?"));
     s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
     s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
     s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms).Bind(10, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "INSERT OR REPLACE INTO params(run_id, name, value) VALUES (?, 'model.standardize_features', ?)"));
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT OR REPLACE INTO params(run_id, name, value) VALUES "
+                                               "(?, 'model.standardize_features', ?)"));
     DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, f.standardize_features() ? "true" : "false").Run());
   }
   {
     DERM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM skipped_files WHERE run_id = ?"));
     DERM_RETURN_IF_ERROR(del.Bind(1, run_id).Run());
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "INSERT INTO skipped_files(run_id, path, reason) VALUES (?,?,?)"));
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO skipped_files(run_id, path, reason) VALUES (?,?,?)"));
     for (const auto& sk : f.skipped()) {
       DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, sk.path()).Bind(3, sk.reason()).Run());
       s.Reset();
@@ -222,11 +235,11 @@ Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t n
   return txn.Commit();
 }
 
-Status Store::InsertSplit(int64_t run_id, int32_t epoch, const char* split,
-                          const derm::v1::SplitMetrics& m) {
-  DERM_ASSIGN_OR_RETURN(auto cm, db_->Prepare(
-      "INSERT OR REPLACE INTO class_metrics(run_id, epoch, split, class_index, class_name, "
-      "precision, recall, f1, support) VALUES (?,?,?,?,?,?,?,?,?)"));
+Status Store::InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m) {
+  DERM_ASSIGN_OR_RETURN(
+      auto cm,
+      db_->Prepare("INSERT OR REPLACE INTO class_metrics(run_id, epoch, split, class_index, class_name, "
+                   "precision, recall, f1, support) VALUES (?,?,?,?,?,?,?,?,?)"));
   for (int i = 0; i < m.per_class_size(); ++i) {
     const auto& c = m.per_class(i);
     cm.Bind(1, run_id).Bind(2, epoch).Bind(3, split).Bind(4, i).Bind(5, c.class_name());
@@ -239,9 +252,11 @@ Status Store::InsertSplit(int64_t run_id, int32_t epoch, const char* split,
     return InvalidArgument("confusion matrix has " + std::to_string(m.confusion().counts_size()) +
                            " counts for " + std::to_string(n) + " classes");
   }
-  DERM_ASSIGN_OR_RETURN(auto cc, db_->Prepare(
-      "INSERT OR REPLACE INTO confusion_cells(run_id, epoch, split, true_class, pred_class, count) "
-      "VALUES (?,?,?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(
+      auto cc,
+      db_->Prepare(
+          "INSERT OR REPLACE INTO confusion_cells(run_id, epoch, split, true_class, pred_class, count) "
+          "VALUES (?,?,?,?,?,?)"));
   for (int t = 0; t < n; ++t) {
     for (int p = 0; p < n; ++p) {
       cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split).Bind(4, t).Bind(5, p);
@@ -257,9 +272,11 @@ Status Store::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::Ep
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "INSERT OR REPLACE INTO epoch_metrics(run_id, epoch, attempt_id, loss, accuracy, val_loss, "
-        "val_accuracy, val_balanced_accuracy, seconds, images_per_second) VALUES (?,?,?,?,?,?,?,?,?,?)"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare(
+            "INSERT OR REPLACE INTO epoch_metrics(run_id, epoch, attempt_id, loss, accuracy, val_loss, "
+            "val_accuracy, val_balanced_accuracy, seconds, images_per_second) VALUES (?,?,?,?,?,?,?,?,?,?)"));
     s.Bind(1, run_id).Bind(2, m.epoch()).Bind(3, attempt_id).Bind(4, m.loss()).Bind(5, m.accuracy());
     s.Bind(6, m.validation().loss()).Bind(7, m.validation().accuracy());
     s.Bind(8, m.validation().balanced_accuracy()).Bind(9, m.seconds()).Bind(10, m.images_per_second());
@@ -267,29 +284,32 @@ Status Store::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::Ep
   }
   DERM_RETURN_IF_ERROR(InsertSplit(run_id, m.epoch(), "validation", m.validation()));
   if (!checkpoint.empty()) {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "INSERT OR REPLACE INTO artifacts(run_id, kind, epoch, attempt_id, bytes, created_ms) "
-        "VALUES (?, 'checkpoint', ?, ?, ?, ?)"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare("INSERT OR REPLACE INTO artifacts(run_id, kind, epoch, attempt_id, bytes, created_ms) "
+                     "VALUES (?, 'checkpoint', ?, ?, ?, ?)"));
     s.Bind(1, run_id).Bind(2, m.epoch()).Bind(3, attempt_id).BindBlob(4, checkpoint).Bind(5, now_ms);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   return txn.Commit();
 }
 
-Status Store::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
-                           int64_t now_ms) {
+Status Store::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result, int64_t now_ms) {
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   if (result.has_test()) {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-        "UPDATE runs SET test_loss = ?, test_accuracy = ?, test_balanced_accuracy = ? WHERE id = ?"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s,
+        db_->Prepare(
+            "UPDATE runs SET test_loss = ?, test_accuracy = ?, test_balanced_accuracy = ? WHERE id = ?"));
     s.Bind(1, result.test().loss()).Bind(2, result.test().accuracy());
     DERM_RETURN_IF_ERROR(s.Bind(3, result.test().balanced_accuracy()).Bind(4, run_id).Run());
     DERM_RETURN_IF_ERROR(InsertSplit(run_id, epoch, "test", result.test()));
   }
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "INSERT OR REPLACE INTO predictions(run_id, split, path, true_class, predicted_class, "
-      "probability) VALUES (?,?,?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare("INSERT OR REPLACE INTO predictions(run_id, split, path, true_class, predicted_class, "
+                   "probability) VALUES (?,?,?,?,?,?)"));
   for (const auto& p : result.predictions()) {
     s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
     DERM_RETURN_IF_ERROR(s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability())).Run());
@@ -300,8 +320,8 @@ Status Store::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunRes
 }
 
 StatusOr<std::vector<Job>> Store::QueryJobs(const std::string& where, int limit) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs " +
-                                             where + " LIMIT " + std::to_string(limit)));
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT ") + kJobColumns + " FROM jobs " + where +
+                                             " LIMIT " + std::to_string(limit)));
   std::vector<Job> jobs;
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -332,8 +352,8 @@ StatusOr<std::vector<Job>> Store::ActiveJobs() {
 }
 
 StatusOr<std::vector<int64_t>> Store::RunningAttempts(int64_t job_id) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING' ORDER BY id"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING' ORDER BY id"));
   s.Bind(1, job_id);
   std::vector<int64_t> ids;
   while (true) {
@@ -344,8 +364,9 @@ StatusOr<std::vector<int64_t>> Store::RunningAttempts(int64_t job_id) {
 }
 
 StatusOr<std::vector<StateEvent>> Store::StateEvents(int64_t job_id, int64_t after_id) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT id, time_ms, to_state, cause FROM events WHERE job_id = ? AND id > ? ORDER BY id"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare(
+                  "SELECT id, time_ms, to_state, cause FROM events WHERE job_id = ? AND id > ? ORDER BY id"));
   s.Bind(1, job_id).Bind(2, after_id);
   std::vector<StateEvent> events;
   while (true) {
@@ -362,9 +383,9 @@ StatusOr<std::vector<StateEvent>> Store::StateEvents(int64_t job_id, int64_t aft
 
 StatusOr<derm::v1::SplitMetrics> Store::LoadSplit(int64_t run_id, int32_t epoch, const char* split) {
   derm::v1::SplitMetrics m;
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT class_name, precision, recall, f1, support FROM class_metrics "
-      "WHERE run_id = ? AND epoch = ? AND split = ? ORDER BY class_index"));
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("SELECT class_name, precision, recall, f1, support FROM class_metrics "
+                                     "WHERE run_id = ? AND epoch = ? AND split = ? ORDER BY class_index"));
   s.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -377,9 +398,9 @@ StatusOr<derm::v1::SplitMetrics> Store::LoadSplit(int64_t run_id, int32_t epoch,
     c->set_support(s.Int(4));
     m.mutable_confusion()->add_class_names(s.Text(0));
   }
-  DERM_ASSIGN_OR_RETURN(auto cc, db_->Prepare(
-      "SELECT count FROM confusion_cells WHERE run_id = ? AND epoch = ? AND split = ? "
-      "ORDER BY true_class, pred_class"));
+  DERM_ASSIGN_OR_RETURN(
+      auto cc, db_->Prepare("SELECT count FROM confusion_cells WHERE run_id = ? AND epoch = ? AND split = ? "
+                            "ORDER BY true_class, pred_class"));
   cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, cc.Step());
@@ -390,9 +411,10 @@ StatusOr<derm::v1::SplitMetrics> Store::LoadSplit(int64_t run_id, int32_t epoch,
 }
 
 StatusOr<std::vector<derm::v1::EpochMetrics>> Store::Epochs(int64_t run_id, int32_t after_epoch) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
-      "images_per_second FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare("SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
+                   "images_per_second FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch"));
   s.Bind(1, run_id).Bind(2, after_epoch);
   std::vector<derm::v1::EpochMetrics> epochs;
   while (true) {
@@ -414,9 +436,9 @@ StatusOr<std::vector<derm::v1::EpochMetrics>> Store::Epochs(int64_t run_id, int3
 }
 
 StatusOr<std::optional<Checkpoint>> Store::LatestCheckpoint(int64_t run_id) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT epoch, bytes FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' "
-      "ORDER BY epoch DESC LIMIT 1"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("SELECT epoch, bytes FROM artifacts WHERE run_id = ? AND kind = 'checkpoint' "
+                           "ORDER BY epoch DESC LIMIT 1"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
   if (!row) return std::optional<Checkpoint>();
   return std::optional<Checkpoint>(Checkpoint{static_cast<int32_t>(s.Int(0)), s.Blob(1)});
@@ -424,10 +446,12 @@ StatusOr<std::optional<Checkpoint>> Store::LatestCheckpoint(int64_t run_id) {
 
 StatusOr<derm::v1::RunReport> Store::GetRun(int64_t run_id) {
   derm::v1::RunReport report;
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(
-      "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
-      "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
-      "r.test_balanced_accuracy FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare(
+          "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
+          "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
+          "r.test_balanced_accuracy FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
   if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
   report.set_run_id(run_id);

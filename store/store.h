@@ -60,13 +60,11 @@ class Store {
   Status RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::EpochMetrics& m,
                      const std::string& checkpoint, int64_t now_ms);
   // Stores the test metrics and predictions; `epoch` is the run's last epoch.
-  Status RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
-                      int64_t now_ms);
+  Status RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result, int64_t now_ms);
 
   StatusOr<derm::v1::Job> GetJob(int64_t job_id);
   // Newest first. Empty `states` = all states. `limit` <= 0 means 100.
-  StatusOr<std::vector<derm::v1::Job>> ListJobs(const std::vector<derm::v1::JobState>& states,
-                                                int limit);
+  StatusOr<std::vector<derm::v1::Job>> ListJobs(const std::vector<derm::v1::JobState>& states, int limit);
   // Jobs in QUEUED or RUNNING, oldest first (restart recovery).
   StatusOr<std::vector<derm::v1::Job>> ActiveJobs();
   // The running attempt ids of a job (restart recovery).
@@ -81,10 +79,9 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
-  Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to,
-                     const std::string& cause, int64_t now_ms);
-  Status InsertSplit(int64_t run_id, int32_t epoch, const char* split,
-                     const derm::v1::SplitMetrics& m);
+  Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
+                     int64_t now_ms);
+  Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);
   StatusOr<derm::v1::SplitMetrics> LoadSplit(int64_t run_id, int32_t epoch, const char* split);
   StatusOr<std::vector<derm::v1::Job>> QueryJobs(const std::string& where, int limit);
 

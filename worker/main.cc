@@ -3,11 +3,10 @@
 //   derm-worker demo-data --out data/demo     (writes the synthetic demo dataset)
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "worker/core/torch_shim.h"
 #include "worker/data/demo_data.h"
@@ -24,20 +23,29 @@ int main(int argc, char** argv) {
   app.add_option("--name", opt.name, "worker name shown in listings");
   app.add_option("--device", opt.runner.device, "cpu, cuda or cuda:N");
   app.add_option("--gpus", opt.gpus, "GPUs this worker offers to jobs")->check(CLI::Range(0, 64));
-  app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--label", opt.labels, "labels jobs may require (repeatable)");
-  app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")->check(CLI::Range(0, 1024));
-  app.add_option("--decode-threads", opt.runner.decode_threads, "image decode threads (0 = all cores)")->check(CLI::Range(0, 1024));
-  app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")->check(CLI::Range(1, 4096));
-  app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")->check(CLI::Range(0, 1 << 30));
+  app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--decode-threads", opt.runner.decode_threads, "image decode threads (0 = all cores)")
+      ->check(CLI::Range(0, 1024));
+  app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")
+      ->check(CLI::Range(0, 1 << 30));
 
   derm::data::DemoDataOptions demo;
-  auto* gen = app.add_subcommand("demo-data", "write the synthetic demo dataset (Train/ and Test/ class folders)");
+  auto* gen =
+      app.add_subcommand("demo-data", "write the synthetic demo dataset (Train/ and Test/ class folders)");
   gen->add_option("--out", demo.out_dir, "output folder")->required();
-  gen->add_option("--train-per-class", demo.train_per_class, "training images per class")->check(CLI::Range(1, 100000));
-  gen->add_option("--test-per-class", demo.test_per_class, "test images per class")->check(CLI::Range(0, 100000));
+  gen->add_option("--train-per-class", demo.train_per_class, "training images per class")
+      ->check(CLI::Range(1, 100000));
+  gen->add_option("--test-per-class", demo.test_per_class, "test images per class")
+      ->check(CLI::Range(0, 100000));
   gen->add_option("--size", demo.size, "image side in pixels")->check(CLI::Range(32, 1024));
-  gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")->check(CLI::Range(1, 9));
+  gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")
+      ->check(CLI::Range(1, 9));
   gen->add_option("--seed", demo.seed, "random seed");
   CLI11_PARSE(app, argc, argv);
 
@@ -55,11 +63,13 @@ int main(int argc, char** argv) {
   try {
     at::Device device(opt.runner.device);
     if (device.is_cuda() && !derm::core::shim::CudaAvailable()) {
-      std::cerr << "derm-worker: --device " << opt.runner.device << " asked for CUDA, which this build or machine lacks\n";
+      std::cerr << "derm-worker: --device " << opt.runner.device
+                << " asked for CUDA, which this build or machine lacks\n";
       return 2;
     }
   } catch (const std::exception&) {
-    std::cerr << "derm-worker: --device " << opt.runner.device << " is not a device (use cpu, cuda or cuda:N)\n";
+    std::cerr << "derm-worker: --device " << opt.runner.device
+              << " is not a device (use cpu, cuda or cuda:N)\n";
     return 2;
   }
 

@@ -33,8 +33,8 @@ struct RunnerOptions {
 
 // The outcome of a task: a result to complete with, or why it failed.
 struct TaskOutcome {
-  Status status;             // OK, CANCELLED, or the failure
-  bool retryable = false;    // whether another attempt could succeed
+  Status status;           // OK, CANCELLED, or the failure
+  bool retryable = false;  // whether another attempt could succeed
   derm::v1::RunResult result;
 };
 

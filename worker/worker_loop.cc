@@ -105,13 +105,14 @@ class GrpcReporter final : public TaskReporter {
 
 WorkerLoop::WorkerLoop(WorkerOptions options)
     : options_(std::move(options)),
-      stub_(derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(
-          options_.scheduler, grpc::InsecureChannelCredentials(), [] {
-            grpc::ChannelArguments args;
-            args.SetMaxReceiveMessageSize(64 << 20);
-            args.SetMaxSendMessageSize(64 << 20);
-            return args;
-          }()))),
+      stub_(derm::v1::WorkerService::NewStub(
+          grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(),
+                                    [] {
+                                      grpc::ChannelArguments args;
+                                      args.SetMaxReceiveMessageSize(64 << 20);
+                                      args.SetMaxSendMessageSize(64 << 20);
+                                      return args;
+                                    }()))),
       runner_(options_.runner) {}
 
 Status WorkerLoop::Register() {
@@ -128,7 +129,8 @@ Status WorkerLoop::Register() {
   }));
   worker_id_ = resp.worker_id();
   heartbeat_ms_ = resp.heartbeat_interval_ms();
-  std::cerr << "derm-worker: registered as worker " << worker_id_ << " with " << options_.scheduler << std::endl;
+  std::cerr << "derm-worker: registered as worker " << worker_id_ << " with " << options_.scheduler
+            << std::endl;
   return Status::Ok();
 }
 
@@ -155,7 +157,8 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
       req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " stopped during the attempt"
                            : outcome.status.message());
       req.set_retryable(stop_ || outcome.retryable);
-      (void)reporter.Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });
+      (void)reporter.Call(
+          [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });
     }
   }
   std::cerr << "derm-worker: job " << task.job_id() << " attempt " << task.attempt_id() << ": "

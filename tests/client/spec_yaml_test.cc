@@ -50,7 +50,8 @@ TEST(SpecYamlTest, MalformedYamlAndWrongTypes) {
   EXPECT_NE(bad.problems[0].find("malformed YAML"), std::string::npos);
   EXPECT_EQ(bad.problems[0].rfind("line ", 0), 0u) << bad.problems[0];
 
-  auto types = ParseSpecYaml("train:\n  batch_size: many\n  epochs: 99999999999\n  learning_rate: fast\ndata: [1]\n");
+  auto types =
+      ParseSpecYaml("train:\n  batch_size: many\n  epochs: 99999999999\n  learning_rate: fast\ndata: [1]\n");
   ASSERT_EQ(types.problems.size(), 4u) << Joined(types);
   EXPECT_EQ(types.problems[0], "line 2: train.batch_size must be a whole number (32-bit), got 'many'");
   EXPECT_NE(types.problems[1].find("train.epochs"), std::string::npos);

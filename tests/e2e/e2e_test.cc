@@ -27,16 +27,18 @@ class ClusterTest : public ::testing::Test {
     o.size = 32;
     o.classes = 3;
     ASSERT_TRUE(data::WriteDemoData(o).ok());
-    scheduler_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{DERM_SCHEDULER_BIN, "--db", db(), "--listen", "127.0.0.1:0", "--heartbeat-ms", "200"},
-        dir_.Join("scheduler.log"));
+    scheduler_ =
+        std::make_unique<Subprocess>(std::vector<std::string>{DERM_SCHEDULER_BIN, "--db", db(), "--listen",
+                                                              "127.0.0.1:0", "--heartbeat-ms", "200"},
+                                     dir_.Join("scheduler.log"));
     std::string line;
     ASSERT_TRUE(scheduler_->ReadLine(&line)) << testing::ReadFile(dir_.Join("scheduler.log"));
     const std::string prefix = "derm-scheduler listening on ";
     ASSERT_EQ(line.rfind(prefix, 0), 0u) << line;
     address_ = line.substr(prefix.size());
     worker_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2"}, dir_.Join("worker.log"));
+        std::vector<std::string>{DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2"},
+        dir_.Join("worker.log"));
     stub_ = derm::v1::JobService::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
@@ -48,8 +50,9 @@ class ClusterTest : public ::testing::Test {
 
   std::string db() const { return dir_.Join("results.db"); }
   std::string Yaml(const std::string& extra = "") const {
-    return "kind: train\nname: tiny\ndata:\n  train_dir: " + dir_.Join("data/Train") + "\n  test_dir: " +
-           dir_.Join("data/Test") + "\n  image_size: [32, 32]\ntrain: {epochs: 2, batch_size: 4}\n" + extra;
+    return "kind: train\nname: tiny\ndata:\n  train_dir: " + dir_.Join("data/Train") +
+           "\n  test_dir: " + dir_.Join("data/Test") +
+           "\n  image_size: [32, 32]\ntrain: {epochs: 2, batch_size: 4}\n" + extra;
   }
   testing::CommandResult Dermctl(std::vector<std::string> args, const std::string& server = "") {
     args.insert(args.begin(), {DERMCTL_BIN, "--server", server.empty() ? address_ : server});
@@ -97,8 +100,10 @@ TEST_F(ClusterTest, TrainsATinyJobAndStoresEverything) {
   derm::v1::JobState last = derm::v1::JOB_STATE_UNSPECIFIED;
   int epochs_seen = 0;
   while (reader->Read(&ev)) {
-    if (ev.has_epoch()) ++epochs_seen;
-    else last = ev.state();
+    if (ev.has_epoch())
+      ++epochs_seen;
+    else
+      last = ev.state();
   }
   ASSERT_TRUE(reader->Finish().ok());
   ASSERT_EQ(last, derm::v1::SUCCEEDED) << testing::ReadFile(dir_.Join("worker.log"));
@@ -109,13 +114,18 @@ TEST_F(ClusterTest, TrainsATinyJobAndStoresEverything) {
   store::Database* r = d->get();
   EXPECT_EQ(Query(r, "SELECT count(*) FROM runs"), 1);
   EXPECT_EQ(Query(r, "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '3'"), 1);
-  EXPECT_EQ(Query(r, "SELECT count(*) FROM params WHERE name = 'train.learning_rate' AND value = '0.001'"), 1);
-  EXPECT_EQ(Query(r, "SELECT count(*) FROM params WHERE name = 'model.standardize_features' AND value = 'true'"), 1);
+  EXPECT_EQ(Query(r, "SELECT count(*) FROM params WHERE name = 'train.learning_rate' AND value = '0.001'"),
+            1);
+  EXPECT_EQ(
+      Query(r, "SELECT count(*) FROM params WHERE name = 'model.standardize_features' AND value = 'true'"),
+      1);
   EXPECT_EQ(Query(r, "SELECT count(*) FROM epoch_metrics"), 3);
   const int64_t val = Query(r, "SELECT validation_images FROM runs");
   EXPECT_EQ(val, 3);  // floor(0.2 * 15)
   for (int e = 1; e <= 3; ++e) {
-    EXPECT_EQ(Query(r, "SELECT sum(count) FROM confusion_cells WHERE split = 'validation' AND epoch = " + std::to_string(e)), val);
+    EXPECT_EQ(Query(r, "SELECT sum(count) FROM confusion_cells WHERE split = 'validation' AND epoch = " +
+                           std::to_string(e)),
+              val);
   }
   EXPECT_EQ(Query(r, "SELECT count(*) FROM predictions WHERE split = 'validation'"), val);
   EXPECT_EQ(Query(r, "SELECT epochs_done FROM run_summary"), 3);
@@ -162,7 +172,9 @@ TEST_F(ClusterTest, DermctlRejectsBadInputWithOneLineAndQueuesNothing) {
 TEST_F(ClusterTest, DermctlSaysOneLineWhenTheSchedulerIsUnreachable) {
   auto r = Dermctl({"list"}, "127.0.0.1:1");
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_EQ(r.err, "dermctl: cannot reach the scheduler at 127.0.0.1:1 (is derm-scheduler running? set --server or DERM_SERVER)\n");
+  EXPECT_EQ(r.err,
+            "dermctl: cannot reach the scheduler at 127.0.0.1:1 (is derm-scheduler running? set --server or "
+            "DERM_SERVER)\n");
 }
 
 }  // namespace

@@ -196,7 +196,8 @@ TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
   auto events = scheduler_->WaitForEvents(job, &cursor, 0).value();
   std::vector<std::string> seen;
   for (const auto& e : events) {
-    seen.push_back(e.has_epoch() ? "epoch" + std::to_string(e.epoch().epoch()) : derm::v1::JobState_Name(e.state()));
+    seen.push_back(e.has_epoch() ? "epoch" + std::to_string(e.epoch().epoch())
+                                 : derm::v1::JobState_Name(e.state()));
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"QUEUED", "RUNNING", "epoch1", "epoch2", "epoch3", "SUCCEEDED"}));
   EXPECT_TRUE(scheduler_->WaitForEvents(job, &cursor, 0)->empty());

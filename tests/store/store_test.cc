@@ -85,7 +85,8 @@ TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
   EXPECT_EQ(got->state(), derm::v1::QUEUED);
   EXPECT_EQ(got->spec().name(), "run-a");
   EXPECT_EQ(got->run_id(), job->run_id());
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '2'"), 1);
+  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '2'"),
+            1);
   EXPECT_EQ(store_->InsertJob(Spec(), "key-1", 1001).status().code(), StatusCode::kAlreadyExists);
   auto found = store_->FindJobByKey("key-1");
   ASSERT_TRUE(found.ok() && found->has_value());
@@ -127,7 +128,9 @@ TEST_F(StoreTest, EpochsConfusionAndSummaryView) {
   EXPECT_EQ(Scalar(store_.get(), "SELECT sum(count) FROM confusion_cells WHERE epoch = 2"), 4);
   EXPECT_EQ(Scalar(store_.get(), "SELECT best_epoch FROM run_summary"), 1);
   EXPECT_EQ(Scalar(store_.get(), "SELECT epochs_done FROM run_summary"), 2);
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM confusion_matrix WHERE true_name = 'a' AND pred_name = 'b'"), 2);
+  EXPECT_EQ(
+      Scalar(store_.get(), "SELECT count(*) FROM confusion_matrix WHERE true_name = 'a' AND pred_name = 'b'"),
+      2);
 }
 
 TEST_F(StoreTest, AMalformedEpochStoresNothing) {
@@ -135,7 +138,8 @@ TEST_F(StoreTest, AMalformedEpochStoresNothing) {
   const int64_t attempt = store_->StartAttempt(job.id(), worker_, 2000).value();
   auto bad = Epoch(1, 0.5);
   bad.mutable_validation()->mutable_confusion()->add_counts(7);
-  EXPECT_EQ(store_->RecordEpoch(job.run_id(), attempt, bad, "ckpt", 3000).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->RecordEpoch(job.run_id(), attempt, bad, "ckpt", 3000).code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM epoch_metrics"), 0);
   EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM artifacts"), 0);
 }

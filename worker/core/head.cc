@@ -142,8 +142,8 @@ StatusOr<int32_t> DenseHead::Restore(const std::string& bytes) {
   }
   if (in != config_.in_features || classes != config_.classes) {
     return InvalidArgument("checkpoint is for " + std::to_string(classes) + " classes and " +
-                           std::to_string(in) + " features, this run has " +
-                           std::to_string(config_.classes) + " and " + std::to_string(config_.in_features));
+                           std::to_string(in) + " features, this run has " + std::to_string(config_.classes) +
+                           " and " + std::to_string(config_.in_features));
   }
   at::Tensor w, b, mw, vw, mb, vb, mean, inv_std;
   const std::vector<int64_t> ws{classes, in}, bs{classes}, fs{in};

@@ -61,7 +61,7 @@ class DenseHead {
   at::Tensor weight_, bias_;          // [classes, in], [classes]
   at::Tensor m_w_, v_w_, m_b_, v_b_;  // Adam moments
   int64_t step_ = 0;
-  at::Tensor mean_, inv_std_;         // [in], undefined when not standardised
+  at::Tensor mean_, inv_std_;  // [in], undefined when not standardised
 };
 
 }  // namespace derm::core

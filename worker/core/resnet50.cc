@@ -24,8 +24,8 @@ std::vector<LayerPlan> Plan() {
   for (int l = 0; l < 4; ++l) {
     for (int b = 0; b < kBlocks[l]; ++b) {
       const int64_t stride = (b == 0 && l > 0) ? 2 : 1;
-      plan.push_back({"layer" + std::to_string(l + 1) + "." + std::to_string(b) + ".", in,
-                      kPlanes[l], stride, b == 0});
+      plan.push_back(
+          {"layer" + std::to_string(l + 1) + "." + std::to_string(b) + ".", in, kPlanes[l], stride, b == 0});
       in = kPlanes[l] * kExpansion;
     }
   }
@@ -34,7 +34,8 @@ std::vector<LayerPlan> Plan() {
 
 void AddBn(const std::string& name, int64_t c,
            std::vector<std::pair<std::string, std::vector<int64_t>>>* out) {
-  for (const char* p : {"weight", "bias", "running_mean", "running_var"}) out->push_back({name + "." + p, {c}});
+  for (const char* p : {"weight", "bias", "running_mean", "running_var"})
+    out->push_back({name + "." + p, {c}});
 }
 
 }  // namespace
@@ -89,8 +90,8 @@ StatusOr<ResNet50> ResNet50::Create(const TensorMap& weights, const at::Device& 
     auto it = weights.find(name);
     if (it == weights.end()) return InvalidArgument("missing tensor " + name);
     if (it->second.sizes().vec() != shape) {
-      return InvalidArgument("tensor " + name + " has shape " + c10::str(it->second.sizes()) +
-                             ", expected " + c10::str(at::IntArrayRef(shape)));
+      return InvalidArgument("tensor " + name + " has shape " + c10::str(it->second.sizes()) + ", expected " +
+                             c10::str(at::IntArrayRef(shape)));
     }
     if (!at::isFloatingType(it->second.scalar_type())) {
       return InvalidArgument("tensor " + name + " is not floating point");
@@ -114,7 +115,8 @@ StatusOr<ResNet50> ResNet50::Create(const TensorMap& weights, const at::Device& 
     b.conv2 = fold(p.prefix + "conv2.weight", p.prefix + "bn2", p.stride, 1);
     b.conv3 = fold(p.prefix + "conv3.weight", p.prefix + "bn3", 1, 0);
     b.has_downsample = p.downsample;
-    if (p.downsample) b.downsample = fold(p.prefix + "downsample.0.weight", p.prefix + "downsample.1", p.stride, 0);
+    if (p.downsample)
+      b.downsample = fold(p.prefix + "downsample.0.weight", p.prefix + "downsample.1", p.stride, 0);
     net.blocks_.push_back(std::move(b));
   }
   return net;

@@ -115,7 +115,8 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
     double loss_sum = 0;
     int64_t correct = 0;
     for (size_t start = 0; start < order.size(); start += config_.backbone_batch) {
-      if (hooks.should_stop && hooks.should_stop()) return Cancelled("training stopped in epoch " + std::to_string(epoch));
+      if (hooks.should_stop && hooks.should_stop())
+        return Cancelled("training stopped in epoch " + std::to_string(epoch));
       const size_t end = std::min(order.size(), start + config_.backbone_batch);
       std::vector<int64_t> idx(order.begin() + start, order.begin() + end);
       std::vector<AffineParams> aug;
@@ -141,7 +142,8 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
     result.checkpoint = head.Serialize(epoch);
     outcome.epochs_done = epoch;
     outcome.validation = result.validation;
-    if (hooks.on_epoch && !hooks.on_epoch(result)) return Cancelled("training stopped after epoch " + std::to_string(epoch));
+    if (hooks.on_epoch && !hooks.on_epoch(result))
+      return Cancelled("training stopped after epoch " + std::to_string(epoch));
   }
   if (outcome.epochs_done > 0 && outcome.validation.num_classes == 0) {
     outcome.validation = Evaluate(head, val_features, val.labels);

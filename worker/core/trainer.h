@@ -49,7 +49,7 @@ struct TrainHooks {
 
 struct TrainOutcome {
   int32_t epochs_done = 0;
-  SplitEval validation;          // of the last epoch
+  SplitEval validation;           // of the last epoch
   std::optional<SplitEval> test;  // when a test set was given
 };
 

@@ -7,11 +7,10 @@
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <thread>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <thread>
 
 #include "common/rng.h"
 #include "worker/data/sha256.h"
@@ -145,10 +144,12 @@ core::ImageSet DecodeAll(const std::vector<Entry>& entries, const DatasetOptions
       skipped->push_back({entries[i].path, reasons[i]});
       continue;
     }
-    if (kept != i) std::memmove(set.pixels.data() + kept * image_bytes, set.pixels.data() + i * image_bytes, image_bytes);
+    if (kept != i)
+      std::memmove(set.pixels.data() + kept * image_bytes, set.pixels.data() + i * image_bytes, image_bytes);
     set.labels.push_back(entries[i].label);
     set.paths.push_back(entries[i].path);
-    hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" + results[i].content_hash);
+    hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" +
+                      results[i].content_hash);
     ++kept;
   }
   set.pixels.resize(kept * image_bytes);
@@ -191,7 +192,8 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   ds.test = DecodeAll(test, o, threads, &lines[2], &ds.skipped);
   if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
   if (ds.validation.size() == 0) {
-    return InvalidArgument("the validation split of " + o.train_dir + " is empty; add images or raise data.validation_split");
+    return InvalidArgument("the validation split of " + o.train_dir +
+                           " is empty; add images or raise data.validation_split");
   }
 
   Sha256 fp;

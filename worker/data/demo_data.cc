@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <filesystem>
-
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -17,27 +16,32 @@ namespace fs = std::filesystem;
 enum class Texture { kNone, kScales, kVessels, kRing, kVariegated, kMottled, kCysts, kCrust, kLobules };
 
 struct ClassLook {
-  cv::Scalar rgb;       // mean lesion colour
-  double colour_jitter; // per-channel spread
+  cv::Scalar rgb;           // mean lesion colour
+  double colour_jitter;     // per-channel spread
   double size_lo, size_hi;  // radius as a fraction of the image side
-  double aspect_hi;     // max ratio of the axes
-  double irregular;     // border roughness
-  double blur;          // border softness, fraction of radius
+  double aspect_hi;         // max ratio of the axes
+  double irregular;         // border roughness
+  double blur;              // border softness, fraction of radius
   Texture texture;
   cv::Scalar texture_rgb;
 };
 
 // Indexed like DemoClassNames().
 const ClassLook kLooks[9] = {
-    {{196, 110, 105}, 22, 0.16, 0.26, 1.3, 0.18, 0.30, Texture::kScales, {236, 225, 215}},     // actinic keratosis
-    {{214, 160, 160}, 20, 0.16, 0.28, 1.2, 0.08, 0.15, Texture::kVessels, {170, 30, 40}},      // basal cell carcinoma
-    {{150, 100, 75}, 20, 0.10, 0.18, 1.2, 0.06, 0.20, Texture::kRing, {205, 170, 150}},       // dermatofibroma
-    {{70, 45, 35}, 25, 0.24, 0.38, 1.6, 0.35, 0.08, Texture::kVariegated, {80, 95, 130}},     // melanoma
-    {{120, 80, 55}, 20, 0.14, 0.24, 1.2, 0.04, 0.06, Texture::kNone, {0, 0, 0}},             // nevus
-    {{140, 100, 70}, 25, 0.18, 0.30, 1.5, 0.14, 0.10, Texture::kMottled, {95, 65, 45}},      // pigmented benign keratosis
-    {{115, 85, 60}, 22, 0.18, 0.30, 1.4, 0.10, 0.04, Texture::kCysts, {225, 210, 180}},     // seborrheic keratosis
-    {{200, 105, 100}, 22, 0.18, 0.30, 1.4, 0.22, 0.15, Texture::kCrust, {230, 215, 150}},    // squamous cell carcinoma
-    {{165, 40, 70}, 25, 0.10, 0.20, 1.3, 0.10, 0.10, Texture::kLobules, {120, 30, 80}},     // vascular lesion
+    {{196, 110, 105}, 22, 0.16, 0.26, 1.3, 0.18, 0.30, Texture::kScales, {236, 225, 215}},  // actinic
+                                                                                            // keratosis
+    {{214, 160, 160}, 20, 0.16, 0.28, 1.2, 0.08, 0.15, Texture::kVessels, {170, 30, 40}},   // basal cell
+                                                                                            // carcinoma
+    {{150, 100, 75}, 20, 0.10, 0.18, 1.2, 0.06, 0.20, Texture::kRing, {205, 170, 150}},     // dermatofibroma
+    {{70, 45, 35}, 25, 0.24, 0.38, 1.6, 0.35, 0.08, Texture::kVariegated, {80, 95, 130}},   // melanoma
+    {{120, 80, 55}, 20, 0.14, 0.24, 1.2, 0.04, 0.06, Texture::kNone, {0, 0, 0}},            // nevus
+    {{140, 100, 70}, 25, 0.18, 0.30, 1.5, 0.14, 0.10, Texture::kMottled, {95, 65, 45}},    // pigmented benign
+                                                                                           // keratosis
+    {{115, 85, 60}, 22, 0.18, 0.30, 1.4, 0.10, 0.04, Texture::kCysts, {225, 210, 180}},    // seborrheic
+                                                                                           // keratosis
+    {{200, 105, 100}, 22, 0.18, 0.30, 1.4, 0.22, 0.15, Texture::kCrust, {230, 215, 150}},  // squamous cell
+                                                                                           // carcinoma
+    {{165, 40, 70}, 25, 0.10, 0.20, 1.3, 0.10, 0.10, Texture::kLobules, {120, 30, 80}},    // vascular lesion
 };
 
 cv::Scalar Bgr(const cv::Scalar& rgb) { return {rgb[2], rgb[1], rgb[0]}; }
@@ -45,7 +49,8 @@ cv::Scalar Bgr(const cv::Scalar& rgb) { return {rgb[2], rgb[1], rgb[0]}; }
 cv::Scalar Jitter(const cv::Scalar& rgb, double spread, Rng& rng) {
   const double shade = rng.Uniform(-spread, spread);  // overall lighter/darker
   cv::Scalar out;
-  for (int c = 0; c < 3; ++c) out[c] = std::clamp(rgb[c] + shade + rng.Uniform(-spread, spread) * 0.5, 0.0, 255.0);
+  for (int c = 0; c < 3; ++c)
+    out[c] = std::clamp(rgb[c] + shade + rng.Uniform(-spread, spread) * 0.5, 0.0, 255.0);
   return out;
 }
 
@@ -82,25 +87,30 @@ void DrawTexture(const ClassLook& look, cv::Mat& img, const cv::Mat& mask, cv::P
     case Texture::kNone:
       return;
     case Texture::kScales:
-      for (int i = 0; i < 14; ++i) cv::circle(layer, inside(0.9), std::max(1, s / 48), colour, -1, cv::LINE_AA);
+      for (int i = 0; i < 14; ++i)
+        cv::circle(layer, inside(0.9), std::max(1, s / 48), colour, -1, cv::LINE_AA);
       break;
     case Texture::kVessels:
       for (int i = 0; i < 5; ++i) cv::line(layer, inside(0.9), inside(0.9), colour, 1, cv::LINE_AA);
       break;
     case Texture::kRing:
-      cv::circle(layer, cv::Point(cvRound(c.x), cvRound(c.y)), std::max(1, cvRound(r * 0.45)), colour, -1, cv::LINE_AA);
+      cv::circle(layer, cv::Point(cvRound(c.x), cvRound(c.y)), std::max(1, cvRound(r * 0.45)), colour, -1,
+                 cv::LINE_AA);
       break;
     case Texture::kVariegated:
       for (int i = 0; i < 3; ++i) {
-        cv::circle(layer, inside(0.6), std::max(1, cvRound(r * rng.Uniform(0.2, 0.4))), colour, -1, cv::LINE_AA);
+        cv::circle(layer, inside(0.6), std::max(1, cvRound(r * rng.Uniform(0.2, 0.4))), colour, -1,
+                   cv::LINE_AA);
       }
       cv::circle(layer, inside(0.5), std::max(1, cvRound(r * 0.2)), cv::Scalar(20, 20, 25), -1, cv::LINE_AA);
       break;
     case Texture::kMottled:
-      for (int i = 0; i < 10; ++i) cv::circle(layer, inside(0.9), std::max(1, s / 32), colour, -1, cv::LINE_AA);
+      for (int i = 0; i < 10; ++i)
+        cv::circle(layer, inside(0.9), std::max(1, s / 32), colour, -1, cv::LINE_AA);
       break;
     case Texture::kCysts:
-      for (int i = 0; i < 8; ++i) cv::circle(layer, inside(0.85), std::max(1, s / 64), colour, -1, cv::LINE_AA);
+      for (int i = 0; i < 8; ++i)
+        cv::circle(layer, inside(0.85), std::max(1, s / 64), colour, -1, cv::LINE_AA);
       break;
     case Texture::kCrust:
       cv::ellipse(layer, inside(0.3), cv::Size(std::max(1, cvRound(r * 0.4)), std::max(1, cvRound(r * 0.3))),
@@ -108,7 +118,8 @@ void DrawTexture(const ClassLook& look, cv::Mat& img, const cv::Mat& mask, cv::P
       break;
     case Texture::kLobules:
       for (int i = 0; i < 4; ++i) {
-        cv::circle(layer, inside(1.0), std::max(1, cvRound(r * rng.Uniform(0.35, 0.6))), colour, -1, cv::LINE_AA);
+        cv::circle(layer, inside(1.0), std::max(1, cvRound(r * rng.Uniform(0.35, 0.6))), colour, -1,
+                   cv::LINE_AA);
       }
       break;
   }
@@ -128,7 +139,9 @@ cv::Mat DrawImage(int cls, int size, Rng& rng) {
   cv::Mat light(size, size, CV_32F);
   const double gx = rng.Uniform(-0.15, 0.15), gy = rng.Uniform(-0.15, 0.15);
   for (int y = 0; y < size; ++y) {
-    for (int x = 0; x < size; ++x) light.at<float>(y, x) = static_cast<float>(1 + gx * (x - size / 2.0) / size + gy * (y - size / 2.0) / size);
+    for (int x = 0; x < size; ++x)
+      light.at<float>(y, x) =
+          static_cast<float>(1 + gx * (x - size / 2.0) / size + gy * (y - size / 2.0) / size);
   }
   std::vector<cv::Mat> ch;
   cv::split(img, ch);
@@ -141,9 +154,10 @@ cv::Mat DrawImage(int cls, int size, Rng& rng) {
 
   // The lesion.
   const double radius = rng.Uniform(look.size_lo, look.size_hi) * size;
-  const cv::Point2d centre(size / 2.0 + rng.Uniform(-0.1, 0.1) * size, size / 2.0 + rng.Uniform(-0.1, 0.1) * size);
-  const auto outline = Outline(centre, radius, rng.Uniform(1.0, look.aspect_hi), rng.Uniform(0, M_PI),
-                               look.irregular, rng);
+  const cv::Point2d centre(size / 2.0 + rng.Uniform(-0.1, 0.1) * size,
+                           size / 2.0 + rng.Uniform(-0.1, 0.1) * size);
+  const auto outline =
+      Outline(centre, radius, rng.Uniform(1.0, look.aspect_hi), rng.Uniform(0, M_PI), look.irregular, rng);
   cv::Mat mask = cv::Mat::zeros(size, size, CV_8U);
   cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{outline}, cv::Scalar(255), cv::LINE_AA);
   cv::Mat lesion = img.clone();
@@ -183,16 +197,22 @@ cv::Mat DrawImage(int cls, int size, Rng& rng) {
 }  // namespace
 
 const std::vector<std::string>& DemoClassNames() {
-  static const std::vector<std::string> names = {
-      "actinic keratosis", "basal cell carcinoma",       "dermatofibroma",
-      "melanoma",          "nevus",                      "pigmented benign keratosis",
-      "seborrheic keratosis", "squamous cell carcinoma", "vascular lesion"};
+  static const std::vector<std::string> names = {"actinic keratosis",
+                                                 "basal cell carcinoma",
+                                                 "dermatofibroma",
+                                                 "melanoma",
+                                                 "nevus",
+                                                 "pigmented benign keratosis",
+                                                 "seborrheic keratosis",
+                                                 "squamous cell carcinoma",
+                                                 "vascular lesion"};
   return names;
 }
 
 Status WriteDemoData(const DemoDataOptions& o) {
   if (o.size < 32 || o.size > 1024) return InvalidArgument("--size must be between 32 and 1024");
-  if (o.train_per_class < 1 || o.train_per_class > 100000 || o.test_per_class < 0 || o.test_per_class > 100000) {
+  if (o.train_per_class < 1 || o.train_per_class > 100000 || o.test_per_class < 0 ||
+      o.test_per_class > 100000) {
     return InvalidArgument("images per class must be between 1 and 100000");
   }
   if (o.classes < 1 || o.classes > static_cast<int>(DemoClassNames().size())) {
@@ -214,7 +234,8 @@ Status WriteDemoData(const DemoDataOptions& o) {
         Rng rng = Rng::Stream(o.seed, (static_cast<uint64_t>(split) * 16 + cls) * 1000003 + i);
         char file[32];
         snprintf(file, sizeof file, "img_%05d.jpg", i);
-        if (!cv::imwrite((dir / file).string(), DrawImage(cls, o.size, rng), {cv::IMWRITE_JPEG_QUALITY, 92})) {
+        if (!cv::imwrite((dir / file).string(), DrawImage(cls, o.size, rng),
+                         {cv::IMWRITE_JPEG_QUALITY, 92})) {
           return Internal("cannot write " + (dir / file).string());
         }
       }

@@ -13,11 +13,11 @@
 namespace derm::data {
 
 struct DemoDataOptions {
-  std::string out_dir;          // receives Train/ and Test/
+  std::string out_dir;  // receives Train/ and Test/
   int train_per_class = 40;
   int test_per_class = 8;
-  int size = 64;                // square images, pixels
-  int classes = 9;              // the first N of DemoClassNames() (tests use few)
+  int size = 64;    // square images, pixels
+  int classes = 9;  // the first N of DemoClassNames() (tests use few)
   uint64_t seed = 123;
 };
 

@@ -19,7 +19,8 @@ TEST(DenseHeadTest, FirstAdamStepFollowsKerasFormula) {
   Rng init(1);
   DenseHead head(Small(), init, at::kCPU);
   const at::Tensor w0 = head.weight().clone(), b0 = head.bias().clone();
-  at::Tensor x = at::tensor({0.5f, -1.0f, 2.0f, 0.0f, 1.0f, -0.5f, 1.5f, 0.5f, -2.0f, 1.0f, 0.0f, 0.25f}).view({2, 6});
+  at::Tensor x =
+      at::tensor({0.5f, -1.0f, 2.0f, 0.0f, 1.0f, -0.5f, 1.5f, 0.5f, -2.0f, 1.0f, 0.0f, 0.25f}).view({2, 6});
   at::Tensor y = at::tensor({2, 0}, at::kLong);
   Rng drop(2);
   auto r = head.TrainStep(x, y, drop);
@@ -55,7 +56,8 @@ TEST(DenseHeadTest, FirstAdamStepFollowsKerasFormula) {
       EXPECT_NEAR(wn[c][k], expected, 2e-6) << c << "," << k;
     }
     const double gb = grad_b[c];
-    EXPECT_NEAR(head.bias()[c].item<float>(), b0[c].item<float>() - lr * s * gb / (s * std::abs(gb) + eps), 2e-6);
+    EXPECT_NEAR(head.bias()[c].item<float>(), b0[c].item<float>() - lr * s * gb / (s * std::abs(gb) + eps),
+                2e-6);
   }
 }
 
@@ -69,7 +71,8 @@ TEST(DenseHeadTest, LearnsSeparableClasses) {
   for (int i = 0; i < 60; ++i) {
     const int label = i % 3;
     ys.push_back(label);
-    for (int k = 0; k < 6; ++k) xs.push_back(static_cast<float>((k % 3 == label ? 2.0 : 0.0) + 0.3 * data.Normal()));
+    for (int k = 0; k < 6; ++k)
+      xs.push_back(static_cast<float>((k % 3 == label ? 2.0 : 0.0) + 0.3 * data.Normal()));
   }
   at::Tensor x = at::from_blob(xs.data(), {60, 6}, at::kFloat).clone();
   at::Tensor y = at::tensor(ys, at::kLong);

@@ -84,7 +84,8 @@ at::Tensor Unfolded(const TensorMap& w, at::Tensor x) {
       at::Tensor out = at::relu(bn(at::conv2d(x, w.at(p + "conv1.weight")), p + "bn1"));
       out = at::relu(bn(at::conv2d(out, w.at(p + "conv2.weight"), {}, stride, 1), p + "bn2"));
       out = bn(at::conv2d(out, w.at(p + "conv3.weight")), p + "bn3");
-      at::Tensor id = b == 0 ? bn(at::conv2d(x, w.at(p + "downsample.0.weight"), {}, stride), p + "downsample.1") : x;
+      at::Tensor id =
+          b == 0 ? bn(at::conv2d(x, w.at(p + "downsample.0.weight"), {}, stride), p + "downsample.1") : x;
       x = at::relu(out + id);
     }
   }
@@ -97,7 +98,8 @@ TEST_F(ResNet50WeightsTest, FoldedBatchNormMatchesTheUnfoldedNetwork) {
   for (auto& [name, t] : w) {  // non-trivial BN statistics, as trained weights have
     if (name.ends_with("running_mean")) t = at::randn_like(t) * 0.1;
     if (name.ends_with("running_var")) t = at::rand_like(t) + 0.5;
-    if (name.ends_with("bn1.weight") || name.ends_with("bn2.weight") || name.ends_with("bn3.weight")) t = at::rand_like(t) + 0.5;
+    if (name.ends_with("bn1.weight") || name.ends_with("bn2.weight") || name.ends_with("bn3.weight"))
+      t = at::rand_like(t) + 0.5;
   }
   auto net = ResNet50::Create(w, at::kCPU);
   ASSERT_TRUE(net.ok()) << net.status().ToString();

@@ -40,7 +40,8 @@ class DatasetTest : public ::testing::Test {
 TEST_F(DatasetTest, LabelsBySortedFolderAndSplitsLikeKeras) {
   auto ds = LoadDataset(Options());
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
-  EXPECT_EQ(ds->class_names, (std::vector<std::string>{"actinic keratosis", "basal cell carcinoma", "dermatofibroma"}));
+  EXPECT_EQ(ds->class_names,
+            (std::vector<std::string>{"actinic keratosis", "basal cell carcinoma", "dermatofibroma"}));
   EXPECT_EQ(ds->validation.size(), 6);  // floor(0.2 * 30)
   EXPECT_EQ(ds->train.size(), 24);
   EXPECT_EQ(ds->test.size(), 6);
@@ -101,7 +102,8 @@ TEST_F(DatasetTest, ClearErrorsForBadFolders) {
 
   fs::create_directories(dir_.Join("Train/zz empty class"));
   auto empty = LoadDataset(Options());
-  EXPECT_NE(empty.status().message().find("zz empty class has no images"), std::string::npos) << empty.status().ToString();
+  EXPECT_NE(empty.status().message().find("zz empty class has no images"), std::string::npos)
+      << empty.status().ToString();
   fs::remove(dir_.Join("Train/zz empty class"));
 
   fs::create_directories(dir_.Join("Test/unknown"));

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A local derm cluster: one derm-scheduler (SQLite results database, loopback, a free port) and
+# one derm-worker, with logs and pid files in RUN_DIR.
+#   deploy/local-cluster.sh start RUN_DIR   # writes RUN_DIR/address (HOST:PORT)
+#   deploy/local-cluster.sh stop RUN_DIR
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cmd=${1:?usage: local-cluster.sh start|stop RUN_DIR}
+RUN_DIR=${2:?usage: local-cluster.sh start|stop RUN_DIR}
+BIN=${BIN:-build}
+
+stop() {
+  for name in worker scheduler; do
+    if [ -f "$RUN_DIR/$name.pid" ]; then
+      pid=$(cat "$RUN_DIR/$name.pid")
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      rm -f "$RUN_DIR/$name.pid"
+    fi
+  done
+}
+
+case "$cmd" in
+  start)
+    mkdir -p "$RUN_DIR"
+    stop
+    "$BIN/scheduler/derm-scheduler" --db "$RUN_DIR/results.db" --listen 127.0.0.1:0 \
+      > "$RUN_DIR/scheduler.out" 2> "$RUN_DIR/scheduler.log" &
+    echo $! > "$RUN_DIR/scheduler.pid"
+    for _ in $(seq 100); do
+      grep -q "listening on" "$RUN_DIR/scheduler.out" 2>/dev/null && break
+      kill -0 "$(cat "$RUN_DIR/scheduler.pid")" 2>/dev/null || { cat "$RUN_DIR/scheduler.log" >&2; exit 1; }
+      sleep 0.1
+    done
+    address=$(sed -n 's/^derm-scheduler listening on //p' "$RUN_DIR/scheduler.out")
+    [ -n "$address" ] || { echo "local-cluster: the scheduler did not start" >&2; exit 1; }
+    echo "$address" > "$RUN_DIR/address"
+    "$BIN/worker/derm-worker" --scheduler "$address" > "$RUN_DIR/worker.out" 2> "$RUN_DIR/worker.log" &
+    echo $! > "$RUN_DIR/worker.pid"
+    echo "local-cluster: scheduler on $address, one worker; logs in $RUN_DIR"
+    ;;
+  stop)
+    stop
+    ;;
+  *)
+    echo "usage: local-cluster.sh start|stop RUN_DIR" >&2
+    exit 2
+    ;;
+esac
