@@ -1,0 +1,69 @@
+// Runs every ```sql block of docs/schema.md against a database that has a finished run.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "common/rpc/spec_rules.h"
+#include "store/store.h"
+#include "tests/testing/temp_dir.h"
+
+namespace derm::store {
+namespace {
+
+std::vector<std::string> DocumentedQueries() {
+  const std::string doc = testing::ReadFile(std::string(DERM_SOURCE_DIR) + "/docs/schema.md");
+  std::vector<std::string> queries;
+  const std::regex block("```sql\\n([\\s\\S]*?)```");
+  for (std::sregex_iterator it(doc.begin(), doc.end(), block), end; it != end; ++it) {
+    queries.push_back((*it)[1]);
+  }
+  return queries;
+}
+
+TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
+  const auto queries = DocumentedQueries();
+  ASSERT_GE(queries.size(), 8u);
+  testing::TempDir dir;
+  auto store = Store::Open(dir.Join("r.db")).value();
+  derm::v1::JobSpec spec;
+  spec.set_name("docs");
+  spec.mutable_data()->set_train_dir("/d");
+  ApplySpecDefaults(&spec);
+  spec.mutable_train()->set_epochs(1);
+  auto job = store->InsertJob(spec, "", 1).value();
+  const int64_t worker = store->InsertWorker({}, 1).value();
+  const int64_t attempt = store->StartAttempt(job.id(), worker, 2).value();
+  derm::v1::RunFacts facts;
+  auto* skipped = facts.add_skipped();
+  skipped->set_path("/d/a/x.txt");
+  skipped->set_reason("not an image file type");
+  ASSERT_TRUE(store->RecordFacts(job.run_id(), facts, 3).ok());
+  derm::v1::EpochMetrics m;
+  m.set_epoch(1);
+  for (const char* name : {"a", "b"}) {
+    m.mutable_validation()->mutable_confusion()->add_class_names(name);
+    m.mutable_validation()->add_per_class()->set_class_name(name);
+  }
+  for (int64_t c : {3, 1, 0, 2}) m.mutable_validation()->mutable_confusion()->add_counts(c);
+  ASSERT_TRUE(store->RecordEpoch(job.run_id(), attempt, m, "", 4).ok());
+  derm::v1::RunResult result;
+  auto* p = result.add_predictions();
+  p->set_split("validation");
+  p->set_path("/d/a/1.jpg");
+  p->set_true_class(0);
+  p->set_predicted_class(1);
+  p->set_probability(0.9f);
+  ASSERT_TRUE(store->RecordResult(job.run_id(), 1, result, 5).ok());
+  ASSERT_TRUE(store->EndAttempt(job.id(), attempt, "SUCCEEDED", derm::v1::SUCCEEDED, "completed", 6).ok());
+
+  for (const auto& sql : queries) {
+    auto stmt = store->db()->Prepare(sql);
+    ASSERT_TRUE(stmt.ok()) << sql << "\n" << stmt.status().ToString();
+    auto row = stmt->Step();
+    ASSERT_TRUE(row.ok()) << sql << "\n" << row.status().ToString();
+    EXPECT_TRUE(*row) << "no rows from:\n" << sql;
+  }
+}
+
+}  // namespace
+}  // namespace derm::store
