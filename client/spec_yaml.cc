@@ -189,6 +189,7 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   };
   data->set_train_dir(resolve(data->train_dir()));
   data->set_test_dir(resolve(data->test_dir()));
+  out.spec.mutable_model()->set_weights(resolve(out.spec.model().weights()));
   return out;
 }
 

@@ -21,7 +21,7 @@ struct ParsedSpec {
 ParsedSpec ParseSpecYaml(const std::string& yaml);
 
 // Parses, applies the defaults and rules (common/rpc/spec_rules.h), and resolves relative
-// data paths against `base_dir`. Problems carry their line where known.
+// data and weights paths against `base_dir`. Problems carry their line where known.
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir);
 
 }  // namespace derm::client

@@ -1,6 +1,7 @@
 // derm-worker: runs training tasks leased from derm-scheduler.
 //   derm-worker --scheduler 127.0.0.1:50051 [--device cpu|cuda:0]
 //   derm-worker demo-data --out data/demo     (writes the synthetic demo dataset)
+//   derm-worker features --images DIR --out features.csv [--weights W] [--head CKPT --classes a,b]
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -10,6 +11,7 @@
 
 #include "worker/core/torch_shim.h"
 #include "worker/data/demo_data.h"
+#include "worker/feature_export.h"
 #include "worker/worker_loop.h"
 
 int main(int argc, char** argv) {
@@ -47,8 +49,44 @@ int main(int argc, char** argv) {
   gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")
       ->check(CLI::Range(1, 9));
   gen->add_option("--seed", demo.seed, "random seed");
+  derm::worker::FeatureExportOptions fx;
+  std::string classes;
+  auto* feat = app.add_subcommand("features",
+                                  "write the pooled ResNet50 features (and predictions) of a folder to CSV");
+  feat->add_option("--images", fx.images, "folder of images (searched recursively)")->required();
+  feat->add_option("--out", fx.out, "CSV file to write")->required();
+  feat->add_option("--weights", fx.weights, ".safetensors backbone weights (default: random, --seed)");
+  feat->add_option("--seed", fx.seed, "seed of the random weights (a run's data.seed)");
+  feat->add_option("--height", fx.height, "image height")->check(CLI::Range(32, 1024));
+  feat->add_option("--width", fx.width, "image width")->check(CLI::Range(32, 1024));
+  feat->add_option("--head", fx.head, "head checkpoint (a run's artifacts.bytes) for predictions");
+  feat->add_option("--classes", classes, "comma-separated class names of the head, in label order");
+  feat->add_option("--batch", fx.batch, "images per forward pass")->check(CLI::Range(1, 4096));
   CLI11_PARSE(app, argc, argv);
 
+  if (feat->parsed()) {
+    fx.device = opt.runner.device;
+    for (size_t start = 0; !classes.empty() && start <= classes.size();) {
+      const size_t comma = classes.find(',', start);
+      fx.class_names.push_back(
+          classes.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    int64_t n = 0;
+    derm::Status st;
+    try {
+      st = derm::worker::ExportFeatures(fx, &n);
+    } catch (const std::exception& e) {
+      st = derm::Internal(e.what());
+    }
+    if (!st.ok()) {
+      std::cerr << "derm-worker features: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "wrote " << n << " rows to " << fx.out << "\n";
+    return 0;
+  }
   if (gen->parsed()) {
     if (auto st = derm::data::WriteDemoData(demo); !st.ok()) {
       std::cerr << "derm-worker demo-data: " << st.message() << "\n";

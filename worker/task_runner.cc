@@ -1,9 +1,14 @@
 #include "worker/task_runner.h"
 
+#include <fstream>
+#include <vector>
+
 #include "common/rpc/spec_rules.h"
+#include "worker/core/safetensors.h"
 #include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
+#include "worker/data/sha256.h"
 #include "worker/result_convert.h"
 
 namespace derm::worker {
@@ -22,14 +27,35 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
   core::shim::SetThreads(options_.threads);
 }
 
-const core::ResNet50& TaskRunner::Backbone(uint64_t seed) {
-  if (!backbone_ || backbone_seed_ != seed) {
-    backbone_.reset();
-    auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(seed), at::Device(options_.device));
-    backbone_ = std::make_unique<core::ResNet50>(std::move(net).value());  // random weights always fit
-    backbone_seed_ = seed;
+StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string& path, uint64_t seed) {
+  std::string key, sha;
+  if (!path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return NotFound("model.weights: cannot open " + path);
+    data::Sha256 hash;
+    std::vector<char> buf(1 << 20);
+    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+      hash.Update({buf.data(), static_cast<size_t>(in.gcount())});
+    sha = hash.HexDigest();
+    key = "file:" + sha;
+  } else {
+    key = "random:" + std::to_string(seed);
   }
-  return *backbone_;
+  if (backbone_.net && backbone_.key == key) return &backbone_;
+  backbone_ = Backbone{};
+  core::TensorMap weights;
+  if (path.empty()) {
+    weights = core::ResNet50::RandomWeights(seed);
+  } else {
+    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(path));
+  }
+  auto net = core::ResNet50::Create(weights, at::Device(options_.device));
+  if (!net.ok()) return net.status().WithPrefix("model.weights " + path);
+  backbone_.key = key;
+  backbone_.weights = path.empty() ? "random(seed=" + std::to_string(seed) + ")" : path;
+  backbone_.weights_sha256 = sha;
+  backbone_.net = std::make_unique<core::ResNet50>(std::move(net).value());
+  return &backbone_;
 }
 
 TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) {
@@ -37,11 +63,6 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   ApplySpecDefaults(&spec);
   if (auto problems = ValidateSpec(spec); !problems.empty()) {
     return Failure(InvalidArgument("invalid job spec: " + JoinProblems(problems)), false);
-  }
-  if (!spec.model().weights().empty()) {
-    return Failure(InvalidArgument("model.weights: this worker cannot load pretrained .safetensors weights "
-                                   "yet; leave model.weights empty to train on seeded random weights"),
-                   false);
   }
   data::DatasetOptions d;
   d.train_dir = spec.data().train_dir();
@@ -61,7 +82,6 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   facts.set_validation_images(ds.validation.size());
   facts.set_test_images(ds.test.size());
   facts.set_dataset_fingerprint(ds.fingerprint);
-  facts.set_weights("random(seed=" + std::to_string(spec.data().seed()) + ")");
   facts.set_standardize_features(spec.model().standardize_features());
   facts.set_device(options_.device);
   for (const auto& s : ds.skipped) {
@@ -69,6 +89,10 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
     k->set_path(s.path);
     k->set_reason(s.reason);
   }
+  auto backbone = LoadBackbone(spec.model().weights(), static_cast<uint64_t>(spec.data().seed()));
+  if (!backbone.ok()) return Failure(backbone.status(), false);
+  facts.set_weights((*backbone)->weights);
+  facts.set_weights_sha256((*backbone)->weights_sha256);
   if (Status st = reporter->Facts(facts); !st.ok()) return Failure(st, false);
 
   core::TrainConfig cfg;
@@ -92,7 +116,7 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   };
   hooks.should_stop = [&] { return reporter->Cancelled(); };
 
-  core::Trainer trainer(Backbone(cfg.seed), cfg, static_cast<int>(names.size()));
+  core::Trainer trainer(*(*backbone)->net, cfg, static_cast<int>(names.size()));
   StatusOr<core::TrainOutcome> outcome = Status(StatusCode::kInternal, "not run");
   try {
     outcome = trainer.Run(ds.train, ds.validation, ds.test.size() ? &ds.test : nullptr,

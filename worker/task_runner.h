@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
+#include "common/status_or.h"
 #include "derm/v1/workers.pb.h"
 #include "worker/core/resnet50.h"
 
@@ -44,12 +44,17 @@ class TaskRunner {
   TaskOutcome Run(const derm::v1::Task& task, TaskReporter* reporter);
 
  private:
-  // The backbone for `seed`'s random weights, cached for consecutive tasks.
-  const core::ResNet50& Backbone(uint64_t seed);
+  struct Backbone {
+    std::string key;                      // "random:SEED" or "file:SHA256"
+    std::string weights, weights_sha256;  // as recorded with the run
+    std::unique_ptr<core::ResNet50> net;
+  };
+  // The backbone for the spec's weights (a .safetensors file, else random weights from `seed`),
+  // kept for consecutive tasks with the same weights.
+  StatusOr<const Backbone*> LoadBackbone(const std::string& weights_path, uint64_t seed);
 
   RunnerOptions options_;
-  uint64_t backbone_seed_ = 0;
-  std::unique_ptr<core::ResNet50> backbone_;
+  Backbone backbone_;
 };
 
 }  // namespace derm::worker

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "tests/testing/temp_dir.h"
+#include "worker/core/safetensors.h"
 #include "worker/data/demo_data.h"
+#include "worker/data/sha256.h"
 
 namespace derm::worker {
 namespace {
@@ -104,6 +106,43 @@ TEST_F(TaskRunnerTest, CancellationAndFencedReportsStopTheTask) {
   TaskOutcome out = runner_.Run(Task(), &fenced);
   EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(fenced.epochs.size(), 1u) << "no training after the scheduler refused a report";
+}
+
+TEST_F(TaskRunnerTest, LoadsSafetensorsWeightsAndRecordsTheirHash) {
+  auto bytes = core::SerializeSafetensors(core::ResNet50::RandomWeights(5));
+  ASSERT_TRUE(bytes.ok());
+  testing::WriteFile(dir_.Join("w.safetensors"), *bytes);
+  auto task = Task();
+  task.mutable_spec()->mutable_model()->set_weights(dir_.Join("w.safetensors"));
+  task.mutable_spec()->mutable_train()->set_epochs(1);
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  const auto& f = reporter_.facts.at(0);
+  EXPECT_EQ(f.weights(), dir_.Join("w.safetensors"));
+  EXPECT_EQ(f.weights_sha256(), data::Sha256Hex(*bytes));
+  EXPECT_FALSE(f.standardize_features()) << "pretrained weights keep the tutorial's head";
+}
+
+TEST_F(TaskRunnerTest, BadWeightsFilesFailClearly) {
+  auto task = Task();
+  testing::WriteFile(dir_.Join("bad.safetensors"), "garbage!");
+  task.mutable_spec()->mutable_model()->set_weights(dir_.Join("bad.safetensors"));
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument) << out.status.ToString();
+  EXPECT_FALSE(out.retryable);
+  EXPECT_NE(out.status.message().find("bad.safetensors"), std::string::npos);
+
+  core::TensorMap partial = core::ResNet50::RandomWeights(5);
+  partial.erase("layer4.2.conv3.weight");
+  testing::WriteFile(dir_.Join("partial.safetensors"), core::SerializeSafetensors(partial).value());
+  task.mutable_spec()->mutable_model()->set_weights(dir_.Join("partial.safetensors"));
+  out = runner_.Run(task, &reporter_);
+  EXPECT_NE(out.status.message().find("missing tensor layer4.2.conv3.weight"), std::string::npos)
+      << out.status.ToString();
+
+  task.mutable_spec()->mutable_model()->set_weights(dir_.Join("none.safetensors"));
+  EXPECT_EQ(runner_.Run(task, &reporter_).status.code(), StatusCode::kNotFound);
+  EXPECT_TRUE(reporter_.facts.empty());
 }
 
 }  // namespace

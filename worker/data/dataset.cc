@@ -158,6 +158,33 @@ core::ImageSet DecodeAll(const std::vector<Entry>& entries, const DatasetOptions
 
 }  // namespace
 
+StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int width, int threads,
+                                         std::vector<SkippedFile>* skipped) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return InvalidArgument("image folder " + dir + " does not exist or is not a folder");
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
+    if (e.is_regular_file()) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<Entry> entries;
+  for (const auto& f : files) {
+    if (IsImageExt(f.extension().string())) {
+      entries.push_back({f.string(), fs::relative(f, dir).string(), -1});
+    } else {
+      skipped->push_back({f.string(), "not an image file type (.jpg .jpeg .png .bmp)"});
+    }
+  }
+  if (entries.empty()) return InvalidArgument("image folder " + dir + " has no images");
+  DatasetOptions o;
+  o.height = height;
+  o.width = width;
+  std::vector<std::string> hashes;
+  return DecodeAll(entries, o, threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()),
+                   &hashes, skipped);
+}
+
 bool IsImageFileName(const std::string& name) { return IsImageExt(fs::path(name).extension().string()); }
 
 StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {

@@ -39,6 +39,11 @@ struct Dataset {
 // images, or the test folder has classes the training folder lacks; also when nothing decodes.
 StatusOr<Dataset> LoadDataset(const DatasetOptions& options);
 
+// Decodes every image under `dir` (recursively, sorted by path; labels -1) for feature export
+// and inference. Non-image and undecodable files go to `skipped`.
+StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int width, int threads,
+                                         std::vector<SkippedFile>* skipped);
+
 // True for the file types OpenCV decodes that derm accepts (.jpg .jpeg .png .bmp), any case.
 bool IsImageFileName(const std::string& name);
 

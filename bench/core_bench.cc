@@ -1,0 +1,93 @@
+// derm-core-bench: throughput of derm's tensor core, measured the way
+// ../shared/bench/pytorch_reference.py measures plain PyTorch, so the two run side by side:
+// a train step is augment + frozen ResNet50 features + one Adam step of the head on `batch`
+// images; an inference step is features + softmax. Prints one JSON line.
+//   derm-core-bench --size 224 --batch 8 --steps 5 [--threads 2] [--device cuda]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "worker/core/head.h"
+#include "worker/core/torch_shim.h"
+#include "worker/core/trainer.h"
+
+namespace {
+
+struct Args {
+  std::string device = "cpu";
+  int size = 224, batch = 32, steps = 20, warmup = 3, classes = 9, threads = 0;
+};
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string k = argv[i], v = argv[i + 1];
+    if (k == "--device") a.device = v;
+    else if (k == "--size") a.size = std::atoi(v.c_str());
+    else if (k == "--batch") a.batch = std::atoi(v.c_str());
+    else if (k == "--steps") a.steps = std::atoi(v.c_str());
+    else if (k == "--warmup") a.warmup = std::atoi(v.c_str());
+    else if (k == "--classes") a.classes = std::atoi(v.c_str());
+    else if (k == "--threads") a.threads = std::atoi(v.c_str());
+    else {
+      std::fprintf(stderr, "unknown flag %s\n", k.c_str());
+      std::exit(2);
+    }
+  }
+  return a;
+}
+
+template <typename Fn>
+double Rate(const Args& a, const at::Device& device, Fn step) {
+  for (int i = 0; i < a.warmup; ++i) step();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < a.steps; ++i) step();
+  if (device.is_cuda()) at::empty({1}, at::TensorOptions().device(device)).cpu();  // synchronise
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return a.batch * a.steps / s;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace derm;
+  const Args a = Parse(argc, argv);
+  core::shim::SetThreads(a.threads);
+  const at::Device device(a.device);
+  auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(1), device).value();
+
+  core::ImageSet images;
+  images.height = images.width = a.size;
+  Rng rng(2);
+  images.pixels.resize(static_cast<size_t>(a.batch) * a.size * a.size * 3);
+  for (auto& p : images.pixels) p = static_cast<uint8_t>(rng.Below(256));
+  for (int i = 0; i < a.batch; ++i) images.labels.push_back(static_cast<int32_t>(rng.Below(a.classes)));
+  std::vector<int64_t> idx(a.batch);
+  for (int i = 0; i < a.batch; ++i) idx[i] = i;
+
+  core::TrainConfig tc;
+  tc.batch_size = a.batch;
+  tc.backbone_batch = a.batch;
+  core::Trainer trainer(net, tc, a.classes);
+  core::HeadConfig hc;
+  hc.classes = a.classes;
+  core::DenseHead head(hc, rng, device);
+  const at::Tensor labels = at::tensor(std::vector<int64_t>(images.labels.begin(), images.labels.end())).to(device);
+
+  const double train = Rate(a, device, [&] {
+    std::vector<core::AffineParams> aug;
+    for (int i = 0; i < a.batch; ++i) aug.push_back(core::DrawAffine(tc.augment, rng));
+    head.TrainStep(trainer.Features(images, idx, &aug), labels, rng);
+  });
+  const double infer = Rate(a, device, [&] {
+    core::shim::InferenceGuard guard;
+    head.Probabilities(trainer.Features(images, idx, nullptr));
+  });
+  std::printf(
+      "{\"impl\": \"derm\", \"device\": \"%s\", \"threads\": %d, \"size\": %d, \"batch\": %d, "
+      "\"train_img_per_s\": %.1f, \"infer_img_per_s\": %.1f}\n",
+      a.device.c_str(), core::shim::Threads(), a.size, a.batch, train, infer);
+  return 0;
+}

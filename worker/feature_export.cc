@@ -1,0 +1,99 @@
+#include "worker/feature_export.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <numeric>
+
+#include "worker/core/head.h"
+#include "worker/core/safetensors.h"
+#include "worker/core/torch_shim.h"
+#include "worker/core/trainer.h"
+#include "worker/data/dataset.h"
+
+namespace derm::worker {
+namespace {
+
+std::string Csv(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
+  core::TensorMap weights;
+  if (o.weights.empty()) {
+    weights = core::ResNet50::RandomWeights(o.seed);
+  } else {
+    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(o.weights));
+  }
+  DERM_ASSIGN_OR_RETURN(core::ResNet50 net, core::ResNet50::Create(weights, at::Device(o.device)));
+
+  std::unique_ptr<core::DenseHead> head;
+  if (!o.head.empty()) {
+    if (o.class_names.size() < 2) return InvalidArgument("--head needs --classes with the run's class names");
+    std::ifstream in(o.head, std::ios::binary);
+    if (!in) return NotFound("cannot open head checkpoint " + o.head);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    core::HeadConfig hc;
+    hc.classes = static_cast<int64_t>(o.class_names.size());
+    Rng unused(0);
+    head = std::make_unique<core::DenseHead>(hc, unused, at::Device(o.device));
+    DERM_RETURN_IF_ERROR(head->Restore(bytes).status().WithPrefix(o.head));
+  }
+
+  std::vector<data::SkippedFile> skipped;
+  DERM_ASSIGN_OR_RETURN(core::ImageSet images, data::LoadImageFolder(o.images, o.height, o.width, 0, &skipped));
+  for (const auto& s : skipped) std::cerr << "skipped " << s.path << ": " << s.reason << "\n";
+
+  std::ofstream out(o.out);
+  if (!out) return InvalidArgument("cannot write " + o.out);
+  out << "path";
+  if (head) {
+    out << ",predicted,probability";
+    for (const auto& c : o.class_names) out << "," << Csv("p_" + c);
+  }
+  for (int64_t k = 0; k < core::ResNet50::kFeatureDim; ++k) out << ",f" << k;
+  out << "\n";
+
+  core::TrainConfig tc;
+  tc.batch_size = o.batch;
+  tc.backbone_batch = o.batch;
+  core::Trainer trainer(net, tc, head ? static_cast<int>(o.class_names.size()) : 1);
+  core::shim::InferenceGuard guard;
+  char buf[32];
+  for (int64_t start = 0; start < images.size(); start += o.batch) {
+    std::vector<int64_t> idx(std::min<int64_t>(o.batch, images.size() - start));
+    std::iota(idx.begin(), idx.end(), start);
+    at::Tensor f = trainer.Features(images, idx, nullptr).to(at::kCPU).contiguous();
+    at::Tensor probs;
+    if (head) probs = head->Probabilities(head->Standardize(f.to(net.device()))).to(at::kCPU).contiguous();
+    for (size_t i = 0; i < idx.size(); ++i) {
+      out << Csv(images.paths[idx[i]]);
+      if (head) {
+        const float* p = probs[i].data_ptr<float>();
+        const int64_t best = probs[i].argmax().item<int64_t>();
+        out << "," << Csv(o.class_names[best]);
+        for (int64_t c = -1; c < probs.size(1); ++c) {
+          std::snprintf(buf, sizeof buf, ",%.6g", c < 0 ? p[best] : p[c]);
+          out << buf;
+        }
+      }
+      const float* row = f[i].data_ptr<float>();
+      for (int64_t k = 0; k < f.size(1); ++k) {
+        std::snprintf(buf, sizeof buf, ",%.7g", row[k]);
+        out << buf;
+      }
+      out << "\n";
+    }
+  }
+  if (!out) return Internal("writing " + o.out + " failed");
+  if (written) *written = images.size();
+  return Status::Ok();
+}
+
+}  // namespace derm::worker
