@@ -18,19 +18,37 @@ namespace {
 struct Args {
   std::string device = "cpu";
   int size = 224, batch = 32, steps = 20, warmup = 3, classes = 9, threads = 0;
+  derm::core::BackboneOptions backbone;
 };
 
 Args Parse(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--device") a.device = v;
-    else if (k == "--size") a.size = std::atoi(v.c_str());
-    else if (k == "--batch") a.batch = std::atoi(v.c_str());
-    else if (k == "--steps") a.steps = std::atoi(v.c_str());
-    else if (k == "--warmup") a.warmup = std::atoi(v.c_str());
-    else if (k == "--classes") a.classes = std::atoi(v.c_str());
-    else if (k == "--threads") a.threads = std::atoi(v.c_str());
+  for (int i = 1; i < argc; i += 2) {
+    const std::string k = argv[i];
+    if (k == "--bf16" || k == "--channels-last") {
+      (k == "--bf16" ? a.backbone.bf16 : a.backbone.channels_last) = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "%s needs a value\n", k.c_str());
+      std::exit(2);
+    }
+    const std::string v = argv[i + 1];
+    if (k == "--device")
+      a.device = v;
+    else if (k == "--size")
+      a.size = std::atoi(v.c_str());
+    else if (k == "--batch")
+      a.batch = std::atoi(v.c_str());
+    else if (k == "--steps")
+      a.steps = std::atoi(v.c_str());
+    else if (k == "--warmup")
+      a.warmup = std::atoi(v.c_str());
+    else if (k == "--classes")
+      a.classes = std::atoi(v.c_str());
+    else if (k == "--threads")
+      a.threads = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);
@@ -56,7 +74,7 @@ int main(int argc, char** argv) {
   const Args a = Parse(argc, argv);
   core::shim::SetThreads(a.threads);
   const at::Device device(a.device);
-  auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(1), device).value();
+  auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(1), device, a.backbone).value();
 
   core::ImageSet images;
   images.height = images.width = a.size;
@@ -74,7 +92,8 @@ int main(int argc, char** argv) {
   core::HeadConfig hc;
   hc.classes = a.classes;
   core::DenseHead head(hc, rng, device);
-  const at::Tensor labels = at::tensor(std::vector<int64_t>(images.labels.begin(), images.labels.end())).to(device);
+  const at::Tensor labels =
+      at::tensor(std::vector<int64_t>(images.labels.begin(), images.labels.end())).to(device);
 
   const double train = Rate(a, device, [&] {
     std::vector<core::AffineParams> aug;
@@ -87,7 +106,8 @@ int main(int argc, char** argv) {
   });
   std::printf(
       "{\"impl\": \"derm\", \"device\": \"%s\", \"threads\": %d, \"size\": %d, \"batch\": %d, "
-      "\"train_img_per_s\": %.1f, \"infer_img_per_s\": %.1f}\n",
-      a.device.c_str(), core::shim::Threads(), a.size, a.batch, train, infer);
+      "\"bf16\": %s, \"channels_last\": %s, \"train_img_per_s\": %.1f, \"infer_img_per_s\": %.1f}\n",
+      a.device.c_str(), core::shim::Threads(), a.size, a.batch, a.backbone.bf16 ? "true" : "false",
+      a.backbone.channels_last ? "true" : "false", train, infer);
   return 0;
 }

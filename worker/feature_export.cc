@@ -31,7 +31,9 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   } else {
     DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(o.weights));
   }
-  DERM_ASSIGN_OR_RETURN(core::ResNet50 net, core::ResNet50::Create(weights, at::Device(o.device)));
+  core::BackboneOptions backbone;
+  backbone.channels_last = true;
+  DERM_ASSIGN_OR_RETURN(core::ResNet50 net, core::ResNet50::Create(weights, at::Device(o.device), backbone));
 
   std::unique_ptr<core::DenseHead> head;
   if (!o.head.empty()) {
@@ -47,7 +49,8 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   }
 
   std::vector<data::SkippedFile> skipped;
-  DERM_ASSIGN_OR_RETURN(core::ImageSet images, data::LoadImageFolder(o.images, o.height, o.width, 0, &skipped));
+  DERM_ASSIGN_OR_RETURN(core::ImageSet images,
+                        data::LoadImageFolder(o.images, o.height, o.width, 0, &skipped));
   for (const auto& s : skipped) std::cerr << "skipped " << s.path << ": " << s.reason << "\n";
 
   std::ofstream out(o.out);

@@ -11,9 +11,9 @@
 namespace derm::worker {
 
 struct FeatureExportOptions {
-  std::string images;       // folder, searched recursively
-  std::string out;          // CSV file
-  std::string weights;      // .safetensors; empty = random weights from `seed`
+  std::string images;   // folder, searched recursively
+  std::string out;      // CSV file
+  std::string weights;  // .safetensors; empty = random weights from `seed`
   uint64_t seed = 123;
   int height = 224, width = 224;
   std::string head;                      // head checkpoint file; empty = features only

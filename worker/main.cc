@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   app.add_option("--label", opt.labels, "labels jobs may require (repeatable)");
   app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
+  bool bf16 = false, fp32 = false;
+  app.add_flag("--bf16", bf16, "bf16 backbone (default on CUDA; on CPU it pays off with AVX512-BF16/AMX)");
+  app.add_flag("--fp32", fp32, "fp32 backbone (default on CPU)");
   app.add_option("--decode-threads", opt.runner.decode_threads, "image decode threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")
@@ -64,6 +67,7 @@ int main(int argc, char** argv) {
   feat->add_option("--batch", fx.batch, "images per forward pass")->check(CLI::Range(1, 4096));
   CLI11_PARSE(app, argc, argv);
 
+  if (bf16 || fp32) opt.runner.bf16 = bf16;
   if (feat->parsed()) {
     fx.device = opt.runner.device;
     for (size_t start = 0; !classes.empty() && start <= classes.size();) {

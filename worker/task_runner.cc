@@ -1,6 +1,7 @@
 #include "worker/task_runner.h"
 
 #include <fstream>
+#include <thread>
 #include <vector>
 
 #include "common/rpc/spec_rules.h"
@@ -24,7 +25,14 @@ TaskOutcome Failure(Status status, bool retryable) {
 }  // namespace
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
-  core::shim::SetThreads(options_.threads);
+  // LibTorch's own default can be one thread (it counts physical cores of the whole machine).
+  core::shim::SetThreads(options_.threads > 0
+                             ? options_.threads
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  const at::Device device(options_.device);
+  backbone_options_.channels_last = true;
+  backbone_options_.bf16 = options_.bf16.value_or(device.is_cuda());
+  device_description_ = options_.device + (backbone_options_.bf16 ? " bf16" : " fp32") + " channels_last";
 }
 
 StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string& path, uint64_t seed) {
@@ -49,7 +57,7 @@ StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string
   } else {
     DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(path));
   }
-  auto net = core::ResNet50::Create(weights, at::Device(options_.device));
+  auto net = core::ResNet50::Create(weights, at::Device(options_.device), backbone_options_);
   if (!net.ok()) return net.status().WithPrefix("model.weights " + path);
   backbone_.key = key;
   backbone_.weights = path.empty() ? "random(seed=" + std::to_string(seed) + ")" : path;
@@ -83,7 +91,7 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   facts.set_test_images(ds.test.size());
   facts.set_dataset_fingerprint(ds.fingerprint);
   facts.set_standardize_features(spec.model().standardize_features());
-  facts.set_device(options_.device);
+  facts.set_device(device_description_);
   for (const auto& s : ds.skipped) {
     auto* k = facts.add_skipped();
     k->set_path(s.path);

@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/status_or.h"
@@ -26,8 +27,10 @@ class TaskReporter {
 
 struct RunnerOptions {
   std::string device = "cpu";  // "cpu" or "cuda[:N]"
-  int threads = 0;             // intra-op threads; 0 = LibTorch default
-  int decode_threads = 0;      // 0 = all cores
+  int threads = 0;             // intra-op threads; 0 = every core
+  // bf16 backbone: on by default on CUDA; on CPU opt-in, since it changes the features slightly.
+  std::optional<bool> bf16;
+  int decode_threads = 0;  // 0 = all cores
   int backbone_batch = 64;
 };
 
@@ -54,6 +57,8 @@ class TaskRunner {
   StatusOr<const Backbone*> LoadBackbone(const std::string& weights_path, uint64_t seed);
 
   RunnerOptions options_;
+  core::BackboneOptions backbone_options_;
+  std::string device_description_;  // recorded with each run, e.g. "cpu fp32 channels_last"
   Backbone backbone_;
 };
 

@@ -60,7 +60,8 @@ TEST_F(FeatureExportTest, AddsPredictionsWithATrainedHead) {
   options_.class_names = {"actinic keratosis", "basal cell carcinoma"};
   ASSERT_TRUE(ExportFeatures(options_).ok());
   auto lines = Lines(testing::ReadFile(options_.out));
-  EXPECT_EQ(lines[0].rfind("path,predicted,probability,p_actinic keratosis,p_basal cell carcinoma,f0,f1,", 0), 0u)
+  EXPECT_EQ(lines[0].rfind("path,predicted,probability,p_actinic keratosis,p_basal cell carcinoma,f0,f1,", 0),
+            0u)
       << lines[0].substr(0, 100);
   EXPECT_EQ(Fields(lines[1]), 5u + 2048u);
 

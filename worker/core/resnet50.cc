@@ -79,7 +79,8 @@ TensorMap ResNet50::RandomWeights(uint64_t seed) {
   return weights;
 }
 
-StatusOr<ResNet50> ResNet50::Create(const TensorMap& weights, const at::Device& device) {
+StatusOr<ResNet50> ResNet50::Create(const TensorMap& weights, const at::Device& device,
+                                    BackboneOptions options) {
   const auto expected = ExpectedTensors();
   std::map<std::string, std::vector<int64_t>> shapes(expected.begin(), expected.end());
   for (const auto& [name, t] : weights) {
@@ -98,16 +99,18 @@ StatusOr<ResNet50> ResNet50::Create(const TensorMap& weights, const at::Device& 
     }
   }
   auto get = [&](const std::string& n) { return weights.at(n).to(at::kFloat); };
+  const auto format = options.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  const auto dtype = options.bf16 ? at::kBFloat16 : at::kFloat;
   auto fold = [&](const std::string& conv, const std::string& bn, int64_t stride, int64_t pad) {
     at::Tensor scale = get(bn + ".weight") / at::sqrt(get(bn + ".running_var") + kBnEps);
     ConvBn c;
-    c.weight = (get(conv) * scale.view({-1, 1, 1, 1})).contiguous().to(device);
-    c.bias = (get(bn + ".bias") - get(bn + ".running_mean") * scale).to(device);
+    c.weight = (get(conv) * scale.view({-1, 1, 1, 1})).to(device, dtype).contiguous(format);
+    c.bias = (get(bn + ".bias") - get(bn + ".running_mean") * scale).to(device, dtype);
     c.stride = stride;
     c.padding = pad;
     return c;
   };
-  ResNet50 net(device);
+  ResNet50 net(device, options);
   net.stem_ = fold("conv1.weight", "bn1", 2, 3);
   for (const auto& p : Plan()) {
     Block b;
@@ -127,7 +130,8 @@ at::Tensor ResNet50::ConvBn::operator()(const at::Tensor& x) const {
 }
 
 at::Tensor ResNet50::Forward(const at::Tensor& x) const {
-  at::Tensor h = stem_(x).relu_();
+  const auto format = options_.channels_last ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  at::Tensor h = stem_(x.to(options_.bf16 ? at::kBFloat16 : at::kFloat).contiguous(format)).relu_();
   h = at::max_pool2d(h, {3, 3}, {2, 2}, {1, 1});
   for (const Block& b : blocks_) {
     at::Tensor out = b.conv1(h).relu_();
@@ -136,7 +140,7 @@ at::Tensor ResNet50::Forward(const at::Tensor& x) const {
     out.add_(b.has_downsample ? b.downsample(h) : h);
     h = out.relu_();
   }
-  return h.mean({2, 3});
+  return h.mean({2, 3}).to(at::kFloat);
 }
 
 }  // namespace derm::core

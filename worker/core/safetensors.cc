@@ -18,7 +18,7 @@ struct DType {
   at::ScalarType type;
 };
 constexpr DType kDTypes[] = {
-    {"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::kHalf}, {"BF16", at::kBFloat16},
+    {"F64", at::kDouble}, {"F32", at::kFloat}, {"F16", at::kHalf},  {"BF16", at::kBFloat16},
     {"I64", at::kLong},   {"I32", at::kInt},   {"I16", at::kShort}, {"I8", at::kChar},
     {"U8", at::kByte},    {"BOOL", at::kBool},
 };
@@ -49,26 +49,32 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes) {
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   if (n > kMaxHeader || n > bytes.size() - 8) {
-    return InvalidArgument("safetensors: header length " + std::to_string(n) + " is larger than the file allows");
+    return InvalidArgument("safetensors: header length " + std::to_string(n) +
+                           " is larger than the file allows");
   }
   auto header = ParseJson(bytes.substr(8, n));
   if (!header.ok()) return header.status().WithPrefix("safetensors: malformed header");
-  if (header->kind != JsonValue::Kind::kObject) return InvalidArgument("safetensors: header is not a JSON object");
+  if (header->kind != JsonValue::Kind::kObject)
+    return InvalidArgument("safetensors: header is not a JSON object");
   const std::string_view data = bytes.substr(8 + n);
 
   TensorMap tensors;
   std::vector<Span> spans;
   for (const auto& [name, info] : header->object) {
     if (name == "__metadata__") continue;
-    auto bad = [&](const std::string& why) { return InvalidArgument("safetensors: tensor " + name + ": " + why); };
+    auto bad = [&](const std::string& why) {
+      return InvalidArgument("safetensors: tensor " + name + ": " + why);
+    };
     if (info.kind != JsonValue::Kind::kObject) return bad("entry is not an object");
     auto dtype_it = info.object.find("dtype");
     auto shape_it = info.object.find("shape");
     auto offsets_it = info.object.find("data_offsets");
-    if (dtype_it == info.object.end() || dtype_it->second.kind != JsonValue::Kind::kString) return bad("no dtype");
+    if (dtype_it == info.object.end() || dtype_it->second.kind != JsonValue::Kind::kString)
+      return bad("no dtype");
     const DType* dtype = FindDType(dtype_it->second.string);
     if (!dtype) return bad("unsupported dtype " + dtype_it->second.string);
-    if (shape_it == info.object.end() || shape_it->second.kind != JsonValue::Kind::kArray) return bad("no shape");
+    if (shape_it == info.object.end() || shape_it->second.kind != JsonValue::Kind::kArray)
+      return bad("no shape");
     std::vector<int64_t> shape;
     uint64_t numel = 1;
     for (const auto& d : shape_it->second.array) {
@@ -80,14 +86,15 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes) {
       if (numel > (uint64_t{1} << 40)) return bad("shape is too large");
     }
     if (offsets_it == info.object.end() || offsets_it->second.kind != JsonValue::Kind::kArray ||
-        offsets_it->second.array.size() != 2 || offsets_it->second.array[0].kind != JsonValue::Kind::kInteger ||
+        offsets_it->second.array.size() != 2 ||
+        offsets_it->second.array[0].kind != JsonValue::Kind::kInteger ||
         offsets_it->second.array[1].kind != JsonValue::Kind::kInteger) {
       return bad("data_offsets must be [begin, end]");
     }
     const int64_t begin = offsets_it->second.array[0].integer, end = offsets_it->second.array[1].integer;
     if (begin < 0 || end < begin || static_cast<uint64_t>(end) > data.size()) {
-      return bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) + "] are outside the " +
-                 std::to_string(data.size()) + "-byte data");
+      return bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
+                 "] are outside the " + std::to_string(data.size()) + "-byte data");
     }
     const uint64_t expected = numel * at::elementSize(dtype->type);
     if (static_cast<uint64_t>(end - begin) != expected) {
@@ -102,7 +109,8 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes) {
   std::sort(spans.begin(), spans.end(), [](const Span& a, const Span& b) { return a.begin < b.begin; });
   for (size_t i = 1; i < spans.size(); ++i) {
     if (spans[i].begin < spans[i - 1].end) {
-      return InvalidArgument("safetensors: tensors " + spans[i - 1].name + " and " + spans[i].name + " overlap");
+      return InvalidArgument("safetensors: tensors " + spans[i - 1].name + " and " + spans[i].name +
+                             " overlap");
     }
   }
   return tensors;
@@ -128,8 +136,9 @@ StatusOr<std::string> SerializeSafetensors(const TensorMap& tensors) {
     data.append(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
     std::string shape;
     for (int64_t d : c.sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    header += std::string(first ? "" : ",") + "\"" + name + "\":{\"dtype\":\"" + dtype->name + "\",\"shape\":[" +
-              shape + "],\"data_offsets\":[" + std::to_string(begin) + "," + std::to_string(data.size()) + "]}";
+    header += std::string(first ? "" : ",") + "\"" + name + "\":{\"dtype\":\"" + dtype->name +
+              "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(begin) + "," +
+              std::to_string(data.size()) + "]}";
     first = false;
   }
   header += "}";

@@ -23,11 +23,16 @@ TensorMap FormulaWeights() {
     for (int64_t i = 0; i < x.numel(); ++i) {
       const double base = std::sin(static_cast<double>(i) * 0.7071 + static_cast<double>(t) * 1.618);
       double v;
-      if (name.ends_with("running_var")) v = 1.0 + 0.25 * (base + 1.0);
-      else if (name.ends_with("running_mean")) v = 0.05 * base;
-      else if (shape.size() == 4) v = base * std::sqrt(2.0 / fan_out);
-      else if (name.ends_with("weight")) v = 1.0 + 0.2 * base;
-      else v = 0.05 * base;
+      if (name.ends_with("running_var"))
+        v = 1.0 + 0.25 * (base + 1.0);
+      else if (name.ends_with("running_mean"))
+        v = 0.05 * base;
+      else if (shape.size() == 4)
+        v = base * std::sqrt(2.0 / fan_out);
+      else if (name.ends_with("weight"))
+        v = 1.0 + 0.2 * base;
+      else
+        v = 0.05 * base;
       d[i] = static_cast<float>(v);
     }
     w.emplace(name, x);
@@ -37,7 +42,8 @@ TensorMap FormulaWeights() {
 }
 
 TEST(ResNet50ParityTest, PooledFeaturesMatchTorchvision) {
-  auto fixture = ReadSafetensors(std::string(DERM_SOURCE_DIR) + "/tests/fixtures/resnet50_parity.safetensors");
+  auto fixture =
+      ReadSafetensors(std::string(DERM_SOURCE_DIR) + "/tests/fixtures/resnet50_parity.safetensors");
   ASSERT_TRUE(fixture.ok()) << fixture.status().ToString();
 
   // Through a real .safetensors file, as a user's weights arrive.

@@ -50,17 +50,27 @@ TEST(SafetensorsTest, RejectsMalformedFilesNamingTheProblem) {
   std::string huge(8, '\xff');
   EXPECT_NE(Message(huge + "{}").find("larger than the file"), std::string::npos);
   const std::string data(8, '\0');
-  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", data)).find("tensor w: data_offsets [0, 16] are outside"),
+  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}})", data))
+                .find("tensor w: data_offsets [0, 16] are outside"),
             std::string::npos);
-  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data)).find("tensor w: holds 8 bytes but"),
+  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", data))
+                .find("tensor w: holds 8 bytes but"),
             std::string::npos);
-  EXPECT_NE(Message(File(R"({"w":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", data)).find("unsupported dtype Q4"),
+  EXPECT_NE(Message(File(R"({"w":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}})", data))
+                .find("unsupported dtype Q4"),
             std::string::npos);
-  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data)).find("invalid dimension"),
+  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}})", data))
+                .find("invalid dimension"),
             std::string::npos);
-  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[2]}})", data)).find("data_offsets must be"), std::string::npos);
-  EXPECT_NE(Message(File(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})", data)).find("overlap"),
+  EXPECT_NE(Message(File(R"({"w":{"dtype":"F32","shape":[2]}})", data)).find("data_offsets must be"),
             std::string::npos);
+  EXPECT_NE(
+      Message(
+          File(
+              R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+              data))
+          .find("overlap"),
+      std::string::npos);
   EXPECT_NE(Message(File(R"([1,2])", "")).find("not a JSON object"), std::string::npos);
   EXPECT_EQ(ReadSafetensors("/nonexistent/w.safetensors").status().code(), StatusCode::kNotFound);
 }
