@@ -1,0 +1,114 @@
+#include "tests/testing/cluster.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+#include "worker/data/demo_data.h"
+
+namespace derm::testing {
+
+Cluster::Cluster(const TempDir& dir, int train_per_class) : dir_(dir) {
+  data::DemoDataOptions o;
+  o.out_dir = dir_.Join("data");
+  o.train_per_class = train_per_class;
+  o.test_per_class = 1;
+  o.size = 32;
+  o.classes = 3;
+  if (Status st = data::WriteDemoData(o); !st.ok()) throw std::runtime_error(st.ToString());
+}
+
+Cluster::~Cluster() {
+  for (auto& w : workers_) {
+    w->Signal(SIGTERM);
+    w->Wait();
+  }
+  stub_.reset();  // an open client channel would hold the scheduler's graceful shutdown
+  if (scheduler_) {
+    scheduler_->Signal(SIGTERM);
+    scheduler_->Wait();
+  }
+}
+
+bool Cluster::StartScheduler(const std::vector<std::string>& flags, const std::string& listen) {
+  std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", db(), "--listen", listen, "--heartbeat-ms", "200"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  scheduler_ = std::make_unique<Subprocess>(argv, dir_.Join("scheduler.log"));
+  std::string line;
+  const std::string prefix = "derm-scheduler listening on ";
+  if (!scheduler_->ReadLine(&line) || line.rfind(prefix, 0) != 0) return false;
+  address_ = line.substr(prefix.size());
+  stub_ = derm::v1::JobService::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  return true;
+}
+
+void Cluster::KillScheduler(int sig) {
+  scheduler_->Signal(sig);
+  scheduler_->Wait();
+}
+
+size_t Cluster::StartWorker(const std::vector<std::string>& flags) {
+  const size_t i = workers_.size();
+  std::vector<std::string> argv = {DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  workers_.push_back(std::make_unique<Subprocess>(argv, dir_.Join("worker" + std::to_string(i) + ".log")));
+  return i;
+}
+
+derm::v1::JobSpec Cluster::TinySpec(int epochs) const {
+  derm::v1::JobSpec spec;
+  spec.set_name("tiny");
+  spec.mutable_data()->set_train_dir(data("Train"));
+  spec.mutable_data()->set_test_dir(data("Test"));
+  spec.mutable_data()->add_image_size(32);
+  spec.mutable_data()->add_image_size(32);
+  spec.mutable_train()->set_epochs(epochs);
+  spec.mutable_train()->set_batch_size(4);
+  return spec;
+}
+
+derm::v1::Job Cluster::Submit(const derm::v1::JobSpec& spec) {
+  grpc::ClientContext ctx;
+  derm::v1::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  derm::v1::SubmitJobResponse resp;
+  if (!stub_->SubmitJob(&ctx, req, &resp).ok()) return {};
+  return resp.job();
+}
+
+derm::v1::JobState Cluster::Follow(int64_t job_id, const std::function<void(const derm::v1::JobEvent&)>& on_event) {
+  grpc::ClientContext ctx;
+  derm::v1::WatchJobRequest req;
+  req.set_id(job_id);
+  auto reader = stub_->WatchJob(&ctx, req);
+  derm::v1::JobEvent ev;
+  derm::v1::JobState last = derm::v1::JOB_STATE_UNSPECIFIED;
+  while (reader->Read(&ev)) {
+    if (!ev.has_epoch()) last = ev.state();
+    if (on_event) on_event(ev);
+  }
+  reader->Finish();
+  return last;
+}
+
+int64_t QueryInt(store::Database* db, const std::string& sql) {
+  auto s = db->Prepare(sql);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return 0;
+  auto row = s->Step();
+  EXPECT_TRUE(row.ok() && *row) << sql;
+  return row.ok() && *row ? s->Int(0) : 0;
+}
+
+std::string QueryText(store::Database* db, const std::string& sql) {
+  auto s = db->Prepare(sql);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return "";
+  auto row = s->Step();
+  EXPECT_TRUE(row.ok() && *row) << sql;
+  return row.ok() && *row ? s->Text(0) : "";
+}
+
+}  // namespace derm::testing
