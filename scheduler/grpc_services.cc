@@ -49,7 +49,7 @@ grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const derm::v1::Can
 
 grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::WatchJobRequest* req,
                                       grpc::ServerWriter<derm::v1::JobEvent>* writer) {
-  WatchCursor cursor;
+  int64_t cursor = req->after_event_id();
   while (!ctx->IsCancelled()) {
     auto events = scheduler_->WaitForEvents(req->id(), &cursor, /*wait_ms=*/1000);
     if (!events.ok()) return ToGrpc(events.status());
@@ -67,6 +67,19 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
 grpc::Status JobServiceImpl::GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest* req,
                                     derm::v1::RunReport* resp) {
   return Reply(scheduler_->GetRun(req->run_id()), resp);
+}
+
+grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
+                                         derm::v1::ListWorkersResponse* resp) {
+  auto workers = scheduler_->ListWorkers();
+  if (!workers.ok()) return ToGrpc(workers.status());
+  for (auto& w : *workers) *resp->add_workers() = std::move(w);
+  return grpc::Status::OK;
+}
+
+grpc::Status JobServiceImpl::DrainWorker(grpc::ServerContext*, const derm::v1::DrainWorkerRequest* req,
+                                         derm::v1::WorkerInfo* resp) {
+  return Reply(scheduler_->DrainWorker(req->id()), resp);
 }
 
 grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(50, 600000));
   app.add_option("--lease-timeout-ms", options.lease_timeout_ms, "lease expiry without heartbeats")
       ->check(CLI::Range(100, 3600000));
+  app.add_option("--retry-backoff-ms", options.retry_backoff_ms, "first retry's wait; doubles per attempt")
+      ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
+  app.add_option("--max-retry-backoff-ms", options.max_retry_backoff_ms, "longest retry wait")
+      ->check(CLI::Range(int64_t{0}, int64_t{86400000}));
   CLI11_PARSE(app, argc, argv);
 
   // Block the signals in every thread; the main thread waits for them.

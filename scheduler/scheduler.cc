@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 
 #include "common/rpc/spec_rules.h"
 
@@ -27,7 +28,7 @@ Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, Sc
 
 void Scheduler::Enqueue(const Job& job) {
   queue_.insert({-static_cast<int64_t>(job.spec().priority()), job.id()});
-  queued_specs_[job.id()] = job.spec();
+  queued_[job.id()] = Queued{job.spec(), job.not_before_ms()};
   work_cv_.notify_all();
 }
 
@@ -107,7 +108,7 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
   }
   leases_.erase(attempt_id);  // its worker learns at the next heartbeat
   queue_.erase({-static_cast<int64_t>(job.spec().priority()), job_id});
-  queued_specs_.erase(job_id);
+  queued_.erase(job_id);
   DERM_RETURN_IF_ERROR(
       store_->EndAttempt(job_id, attempt_id, "CANCELLED", derm::v1::CANCELLED, cause, clock_->NowMillis()));
   Changed();
@@ -119,38 +120,29 @@ StatusOr<derm::v1::RunReport> Scheduler::GetRun(int64_t run_id) {
   return store_->GetRun(run_id);
 }
 
-StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, WatchCursor* cursor,
+StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, int64_t* after_event_id,
                                                                    int64_t wait_ms) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto deadline = After(wait_ms);
   while (true) {
     DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
-    DERM_ASSIGN_OR_RETURN(auto states, store_->StateEvents(job_id, cursor->state_event_id));
-    DERM_ASSIGN_OR_RETURN(auto epochs, store_->Epochs(job.run_id(), cursor->epoch));
+    DERM_ASSIGN_OR_RETURN(auto stored, store_->Events(job_id, *after_event_id));
     std::vector<derm::v1::JobEvent> events;
-    auto state_event = [&](const store::StateEvent& e) {
+    for (const auto& e : stored) {
       derm::v1::JobEvent ev;
       ev.set_job_id(job_id);
+      ev.set_event_id(e.id);
+      ev.set_time_ms(e.time_ms);
       ev.set_state(e.to);
       ev.set_message(e.cause);
       ev.set_total_epochs(job.spec().train().epochs());
-      cursor->state_event_id = e.id;
+      if (e.is_epoch) {
+        DERM_ASSIGN_OR_RETURN(auto epochs, store_->Epochs(job.run_id(), e.epoch - 1, e.epoch));
+        if (epochs.empty()) continue;  // replaced by a later attempt's report of the same epoch
+        *ev.mutable_epoch() = std::move(epochs.front());
+      }
+      *after_event_id = e.id;
       events.push_back(std::move(ev));
-    };
-    for (const auto& e : states) {
-      if (!IsTerminal(e.to)) state_event(e);
-    }
-    for (auto& m : epochs) {
-      derm::v1::JobEvent ev;
-      ev.set_job_id(job_id);
-      ev.set_state(derm::v1::RUNNING);
-      ev.set_total_epochs(job.spec().train().epochs());
-      cursor->epoch = m.epoch();
-      *ev.mutable_epoch() = std::move(m);
-      events.push_back(std::move(ev));
-    }
-    for (const auto& e : states) {
-      if (IsTerminal(e.to)) state_event(e);
     }
     if (!events.empty() || shutdown_) return events;
     const uint64_t seen = version_;
@@ -174,6 +166,25 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
   return response;
 }
 
+StatusOr<std::vector<derm::v1::WorkerInfo>> Scheduler::ListWorkers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return store_->ListWorkers();
+}
+
+StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = workers_.find(worker_id);
+  if (it == workers_.end()) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  it->second.draining = true;
+  DERM_RETURN_IF_ERROR(store_->SetWorkerState(worker_id, derm::v1::DRAINING));
+  work_cv_.notify_all();  // a draining worker's long-poll returns now
+  DERM_ASSIGN_OR_RETURN(auto workers, store_->ListWorkers());
+  for (auto& w : workers) {
+    if (w.id() == worker_id) return w;
+  }
+  return NotFound("worker " + std::to_string(worker_id) + " does not exist");
+}
+
 bool Scheduler::Fits(const derm::v1::JobSpec& spec, const WorkerInfo& worker) const {
   const auto& need = spec.resources();
   if (need.gpus() > worker.spec.gpus()) return false;
@@ -192,16 +203,27 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
   std::unique_lock<std::mutex> lock(mu_);
   auto worker = workers_.find(worker_id);
   if (worker == workers_.end()) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
-  const auto deadline = After(std::min<int64_t>(wait_ms, 60000));
+  auto deadline = After(std::min<int64_t>(wait_ms, 60000));
   derm::v1::AcquireTaskResponse response;
   while (!shutdown_) {
+    if (worker->second.draining) {
+      DERM_RETURN_IF_ERROR(store_->SetWorkerState(worker_id, derm::v1::GONE));
+      response.set_drain(true);
+      return response;
+    }
+    const int64_t now = clock_->NowMillis();
+    int64_t next_ready = INT64_MAX;  // earliest end of a backoff among fitting jobs
     for (const QueueKey& key : queue_) {
       const int64_t job_id = key.second;
-      if (!Fits(queued_specs_[job_id], worker->second)) continue;
-      const int64_t now = clock_->NowMillis();
+      const Queued& queued = queued_.at(job_id);
+      if (!Fits(queued.spec, worker->second)) continue;
+      if (queued.not_before_ms > now) {
+        next_ready = std::min(next_ready, queued.not_before_ms);
+        continue;
+      }
       DERM_ASSIGN_OR_RETURN(int64_t attempt_id, store_->StartAttempt(job_id, worker_id, now));
       queue_.erase(key);
-      queued_specs_.erase(job_id);
+      queued_.erase(job_id);
       DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
       leases_[attempt_id] = Lease{job_id, job.run_id(), worker_id, now + options_.lease_timeout_ms};
       auto* task = response.mutable_task();
@@ -217,7 +239,9 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
       Changed();
       return response;
     }
-    if (work_cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+    auto wake = deadline;
+    if (next_ready != INT64_MAX) wake = std::min(wake, After(next_ready - now));
+    if (work_cv_.wait_until(lock, wake) == std::cv_status::timeout && wake == deadline) break;
   }
   return response;
 }
@@ -289,11 +313,18 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, const std::string& attemp
   const bool retry = retryable && job.attempts() <= job.spec().max_retries();
   std::string why = cause;
   if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
+  const int64_t now = clock_->NowMillis();
+  int64_t not_before = 0;
+  if (retry) {
+    const int shift = std::min(job.attempts() - 1, 20);
+    not_before =
+        now + std::min(options_.retry_backoff_ms << std::max(shift, 0), options_.max_retry_backoff_ms);
+  }
   DERM_RETURN_IF_ERROR(store_->EndAttempt(lease.job_id, attempt_id, attempt_state,
-                                          retry ? derm::v1::QUEUED : derm::v1::FAILED, why,
-                                          clock_->NowMillis()));
+                                          retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now, not_before));
   if (retry) {
     job.set_state(derm::v1::QUEUED);
+    job.set_not_before_ms(not_before);
     Enqueue(job);
   }
   Changed();

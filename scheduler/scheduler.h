@@ -31,12 +31,9 @@ namespace derm::scheduler {
 struct SchedulerOptions {
   int64_t heartbeat_interval_ms = 2000;
   int64_t lease_timeout_ms = 15000;  // a lease not renewed for this long expires
-};
-
-// What WaitForEvents returns; pass `cursor` back to get only newer events.
-struct WatchCursor {
-  int64_t state_event_id = 0;
-  int32_t epoch = 0;
+  // A retried job waits retry_backoff_ms * 2^(attempts - 1), at most max_retry_backoff_ms.
+  int64_t retry_backoff_ms = 1000;
+  int64_t max_retry_backoff_ms = 60000;
 };
 
 class Scheduler {
@@ -56,14 +53,18 @@ class Scheduler {
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
   StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
-  // Blocks until the job has events after `cursor` or `wait_ms` passes (real time), then returns
-  // them in order (epochs before the state change that ended the job) and advances `cursor`.
-  StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, WatchCursor* cursor,
+  // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
+  // returns them in order and advances *after_event_id.
+  StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
                                                           int64_t wait_ms);
+  StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
+  // The worker finishes its current task and is told to leave at its next AcquireTask.
+  StatusOr<derm::v1::WorkerInfo> DrainWorker(int64_t worker_id);
 
   // --- worker API ---
   StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request);
-  // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it.
+  // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it;
+  // answers drain = true at once to a drained worker.
   StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms);
   // Renews the lease of `attempt_id`; cancel = true when the attempt is no longer current.
   StatusOr<derm::v1::HeartbeatResponse> Heartbeat(int64_t worker_id, int64_t attempt_id);
@@ -85,6 +86,11 @@ class Scheduler {
   };
   struct WorkerInfo {
     derm::v1::RegisterWorkerRequest spec;
+    bool draining = false;
+  };
+  struct Queued {
+    derm::v1::JobSpec spec;
+    int64_t not_before_ms = 0;
   };
   // (-priority, job id): iteration order is the scheduling order.
   using QueueKey = std::pair<int64_t, int64_t>;
@@ -100,15 +106,15 @@ class Scheduler {
   const Clock* clock_;
   const SchedulerOptions options_;
   std::mutex mu_;
-  std::condition_variable work_cv_;                    // the queue gained a job
-  std::condition_variable changed_cv_;                 // anything a watcher may see changed
-  std::unique_ptr<store::Store> store_;                // GUARDED_BY(mu_)
-  std::set<QueueKey> queue_;                           // GUARDED_BY(mu_)
-  std::map<int64_t, derm::v1::JobSpec> queued_specs_;  // GUARDED_BY(mu_)
-  std::map<int64_t, Lease> leases_;                    // by attempt id; GUARDED_BY(mu_)
-  std::map<int64_t, WorkerInfo> workers_;              // GUARDED_BY(mu_)
-  uint64_t version_ = 0;                               // GUARDED_BY(mu_)
-  bool shutdown_ = false;                              // GUARDED_BY(mu_)
+  std::condition_variable work_cv_;        // the queue gained a job
+  std::condition_variable changed_cv_;     // anything a watcher may see changed
+  std::unique_ptr<store::Store> store_;    // GUARDED_BY(mu_)
+  std::set<QueueKey> queue_;               // GUARDED_BY(mu_)
+  std::map<int64_t, Queued> queued_;       // by job id; GUARDED_BY(mu_)
+  std::map<int64_t, Lease> leases_;        // by attempt id; GUARDED_BY(mu_)
+  std::map<int64_t, WorkerInfo> workers_;  // GUARDED_BY(mu_)
+  uint64_t version_ = 0;                   // GUARDED_BY(mu_)
+  bool shutdown_ = false;                  // GUARDED_BY(mu_)
 };
 
 }  // namespace derm::scheduler

@@ -15,6 +15,7 @@ CREATE TABLE jobs (
   kind            TEXT NOT NULL,
   state           TEXT NOT NULL CHECK (state IN ('QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED')),
   priority        INTEGER NOT NULL,
+  not_before_ms   INTEGER NOT NULL DEFAULT 0,   -- retry backoff: not leased before this time
   max_retries     INTEGER NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   spec            BLOB NOT NULL,          -- serialized derm.v1.JobSpec, defaults filled in
@@ -31,6 +32,8 @@ CREATE TABLE workers (
   device        TEXT NOT NULL,
   gpus          INTEGER NOT NULL,
   memory_mb     INTEGER NOT NULL,
+  labels        TEXT NOT NULL DEFAULT '',     -- comma-separated
+  state         TEXT NOT NULL DEFAULT 'ACTIVE' CHECK (state IN ('ACTIVE','DRAINING','GONE')),
   registered_ms INTEGER NOT NULL,
   last_seen_ms  INTEGER NOT NULL
 );
@@ -140,8 +143,10 @@ CREATE TABLE events (
   id         INTEGER PRIMARY KEY,
   job_id     INTEGER NOT NULL REFERENCES jobs(id),
   time_ms    INTEGER NOT NULL,
+  kind       TEXT NOT NULL CHECK (kind IN ('state','epoch')),
   from_state TEXT,
   to_state   TEXT NOT NULL,
+  epoch      INTEGER,               -- kind 'epoch': the epoch whose metrics were stored
   cause      TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX events_by_job ON events(job_id, id);

@@ -34,7 +34,7 @@ std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& ite
 
 constexpr const char* kJobColumns =
     "id, spec, state, message, attempts, created_ms, updated_ms, "
-    "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1)";
+    "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1), not_before_ms";
 
 StatusOr<Job> ReadJob(const Statement& s) {
   Job job;
@@ -50,6 +50,7 @@ StatusOr<Job> ReadJob(const Statement& s) {
   job.set_created_ms(s.Int(5));
   job.set_updated_ms(s.Int(6));
   job.set_run_id(s.Int(7));
+  job.set_not_before_ms(s.Int(8));
   return job;
 }
 
@@ -62,15 +63,20 @@ StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 }
 
 Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to, const std::string& cause,
-                          int64_t now_ms) {
-  DERM_ASSIGN_OR_RETURN(
-      auto s,
-      db_->Prepare("INSERT INTO events(job_id, time_ms, from_state, to_state, cause) VALUES (?,?,?,?,?)"));
-  s.Bind(1, job_id).Bind(2, now_ms).Bind(4, derm::v1::JobState_Name(to)).Bind(5, cause);
+                          int64_t now_ms, int32_t epoch) {
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("INSERT INTO events(job_id, time_ms, kind, from_state, to_state, "
+                                     "epoch, cause) VALUES (?,?,?,?,?,?,?)"));
+  s.Bind(1, job_id).Bind(2, now_ms).Bind(3, epoch ? "epoch" : "state").Bind(5, derm::v1::JobState_Name(to));
+  s.Bind(7, cause);
   if (from.empty())
-    s.BindNull(3);
+    s.BindNull(4);
   else
-    s.Bind(3, from);
+    s.Bind(4, from);
+  if (epoch)
+    s.Bind(6, epoch);
+  else
+    s.BindNull(6);
   return s.Run();
 }
 
@@ -132,12 +138,53 @@ StatusOr<std::optional<Job>> Store::FindJobByKey(const std::string& key) {
 }
 
 StatusOr<int64_t> Store::InsertWorker(const derm::v1::RegisterWorkerRequest& w, int64_t now_ms) {
-  DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
-                           "VALUES (?,?,?,?,?,?)"));
-  s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb());
-  DERM_RETURN_IF_ERROR(s.Bind(5, now_ms).Bind(6, now_ms).Run());
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, labels, "
+                                             "registered_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?)"));
+  std::string labels;
+  for (const auto& l : w.labels()) labels += (labels.empty() ? "" : ",") + l;
+  s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb()).Bind(5, labels);
+  DERM_RETURN_IF_ERROR(s.Bind(6, now_ms).Bind(7, now_ms).Run());
   return db_->LastInsertId();
+}
+
+Status Store::SetWorkerState(int64_t worker_id, derm::v1::WorkerState state) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE workers SET state = ? WHERE id = ?"));
+  DERM_RETURN_IF_ERROR(s.Bind(1, derm::v1::WorkerState_Name(state)).Bind(2, worker_id).Run());
+  if (db_->Changes() != 1) return NotFound("worker " + std::to_string(worker_id) + " does not exist");
+  return Status::Ok();
+}
+
+StatusOr<std::vector<derm::v1::WorkerInfo>> Store::ListWorkers() {
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare("SELECT id, name, device, gpus, memory_mb, labels, state, registered_ms, last_seen_ms, "
+                   "(SELECT job_id FROM attempts a WHERE a.worker_id = workers.id AND a.state = 'RUNNING' "
+                   "ORDER BY a.id DESC LIMIT 1) FROM workers ORDER BY id DESC"));
+  std::vector<derm::v1::WorkerInfo> workers;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return workers;
+    derm::v1::WorkerInfo w;
+    w.set_id(s.Int(0));
+    w.set_name(s.Text(1));
+    w.set_device(s.Text(2));
+    w.set_gpus(static_cast<int32_t>(s.Int(3)));
+    w.set_memory_mb(s.Int(4));
+    const std::string labels = s.Text(5);
+    for (size_t start = 0; !labels.empty() && start <= labels.size();) {
+      const size_t comma = labels.find(',', start);
+      w.add_labels(labels.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    derm::v1::WorkerState state = derm::v1::WORKER_STATE_UNSPECIFIED;
+    derm::v1::WorkerState_Parse(s.Text(6), &state);
+    w.set_state(state);
+    w.set_registered_ms(s.Int(7));
+    w.set_last_seen_ms(s.Int(8));
+    w.set_running_job_id(s.Int(9));
+    workers.push_back(std::move(w));
+  }
 }
 
 Status Store::TouchWorker(int64_t worker_id, int64_t now_ms) {
@@ -169,7 +216,8 @@ StatusOr<int64_t> Store::StartAttempt(int64_t job_id, int64_t worker_id, int64_t
 }
 
 Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
-                         JobState job_state, const std::string& cause, int64_t now_ms) {
+                         JobState job_state, const std::string& cause, int64_t now_ms,
+                         int64_t not_before_ms) {
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   if (attempt_id != 0) {
@@ -188,10 +236,12 @@ Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& 
   }
   {
     DERM_ASSIGN_OR_RETURN(
-        auto s, db_->Prepare("UPDATE jobs SET state = ?, message = ?, updated_ms = ? WHERE id = ?"));
+        auto s,
+        db_->Prepare(
+            "UPDATE jobs SET state = ?, message = ?, updated_ms = ?, not_before_ms = ? WHERE id = ?"));
     const std::string message = job_state == derm::v1::SUCCEEDED ? "" : cause;
-    DERM_RETURN_IF_ERROR(
-        s.Bind(1, derm::v1::JobState_Name(job_state)).Bind(2, message).Bind(3, now_ms).Bind(4, job_id).Run());
+    s.Bind(1, derm::v1::JobState_Name(job_state)).Bind(2, message).Bind(3, now_ms).Bind(4, not_before_ms);
+    DERM_RETURN_IF_ERROR(s.Bind(5, job_id).Run());
   }
   if (job_state != derm::v1::QUEUED && job_state != derm::v1::RUNNING) {
     DERM_ASSIGN_OR_RETURN(auto s,
@@ -283,6 +333,13 @@ Status Store::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::Ep
     DERM_RETURN_IF_ERROR(s.Run());
   }
   DERM_RETURN_IF_ERROR(InsertSplit(run_id, m.epoch(), "validation", m.validation()));
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT job_id FROM runs WHERE id = ?"));
+    DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
+    if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
+    DERM_RETURN_IF_ERROR(InsertEvent(s.Int(0), "RUNNING", derm::v1::RUNNING,
+                                     "epoch " + std::to_string(m.epoch()), now_ms, m.epoch()));
+  }
   if (!checkpoint.empty()) {
     DERM_ASSIGN_OR_RETURN(
         auto s,
@@ -363,20 +420,21 @@ StatusOr<std::vector<int64_t>> Store::RunningAttempts(int64_t job_id) {
   }
 }
 
-StatusOr<std::vector<StateEvent>> Store::StateEvents(int64_t job_id, int64_t after_id) {
-  DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare(
-                  "SELECT id, time_ms, to_state, cause FROM events WHERE job_id = ? AND id > ? ORDER BY id"));
+StatusOr<std::vector<StoredEvent>> Store::Events(int64_t job_id, int64_t after_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT id, time_ms, kind, to_state, epoch, cause FROM events "
+                                             "WHERE job_id = ? AND id > ? ORDER BY id"));
   s.Bind(1, job_id).Bind(2, after_id);
-  std::vector<StateEvent> events;
+  std::vector<StoredEvent> events;
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return events;
-    StateEvent e;
+    StoredEvent e;
     e.id = s.Int(0);
     e.time_ms = s.Int(1);
-    derm::v1::JobState_Parse(s.Text(2), &e.to);
-    e.cause = s.Text(3);
+    e.is_epoch = s.Text(2) == "epoch";
+    derm::v1::JobState_Parse(s.Text(3), &e.to);
+    e.epoch = static_cast<int32_t>(s.Int(4));
+    e.cause = s.Text(5);
     events.push_back(std::move(e));
   }
 }
@@ -410,12 +468,14 @@ StatusOr<derm::v1::SplitMetrics> Store::LoadSplit(int64_t run_id, int32_t epoch,
   return m;
 }
 
-StatusOr<std::vector<derm::v1::EpochMetrics>> Store::Epochs(int64_t run_id, int32_t after_epoch) {
+StatusOr<std::vector<derm::v1::EpochMetrics>> Store::Epochs(int64_t run_id, int32_t after_epoch,
+                                                            int32_t last_epoch) {
   DERM_ASSIGN_OR_RETURN(
       auto s,
       db_->Prepare("SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
-                   "images_per_second FROM epoch_metrics WHERE run_id = ? AND epoch > ? ORDER BY epoch"));
-  s.Bind(1, run_id).Bind(2, after_epoch);
+                   "images_per_second FROM epoch_metrics WHERE run_id = ? AND epoch > ? AND epoch <= ? "
+                   "ORDER BY epoch"));
+  s.Bind(1, run_id).Bind(2, after_epoch).Bind(3, last_epoch);
   std::vector<derm::v1::EpochMetrics> epochs;
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -5,6 +5,7 @@
 // Thread-safety: not thread-safe; the scheduler serialises calls.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,11 +19,13 @@
 
 namespace derm::store {
 
-// A job's state change as recorded in the events table.
-struct StateEvent {
+// A row of the events table: a job's state change, or an epoch whose metrics were stored.
+struct StoredEvent {
   int64_t id = 0;
   int64_t time_ms = 0;
+  bool is_epoch = false;
   derm::v1::JobState to = derm::v1::JOB_STATE_UNSPECIFIED;
+  int32_t epoch = 0;  // is_epoch
   std::string cause;
 };
 
@@ -45,14 +48,18 @@ class Store {
 
   StatusOr<int64_t> InsertWorker(const derm::v1::RegisterWorkerRequest& worker, int64_t now_ms);
   Status TouchWorker(int64_t worker_id, int64_t now_ms);
+  Status SetWorkerState(int64_t worker_id, derm::v1::WorkerState state);
+  // Every worker, newest first, with the job it is running.
+  StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
 
   // QUEUED -> RUNNING: records a new RUNNING attempt for `worker_id`, returns its id.
   StatusOr<int64_t> StartAttempt(int64_t job_id, int64_t worker_id, int64_t now_ms);
   // Ends `attempt_id` with `attempt_state` (SUCCEEDED, FAILED, CANCELLED, WORKER_LOST) and moves
-  // the job to `job_state` (QUEUED for a retry), recording `cause`. Pass attempt_id 0 to change a
-  // job that has no running attempt (cancelling a queued job).
+  // the job to `job_state` (QUEUED for a retry, not leased before `not_before_ms`), recording
+  // `cause`. Pass attempt_id 0 to change a job that has no running attempt (cancelling a queued job).
   Status EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
-                    derm::v1::JobState job_state, const std::string& cause, int64_t now_ms);
+                    derm::v1::JobState job_state, const std::string& cause, int64_t now_ms,
+                    int64_t not_before_ms = 0);
 
   Status RecordFacts(int64_t run_id, const derm::v1::RunFacts& facts, int64_t now_ms);
   // Stores one epoch's metrics, per-class metrics, confusion cells and checkpoint. An epoch
@@ -69,9 +76,12 @@ class Store {
   StatusOr<std::vector<derm::v1::Job>> ActiveJobs();
   // The running attempt ids of a job (restart recovery).
   StatusOr<std::vector<int64_t>> RunningAttempts(int64_t job_id);
-  StatusOr<std::vector<StateEvent>> StateEvents(int64_t job_id, int64_t after_id);
-  // Epochs of `run_id` with epoch > after_epoch, in order, with per-class metrics and confusion.
-  StatusOr<std::vector<derm::v1::EpochMetrics>> Epochs(int64_t run_id, int32_t after_epoch);
+  // The job's events with id > after_id, oldest first.
+  StatusOr<std::vector<StoredEvent>> Events(int64_t job_id, int64_t after_id);
+  // Epochs of `run_id` in (after_epoch, last_epoch], in order, with per-class metrics and
+  // confusion matrices.
+  StatusOr<std::vector<derm::v1::EpochMetrics>> Epochs(int64_t run_id, int32_t after_epoch,
+                                                       int32_t last_epoch = INT32_MAX);
   StatusOr<std::optional<Checkpoint>> LatestCheckpoint(int64_t run_id);
   StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
 
@@ -80,7 +90,7 @@ class Store {
  private:
   explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
   Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
-                     int64_t now_ms);
+                     int64_t now_ms, int32_t epoch = 0);
   Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);
   StatusOr<derm::v1::SplitMetrics> LoadSplit(int64_t run_id, int32_t epoch, const char* split);
   StatusOr<std::vector<derm::v1::Job>> QueryJobs(const std::string& where, int limit);

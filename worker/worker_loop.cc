@@ -199,6 +199,10 @@ Status WorkerLoop::Run() {
       if (stop_) break;
       return st;
     }
+    if (resp.drain()) {
+      std::cerr << "derm-worker: drained by the scheduler, leaving" << std::endl;
+      break;
+    }
     if (!resp.has_task()) continue;
     RunTask(resp.task());
     ++done;

@@ -39,11 +39,12 @@ TEST(FailureTest, KilledWorkersJobFinishesOnAnotherWorkerWithoutRedoingEpochs) {
   EXPECT_EQ(testing::QueryText(db.get(), "SELECT state FROM attempts ORDER BY id DESC LIMIT 1"), "SUCCEEDED");
   // Every epoch was trained once: the first attempt's epochs all precede the second's, and the
   // second attempt started right after the last checkpoint the first one reported.
-  EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics a JOIN epoch_metrics b "
-                                        "ON a.epoch < b.epoch AND a.attempt_id > b.attempt_id"),
+  EXPECT_EQ(testing::QueryInt(db.get(),
+                              "SELECT count(*) FROM epoch_metrics a JOIN epoch_metrics b "
+                              "ON a.epoch < b.epoch AND a.attempt_id > b.attempt_id"),
             0);
-  const int64_t first_attempt_epochs =
-      testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics WHERE attempt_id = (SELECT min(id) FROM attempts)");
+  const int64_t first_attempt_epochs = testing::QueryInt(
+      db.get(), "SELECT count(*) FROM epoch_metrics WHERE attempt_id = (SELECT min(id) FROM attempts)");
   EXPECT_GE(first_attempt_epochs, 1);
   EXPECT_NE(cluster.WorkerLog(1).find("resuming after epoch " + std::to_string(first_attempt_epochs)),
             std::string::npos)
@@ -74,14 +75,15 @@ TEST(FailureTest, SchedulerKilledAndRestartedLosesNothingAcknowledged) {
     EXPECT_GE(testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics"), 1);
   }
   ASSERT_TRUE(cluster.StartScheduler({"--lease-timeout-ms", "2000"}, address)) << cluster.SchedulerLog();
-  for (int64_t id : ids) EXPECT_EQ(cluster.Follow(id), derm::v1::SUCCEEDED) << "job " << id << cluster.WorkerLog(0);
+  for (int64_t id : ids)
+    EXPECT_EQ(cluster.Follow(id), derm::v1::SUCCEEDED) << "job " << id << cluster.WorkerLog(0);
 
   auto db = store::Database::Open(cluster.db(), /*read_only=*/true).value();
   EXPECT_EQ(testing::QueryText(db.get(), "PRAGMA integrity_check"), "ok");
   EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM jobs WHERE state = 'SUCCEEDED'"), 5);
   EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics"), 15);
-  EXPECT_EQ(testing::QueryText(db.get(), "SELECT cause FROM attempts WHERE job_id = " + std::to_string(ids[0]) +
-                                             " ORDER BY id LIMIT 1"),
+  EXPECT_EQ(testing::QueryText(db.get(), "SELECT cause FROM attempts WHERE job_id = " +
+                                             std::to_string(ids[0]) + " ORDER BY id LIMIT 1"),
             "scheduler restarted while the attempt ran");
 }
 

@@ -34,6 +34,7 @@ class SchedulerTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     SchedulerOptions options;
     options.lease_timeout_ms = 1000;
+    options.retry_backoff_ms = 500;
     scheduler_ = std::make_unique<Scheduler>(std::move(store).value(), &clock_, options);
     ASSERT_TRUE(scheduler_->Recover().ok());
   }
@@ -115,6 +116,8 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   clock_.Advance(200);
   EXPECT_EQ(scheduler_->ExpireLeases(), 1);
   EXPECT_EQ(State(job), derm::v1::QUEUED);
+  EXPECT_FALSE(Acquire(w2).job_id()) << "the retry waits out its backoff";
+  clock_.Advance(500);
 
   const auto second = Acquire(w2);
   EXPECT_EQ(second.job_id(), job);
@@ -142,6 +145,7 @@ TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
     ASSERT_TRUE(Acquire(w).job_id());
     clock_.Advance(1001);
     EXPECT_EQ(scheduler_->ExpireLeases(), 1);
+    clock_.Advance(500);
   }
   EXPECT_EQ(State(job), derm::v1::FAILED);
   EXPECT_NE(scheduler_->GetJob(job)->message().find("no retries left"), std::string::npos);
@@ -192,7 +196,7 @@ TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(task.attempt_id());
   ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
-  WatchCursor cursor;
+  int64_t cursor = 0;
   auto events = scheduler_->WaitForEvents(job, &cursor, 0).value();
   std::vector<std::string> seen;
   for (const auto& e : events) {
@@ -201,6 +205,49 @@ TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
   }
   EXPECT_EQ(seen, (std::vector<std::string>{"QUEUED", "RUNNING", "epoch1", "epoch2", "epoch3", "SUCCEEDED"}));
   EXPECT_TRUE(scheduler_->WaitForEvents(job, &cursor, 0)->empty());
+  // Resuming from an event id returns only what came after it.
+  int64_t resume = events[2].event_id();
+  auto rest = scheduler_->WaitForEvents(job, &resume, 0).value();
+  ASSERT_EQ(rest.size(), 3u);
+  EXPECT_EQ(rest[0].epoch().epoch(), 2);
+}
+
+TEST_F(SchedulerTest, BackoffDoublesPerAttempt) {
+  auto spec = Spec();
+  spec.set_max_retries(5);
+  const int64_t job = Submit(spec);
+  const int64_t w = Worker();
+  for (int64_t backoff : {500, 1000, 2000}) {
+    ASSERT_TRUE(Acquire(w).job_id());
+    clock_.Advance(1001);
+    ASSERT_EQ(scheduler_->ExpireLeases(), 1);
+    EXPECT_EQ(scheduler_->GetJob(job)->not_before_ms(), clock_.NowMillis() + backoff);
+    clock_.Advance(backoff - 1);
+    EXPECT_FALSE(Acquire(w).job_id());
+    clock_.Advance(1);
+  }
+  EXPECT_EQ(Acquire(w).job_id(), job);
+}
+
+TEST_F(SchedulerTest, DrainedWorkerFinishesItsTaskThenLeaves) {
+  Submit(Spec());
+  const int64_t other = Submit(Spec());
+  const int64_t w = Worker();
+  const auto task = Acquire(w);
+  auto drained = scheduler_->DrainWorker(w);
+  ASSERT_TRUE(drained.ok());
+  EXPECT_EQ(drained->state(), derm::v1::DRAINING);
+  EXPECT_EQ(drained->running_job_id(), task.job_id());
+  derm::v1::CompleteTaskRequest done;
+  done.set_attempt_id(task.attempt_id());
+  EXPECT_TRUE(scheduler_->CompleteTask(done).ok()) << "the current task still completes";
+  auto next = scheduler_->AcquireTask(w, 0);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->drain());
+  EXPECT_FALSE(next->has_task());
+  EXPECT_EQ(scheduler_->ListWorkers()->front().state(), derm::v1::GONE);
+  EXPECT_EQ(Acquire(Worker()).job_id(), other) << "other workers take the queue";
+  EXPECT_EQ(scheduler_->DrainWorker(999).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {

@@ -101,7 +101,7 @@ TEST_F(StoreTest, AttemptsMoveTheJobAndRecordEvents) {
   ASSERT_TRUE(attempt.ok()) << attempt.status().ToString();
   EXPECT_EQ(store_->StartAttempt(job.id(), worker_, 2001).status().code(), StatusCode::kFailedPrecondition);
   ASSERT_TRUE(store_->EndAttempt(job.id(), *attempt, "WORKER_LOST", derm::v1::QUEUED, "lost", 3000).ok());
-  auto events = store_->StateEvents(job.id(), 0).value();
+  auto events = store_->Events(job.id(), 0).value();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].to, derm::v1::QUEUED);
   EXPECT_EQ(events[1].to, derm::v1::RUNNING);

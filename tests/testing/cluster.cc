@@ -1,7 +1,6 @@
 #include "tests/testing/cluster.h"
 
 #include <grpcpp/grpcpp.h>
-
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -33,7 +32,8 @@ Cluster::~Cluster() {
 }
 
 bool Cluster::StartScheduler(const std::vector<std::string>& flags, const std::string& listen) {
-  std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", db(), "--listen", listen, "--heartbeat-ms", "200"};
+  std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", db(), "--listen", listen,
+                                   "--heartbeat-ms",   "200"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   scheduler_ = std::make_unique<Subprocess>(argv, dir_.Join("scheduler.log"));
   std::string line;
@@ -78,7 +78,8 @@ derm::v1::Job Cluster::Submit(const derm::v1::JobSpec& spec) {
   return resp.job();
 }
 
-derm::v1::JobState Cluster::Follow(int64_t job_id, const std::function<void(const derm::v1::JobEvent&)>& on_event) {
+derm::v1::JobState Cluster::Follow(int64_t job_id,
+                                   const std::function<void(const derm::v1::JobEvent&)>& on_event) {
   grpc::ClientContext ctx;
   derm::v1::WatchJobRequest req;
   req.set_id(job_id);

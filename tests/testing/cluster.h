@@ -39,7 +39,8 @@ class Cluster {
   // Submits over gRPC; returns the job (id 0 on failure).
   derm::v1::Job Submit(const derm::v1::JobSpec& spec);
   // Follows the job's WatchJob stream; calls `on_event` for each event; returns the last state.
-  derm::v1::JobState Follow(int64_t job_id, const std::function<void(const derm::v1::JobEvent&)>& on_event = {});
+  derm::v1::JobState Follow(int64_t job_id,
+                            const std::function<void(const derm::v1::JobEvent&)>& on_event = {});
 
  private:
   const TempDir& dir_;
