@@ -69,6 +69,11 @@ grpc::Status JobServiceImpl::GetRun(grpc::ServerContext*, const derm::v1::GetRun
   return Reply(scheduler_->GetRun(req->run_id()), resp);
 }
 
+grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext*, const derm::v1::ListRunsRequest* req,
+                                      derm::v1::ListRunsResponse* resp) {
+  return Reply(scheduler_->ListRuns(*req), resp);
+}
+
 grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
                                          derm::v1::ListWorkersResponse* resp) {
   auto workers = scheduler_->ListWorkers();

@@ -20,6 +20,8 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
   grpc::Status WatchJob(grpc::ServerContext*, const derm::v1::WatchJobRequest*,
                         grpc::ServerWriter<derm::v1::JobEvent>*) override;
   grpc::Status GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest*, derm::v1::RunReport*) override;
+  grpc::Status ListRuns(grpc::ServerContext*, const derm::v1::ListRunsRequest*,
+                        derm::v1::ListRunsResponse*) override;
   grpc::Status ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
                            derm::v1::ListWorkersResponse*) override;
   grpc::Status DrainWorker(grpc::ServerContext*, const derm::v1::DrainWorkerRequest*,

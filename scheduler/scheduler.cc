@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
 
 #include "common/rpc/spec_rules.h"
 
@@ -118,6 +119,26 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
 StatusOr<derm::v1::RunReport> Scheduler::GetRun(int64_t run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return store_->GetRun(run_id);
+}
+
+StatusOr<derm::v1::ListRunsResponse> Scheduler::ListRuns(const derm::v1::ListRunsRequest& request) {
+  const int page = request.page_size() == 0 ? 50 : request.page_size();
+  if (page < 1 || page > 1000) return InvalidArgument("page_size must be between 1 and 1000");
+  int64_t offset = 0;
+  if (!request.page_token().empty()) {
+    char* end = nullptr;
+    offset = std::strtoll(request.page_token().c_str(), &end, 10);
+    if (*end != '\0' || offset < 0) return InvalidArgument("page_token is not one this scheduler issued");
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(auto runs, store_->ListRuns(request.filter(), request.order_by(), page + 1, offset));
+  derm::v1::ListRunsResponse response;
+  if (static_cast<int>(runs.size()) > page) {
+    runs.pop_back();
+    response.set_next_page_token(std::to_string(offset + page));
+  }
+  for (auto& r : runs) *response.add_runs() = std::move(r);
+  return response;
 }
 
 StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, int64_t* after_event_id,

@@ -53,6 +53,9 @@ class Scheduler {
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
   StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+  // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
+  // order, page size or token.
+  StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
   // returns them in order and advances *after_event_id.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,

@@ -1,6 +1,9 @@
 #include "store/store.h"
 
+#include <cmath>
+
 #include "common/rpc/params.h"
+#include "store/run_query.h"
 #include "store/schema.h"
 
 namespace derm::store {
@@ -563,6 +566,56 @@ StatusOr<derm::v1::RunReport> Store::GetRun(int64_t run_id) {
     k->set_reason(sk.Text(1));
   }
   return report;
+}
+
+StatusOr<std::vector<derm::v1::RunSummary>> Store::ListRuns(const std::string& filter,
+                                                            const std::string& order_by, int limit,
+                                                            int64_t offset) {
+  DERM_ASSIGN_OR_RETURN(CompiledRunQuery q, CompileRunQuery(filter, order_by));
+  DERM_ASSIGN_OR_RETURN(
+      auto s,
+      db_->Prepare(
+          "SELECT rs.run_id, rs.job_id, rs.name, rs.state, rs.learning_rate, rs.batch_size, rs.epochs, "
+          "rs.dropout, rs.epochs_done, rs.final_val_accuracy, rs.final_val_loss, rs.best_val_accuracy, "
+          "rs.best_epoch, rs.test_accuracy, rs.dataset_fingerprint, rs.weights, rs.duration_s "
+          "FROM run_summary rs " +
+          q.where + " " + q.order_by + " LIMIT ? OFFSET ?"));
+  int i = 1;
+  for (const auto& b : q.binds) {
+    if (b.is_number) {
+      s.Bind(i++, b.number);
+    } else {
+      s.Bind(i++, b.text);
+    }
+  }
+  s.Bind(i, limit);
+  s.Bind(i + 1, offset);
+  std::vector<derm::v1::RunSummary> runs;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return runs;
+    derm::v1::RunSummary r;
+    r.set_run_id(s.Int(0));
+    r.set_job_id(s.Int(1));
+    r.set_name(s.Text(2));
+    JobState state = derm::v1::JOB_STATE_UNSPECIFIED;
+    derm::v1::JobState_Parse(s.Text(3), &state);
+    r.set_state(state);
+    const char* keys[4] = {"train.learning_rate", "train.batch_size", "train.epochs", "model.dropout"};
+    for (int k = 0; k < 4; ++k) {
+      if (!s.IsNull(4 + k)) (*r.mutable_params())[keys[k]] = s.Text(4 + k);
+    }
+    r.set_epochs_done(static_cast<int32_t>(s.Int(8)));
+    r.set_final_val_accuracy(s.Double(9));
+    r.set_final_val_loss(s.Double(10));
+    r.set_best_val_accuracy(s.Double(11));
+    r.set_best_epoch(static_cast<int32_t>(s.Int(12)));
+    r.set_test_accuracy(s.IsNull(13) ? std::nan("") : s.Double(13));
+    r.set_dataset_fingerprint(s.Text(14));
+    r.set_weights(s.Text(15));
+    r.set_duration_s(s.Double(16));
+    runs.push_back(std::move(r));
+  }
 }
 
 }  // namespace derm::store

@@ -257,5 +257,51 @@ TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
   EXPECT_EQ(Report(task.attempt_id(), 0, "").code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
+  const int64_t w = Worker();
+  for (int i = 0; i < 5; ++i) {
+    auto spec = Spec(0);
+    spec.set_name("lr" + std::to_string(i));
+    spec.mutable_train()->set_learning_rate(0.001 * (i + 1));
+    (*spec.mutable_tags())["team"] = i % 2 ? "odd" : "even";
+    Submit(spec);
+    const auto task = Acquire(w);
+    derm::v1::EpochMetrics m = Epoch(1);
+    m.mutable_validation()->set_accuracy(0.1 * (5 - i));
+    derm::v1::ReportEpochRequest rep;
+    rep.set_attempt_id(task.attempt_id());
+    *rep.mutable_metrics() = m;
+    ASSERT_TRUE(scheduler_->ReportEpoch(rep).ok());
+    derm::v1::CompleteTaskRequest done;
+    done.set_attempt_id(task.attempt_id());
+    ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+  }
+  derm::v1::ListRunsRequest req;
+  req.set_filter("params.train.learning_rate >= 0.002 AND tags.team = even");
+  req.set_order_by("best_val_accuracy asc");
+  auto r = scheduler_->ListRuns(req);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->runs_size(), 2);
+  EXPECT_EQ(r->runs(0).name(), "lr4");
+  EXPECT_EQ(r->runs(1).name(), "lr2");
+  EXPECT_EQ(r->runs(1).params().at("train.learning_rate"), "0.003");
+
+  derm::v1::ListRunsRequest page;
+  page.set_page_size(2);
+  std::vector<std::string> names;
+  do {
+    auto p = scheduler_->ListRuns(page);
+    ASSERT_TRUE(p.ok());
+    for (const auto& run : p->runs()) names.push_back(run.name());
+    page.set_page_token(p->next_page_token());
+  } while (!page.page_token().empty());
+  EXPECT_EQ(names, (std::vector<std::string>{"lr4", "lr3", "lr2", "lr1", "lr0"}));
+
+  req.set_filter("bogus > 1");
+  EXPECT_EQ(scheduler_->ListRuns(req).status().code(), StatusCode::kInvalidArgument);
+  page.set_page_token("abc");
+  EXPECT_EQ(scheduler_->ListRuns(page).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace derm::scheduler
