@@ -74,6 +74,11 @@ grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext*, const derm::v1::List
   return Reply(scheduler_->ListRuns(*req), resp);
 }
 
+grpc::Status JobServiceImpl::Query(grpc::ServerContext*, const derm::v1::QueryRequest* req,
+                                   derm::v1::QueryResponse* resp) {
+  return Reply(scheduler_->Query(*req), resp);
+}
+
 grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
                                          derm::v1::ListWorkersResponse* resp) {
   auto workers = scheduler_->ListWorkers();

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/rpc/spec_rules.h"
+#include "store/read_query.h"
 
 namespace derm::scheduler {
 
@@ -25,7 +26,7 @@ std::chrono::steady_clock::time_point After(int64_t ms) {
 }  // namespace
 
 Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, SchedulerOptions options)
-    : clock_(clock), options_(options), store_(std::move(store)) {}
+    : clock_(clock), options_(options), db_path_(store->path()), store_(std::move(store)) {}
 
 void Scheduler::Enqueue(const Job& job) {
   queue_.insert({-static_cast<int64_t>(job.spec().priority()), job.id()});
@@ -138,6 +139,24 @@ StatusOr<derm::v1::ListRunsResponse> Scheduler::ListRuns(const derm::v1::ListRun
     response.set_next_page_token(std::to_string(offset + page));
   }
   for (auto& r : runs) *response.add_runs() = std::move(r);
+  return response;
+}
+
+StatusOr<derm::v1::QueryResponse> Scheduler::Query(const derm::v1::QueryRequest& request) {
+  store::QueryLimits limits;
+  if (request.max_rows() != 0) limits.max_rows = request.max_rows();
+  if (request.timeout_ms() != 0) limits.timeout_ms = request.timeout_ms();
+  DERM_ASSIGN_OR_RETURN(store::QueryResult result, store::RunReadOnlyQuery(db_path_, request.sql(), limits));
+  derm::v1::QueryResponse response;
+  for (auto& c : result.columns) response.add_columns(std::move(c));
+  for (size_t r = 0; r < result.rows.size(); ++r) {
+    auto* row = response.add_rows();
+    for (size_t c = 0; c < result.rows[r].size(); ++c) {
+      row->add_values(std::move(result.rows[r][c]));
+      row->add_nulls(result.nulls[r][c]);
+    }
+  }
+  response.set_truncated(result.truncated);
   return response;
 }
 

@@ -56,6 +56,8 @@ class Scheduler {
   // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
   // order, page size or token.
   StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
+  // Read-only SQL on its own connection (store/read_query.h); does not hold the scheduler's lock.
+  StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
   // returns them in order and advances *after_event_id.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
@@ -108,6 +110,7 @@ class Scheduler {
 
   const Clock* clock_;
   const SchedulerOptions options_;
+  const std::string db_path_;
   std::mutex mu_;
   std::condition_variable work_cv_;        // the queue gained a job
   std::condition_variable changed_cv_;     // anything a watcher may see changed

@@ -58,7 +58,9 @@ StatusOr<std::vector<Token>> Lex(const std::string& s) {
       i = end - s.c_str();
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t j = i;
-      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '.' || s[j] == '-')) ++j;
+      while (j < s.size() &&
+             (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' || s[j] == '.' || s[j] == '-'))
+        ++j;
       t.kind = Token::kWord;
       t.text = s.substr(i, j - i);
       i = j;
@@ -98,8 +100,8 @@ class Compiler {
     if (param.empty()) {
       std::string known;
       for (const auto& c : cols) known += (known.empty() ? "" : ", ") + c;
-      return InvalidArgument("filter: unknown field '" + name + "' (use params.<path>, tags.<key> or one of: " + known +
-                             ")");
+      return InvalidArgument("filter: unknown field '" + name +
+                             "' (use params.<path>, tags.<key> or one of: " + known + ")");
     }
     out_->binds.push_back(QueryValue::Text(param));
     const std::string lookup = "(SELECT value FROM params p WHERE p.run_id = rs.run_id AND p.name = ?)";
@@ -142,7 +144,8 @@ class Compiler {
   StatusOr<std::string> Comparison() {
     if (t_[i_].kind != Token::kWord) return Error("expected a field name");
     const std::string field = t_[i_++].text;
-    if (t_[i_].kind != Token::kOp) return Error("expected an operator (= != < <= > >= ~) after '" + field + "'");
+    if (t_[i_].kind != Token::kOp)
+      return Error("expected an operator (= != < <= > >= ~) after '" + field + "'");
     const std::string op = t_[i_++].text;
     const Token& v = t_[i_];
     if (v.kind != Token::kNumber && v.kind != Token::kString && v.kind != Token::kWord) {
@@ -159,7 +162,8 @@ class Compiler {
     if (numeric) {
       out_->binds.push_back(QueryValue::Number(v.number));
     } else {
-      out_->binds.push_back(QueryValue::Text(field == "state" ? Upper(v.text) : v.text));  // states are upper-case
+      out_->binds.push_back(
+          QueryValue::Text(field == "state" ? Upper(v.text) : v.text));  // states are upper-case
     }
     return "(" + lhs + " " + (op == "=" ? "=" : op) + " ?)";
   }
@@ -172,16 +176,30 @@ class Compiler {
 }  // namespace
 
 const std::vector<std::string>& RunSummaryColumns() {
-  static const std::vector<std::string> cols = {
-      "run_id",     "job_id",         "name",          "state",           "learning_rate",     "batch_size",
-      "epochs",     "dropout",        "epochs_done",   "final_val_accuracy", "final_val_loss", "best_val_accuracy",
-      "best_epoch", "test_accuracy",  "dataset_fingerprint", "weights", "duration_s"};
+  static const std::vector<std::string> cols = {"run_id",
+                                                "job_id",
+                                                "name",
+                                                "state",
+                                                "learning_rate",
+                                                "batch_size",
+                                                "epochs",
+                                                "dropout",
+                                                "epochs_done",
+                                                "final_val_accuracy",
+                                                "final_val_loss",
+                                                "best_val_accuracy",
+                                                "best_epoch",
+                                                "test_accuracy",
+                                                "dataset_fingerprint",
+                                                "weights",
+                                                "duration_s"};
   return cols;
 }
 
 StatusOr<CompiledRunQuery> CompileRunQuery(const std::string& filter, const std::string& order_by) {
   CompiledRunQuery out;
-  if (filter.size() > 4096 || order_by.size() > 1024) return InvalidArgument("filter or order_by is too long");
+  if (filter.size() > 4096 || order_by.size() > 1024)
+    return InvalidArgument("filter or order_by is too long");
   if (!filter.empty()) {
     DERM_ASSIGN_OR_RETURN(auto tokens, Lex(filter));
     Compiler c(std::move(tokens), &out);
@@ -194,11 +212,13 @@ StatusOr<CompiledRunQuery> CompileRunQuery(const std::string& filter, const std:
   DERM_ASSIGN_OR_RETURN(auto tokens, Lex(order_by));
   Compiler fields({Token{Token::kEnd, "", 0, 0}}, &out);
   for (size_t i = 0; tokens[i].kind != Token::kEnd;) {
-    if (tokens[i].kind != Token::kWord) return InvalidArgument("order_by: expected a field at position " + std::to_string(tokens[i].pos + 1));
+    if (tokens[i].kind != Token::kWord)
+      return InvalidArgument("order_by: expected a field at position " + std::to_string(tokens[i].pos + 1));
     DERM_ASSIGN_OR_RETURN(std::string col, fields.Field(tokens[i].text, true));
     ++i;
     std::string dir = "ASC";
-    if (tokens[i].kind == Token::kWord && (Upper(tokens[i].text) == "ASC" || Upper(tokens[i].text) == "DESC")) {
+    if (tokens[i].kind == Token::kWord &&
+        (Upper(tokens[i].text) == "ASC" || Upper(tokens[i].text) == "DESC")) {
       dir = Upper(tokens[i].text);
       ++i;
     }

@@ -62,7 +62,7 @@ StatusOr<Job> ReadJob(const Statement& s) {
 StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   DERM_ASSIGN_OR_RETURN(auto db, Database::Open(path));
   DERM_RETURN_IF_ERROR(Migrate(db.get()).WithPrefix(path));
-  return std::unique_ptr<Store>(new Store(std::move(db)));
+  return std::unique_ptr<Store>(new Store(std::move(db), path));
 }
 
 Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to, const std::string& cause,

@@ -89,9 +89,10 @@ class Store {
                                                        int limit, int64_t offset);
 
   Database* db() { return db_.get(); }
+  const std::string& path() const { return path_; }
 
  private:
-  explicit Store(std::unique_ptr<Database> db) : db_(std::move(db)) {}
+  Store(std::unique_ptr<Database> db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
                      int64_t now_ms, int32_t epoch = 0);
   Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);
@@ -99,6 +100,7 @@ class Store {
   StatusOr<std::vector<derm::v1::Job>> QueryJobs(const std::string& where, int limit);
 
   std::unique_ptr<Database> db_;
+  const std::string path_;
 };
 
 }  // namespace derm::store

@@ -10,8 +10,10 @@ TEST(RunQueryTest, CompilesPrecedenceParenthesesAndBinds) {
                            "best_val_accuracy desc, params.model.dropout");
   ASSERT_TRUE(q.ok()) << q.status().ToString();
   EXPECT_EQ(q->where,
-            "WHERE ((rs.state = ?) AND ((CAST((SELECT value FROM params p WHERE p.run_id = rs.run_id AND p.name = ?) "
-            "AS REAL) < ?) OR (instr((SELECT value FROM params p WHERE p.run_id = rs.run_id AND p.name = ?), ?) > 0)))");
+            "WHERE ((rs.state = ?) AND ((CAST((SELECT value FROM params p WHERE p.run_id = rs.run_id AND "
+            "p.name = ?) "
+            "AS REAL) < ?) OR (instr((SELECT value FROM params p WHERE p.run_id = rs.run_id AND p.name = ?), "
+            "?) > 0)))");
   ASSERT_EQ(q->binds.size(), 6u);
   EXPECT_EQ(q->binds[0].text, "SUCCEEDED");
   EXPECT_EQ(q->binds[1].text, "train.learning_rate");
@@ -43,7 +45,8 @@ TEST(RunQueryTest, RejectsBadFiltersNamingTheProblem) {
     auto q = CompileRunQuery(filter, "");
     ASSERT_FALSE(q.ok()) << filter;
     EXPECT_EQ(q.status().code(), StatusCode::kInvalidArgument);
-    EXPECT_NE(q.status().message().find(message), std::string::npos) << filter << ": " << q.status().message();
+    EXPECT_NE(q.status().message().find(message), std::string::npos)
+        << filter << ": " << q.status().message();
   }
   EXPECT_FALSE(CompileRunQuery("", "nonsense desc").ok());
   EXPECT_FALSE(CompileRunQuery("", "'quoted'").ok());

@@ -1,0 +1,32 @@
+// Read-only SQL for analysts (the Query RPC, `dermctl query`). Each query runs on its own
+// read-only connection, so it never blocks the scheduler's writes (WAL) and cannot change
+// anything: SQLite itself enforces read-only (SQLITE_OPEN_READONLY, query_only), an authorizer
+// allows only reads (no ATTACH, no PRAGMA), and a progress handler enforces the time limit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+
+namespace derm::store {
+
+struct QueryLimits {
+  int64_t max_rows = 1000;
+  int64_t timeout_ms = 5000;
+};
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;  // NULL as ""
+  std::vector<std::vector<bool>> nulls;
+  bool truncated = false;  // more rows than max_rows
+};
+
+// Runs one SELECT statement against the database file `db_path`.
+// PERMISSION_DENIED for anything but reading, DEADLINE_EXCEEDED past the time limit,
+// INVALID_ARGUMENT for SQL errors or several statements.
+StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql, const QueryLimits& limits);
+
+}  // namespace derm::store
