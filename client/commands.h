@@ -1,21 +1,23 @@
-// dermctl's verbs. Each returns the process exit code (see ExitCode) and writes results to `out`
-// and one line per problem, prefixed "dermctl: ", to `err`.
+// dermctl's verbs. Each returns the process exit code (see ExitCode), writes results to `out`,
+// and writes one line per problem, prefixed "dermctl: ", to `err`.
 #pragma once
 
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "client/connection.h"
+#include "client/table.h"
 
 namespace derm::client {
 
 enum ExitCode {
   kExitOk = 0,
   kExitJobFailed = 1,    // --wait/--follow: the job ended FAILED or CANCELLED
-  kExitBadInput = 2,     // usage, unreadable or invalid spec, missing data folder
+  kExitBadInput = 2,     // usage, unreadable or invalid spec, missing data folder, bad filter
   kExitUnreachable = 3,  // the scheduler could not be reached or timed out
-  kExitServerError = 4,  // the scheduler refused the request (unknown job, ...)
+  kExitServerError = 4,  // the scheduler refused the request (unknown job or run, ...)
 };
 
 struct SubmitOptions {
@@ -26,10 +28,34 @@ struct SubmitOptions {
   std::string idempotency_key;
 };
 
+struct ListOptions {
+  OutputFormat format = OutputFormat::kTable;
+  int limit = 50;
+  std::string filter;               // runs: the ListRuns filter language
+  std::string sort;                 // runs: the ListRuns order_by
+  std::vector<std::string> states;  // jobs: QUEUED, RUNNING, ...
+};
+
 int Submit(Connection& conn, const SubmitOptions& options, std::ostream& out, std::ostream& err);
-int GetJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
-int ListJobs(Connection& conn, int limit, std::ostream& out, std::ostream& err);
-int DescribeRun(Connection& conn, int64_t run_id, std::ostream& out, std::ostream& err);
-int CancelJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
+// Streams a job's events until it ends; prints the run report when it succeeded.
+int FollowJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
+
+int GetJob(Connection& conn, int64_t job_id, OutputFormat format, std::ostream& out, std::ostream& err);
+int GetRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);
+int ListJobs(Connection& conn, const ListOptions& options, std::ostream& out, std::ostream& err);
+int ListRuns(Connection& conn, const ListOptions& options, std::ostream& out, std::ostream& err);
+int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::ostream& err);
+int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputFormat format, std::ostream& out,
+          std::ostream& err);
+
+int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);
+int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
+int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
+int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::ostream& out,
+              std::ostream& err);
+int DrainWorker(Connection& conn, int64_t worker_id, std::ostream& out, std::ostream& err);
+
+// Shared by the verbs: prints `st` as one line and maps it to an exit code.
+int Fail(const Status& st, std::ostream& err);
 
 }  // namespace derm::client

@@ -1,17 +1,30 @@
-// dermctl: submit and follow derm jobs, and look at their runs.
+// dermctl: submit and follow derm jobs, look at runs, jobs and workers, and query the results.
 //   dermctl submit examples/demo.yaml --follow
-//   dermctl get JOB | list | describe RUN | cancel JOB
+//   dermctl list jobs|runs|workers [--filter F] [--sort S] [-o table|csv|json]
+//   dermctl get job|run ID        dermctl describe job|run ID     dermctl events JOB [--follow]
+//   dermctl cancel JOB            dermctl workers drain ID        dermctl query "SQL"
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
-// unreachable, 4 request refused by the scheduler.
+// unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "client/commands.h"
 
+namespace {
+
+using derm::client::OutputFormat;
+
+void AddOutput(CLI::App* cmd, std::string* format) {
+  cmd->add_option("-o,--output", *format, "table, csv or json")
+      ->check(CLI::IsMember({"table", "csv", "json"}));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   CLI::App app{"dermctl: submit derm training jobs and look at their results"};
   app.require_subcommand(1);
-  std::string server;
+  std::string server, format = "table";
   int64_t timeout_ms = 10000;
   app.add_option("--server", server, "scheduler HOST:PORT (default $DERM_SERVER or 127.0.0.1:50051)");
   app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
@@ -28,16 +41,51 @@ int main(int argc, char** argv) {
                   "idempotency key: resubmitting with it returns the first job");
 
   int64_t id = 0;
-  int limit = 50;
-  auto* get = app.add_subcommand("get", "show one job");
-  get->add_option("job", id, "job id")->required();
-  auto* list = app.add_subcommand("list", "list jobs, newest first");
-  list->add_option("--limit", limit, "how many")->check(CLI::Range(1, 10000));
-  auto* describe =
-      app.add_subcommand("describe", "show a run: parameters, per-epoch metrics, confusion matrix");
-  describe->add_option("run", id, "run id")->required();
+  std::string kind;
+  derm::client::ListOptions list_options;
+  auto* get = app.add_subcommand("get", "one job or run as a table row");
+  get->add_option("kind", kind, "job or run")->required()->check(CLI::IsMember({"job", "run"}));
+  get->add_option("id", id, "id")->required();
+  AddOutput(get, &format);
+
+  auto* list = app.add_subcommand("list", "list jobs, runs or workers");
+  list->add_option("kind", kind, "jobs, runs or workers")
+      ->required()
+      ->check(CLI::IsMember({"jobs", "runs", "workers"}));
+  list->add_option("--filter", list_options.filter,
+                   "runs: e.g. \"state = SUCCEEDED AND params.train.learning_rate < 0.001\"");
+  list->add_option("--sort", list_options.sort, "runs: e.g. \"best_val_accuracy desc\"");
+  list->add_option("--state", list_options.states, "jobs: only these states (repeatable)");
+  list->add_option("--limit", list_options.limit, "at most this many")->check(CLI::Range(1, 100000));
+  AddOutput(list, &format);
+
+  auto* describe = app.add_subcommand(
+      "describe", "a run (params, epochs, confusion matrix) or a job (spec, attempts, events)");
+  describe->add_option("kind", kind, "job or run")->required()->check(CLI::IsMember({"job", "run"}));
+  describe->add_option("id", id, "id")->required();
+  AddOutput(describe, &format);
+
+  bool follow = false;
+  auto* events = app.add_subcommand("events", "a job's state changes and epochs");
+  events->add_option("job", id, "job id")->required();
+  events->add_flag("--follow,-f", follow, "keep following until the job ends");
+
+  std::string reason;
   auto* cancel = app.add_subcommand("cancel", "cancel a queued or running job");
   cancel->add_option("job", id, "job id")->required();
+  cancel->add_option("--reason", reason, "recorded with the job");
+
+  auto* workers = app.add_subcommand("workers", "manage workers");
+  workers->require_subcommand(1);
+  auto* drain = workers->add_subcommand("drain", "let a worker finish its current job, then leave");
+  drain->add_option("worker", id, "worker id")->required();
+
+  std::string sql;
+  int64_t max_rows = 1000;
+  auto* query = app.add_subcommand("query", "read-only SQL on the results database (docs/schema.md)");
+  query->add_option("sql", sql, "one SELECT statement")->required();
+  query->add_option("--max-rows", max_rows, "row limit")->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  AddOutput(query, &format);
 
   try {
     app.parse(argc, argv);
@@ -47,12 +95,30 @@ int main(int argc, char** argv) {
     return derm::client::kExitBadInput;
   }
   submit.check_paths = !no_path_check;
+  OutputFormat out_format = OutputFormat::kTable;
+  derm::client::ParseOutputFormat(format, &out_format);
+  list_options.format = out_format;
 
-  derm::client::Connection conn({derm::client::ResolveServer(server), timeout_ms});
-  if (sub->parsed()) return derm::client::Submit(conn, submit, std::cout, std::cerr);
-  if (get->parsed()) return derm::client::GetJob(conn, id, std::cout, std::cerr);
-  if (list->parsed()) return derm::client::ListJobs(conn, limit, std::cout, std::cerr);
-  if (describe->parsed()) return derm::client::DescribeRun(conn, id, std::cout, std::cerr);
-  if (cancel->parsed()) return derm::client::CancelJob(conn, id, std::cout, std::cerr);
-  return derm::client::kExitBadInput;
+  namespace c = derm::client;
+  c::Connection conn({c::ResolveServer(server), timeout_ms});
+  auto& out = std::cout;
+  auto& err = std::cerr;
+  if (sub->parsed()) return c::Submit(conn, submit, out, err);
+  if (get->parsed())
+    return kind == "job" ? c::GetJob(conn, id, out_format, out, err)
+                         : c::GetRun(conn, id, out_format, out, err);
+  if (list->parsed()) {
+    if (kind == "jobs") return c::ListJobs(conn, list_options, out, err);
+    if (kind == "runs") return c::ListRuns(conn, list_options, out, err);
+    return c::ListWorkers(conn, out_format, out, err);
+  }
+  if (describe->parsed()) {
+    return kind == "run" ? c::DescribeRun(conn, id, out_format, out, err)
+                         : c::DescribeJob(conn, id, out, err);
+  }
+  if (events->parsed()) return follow ? c::FollowJob(conn, id, out, err) : c::Events(conn, id, out, err);
+  if (cancel->parsed()) return c::CancelJob(conn, id, reason, out, err);
+  if (drain->parsed()) return c::DrainWorker(conn, id, out, err);
+  if (query->parsed()) return c::Query(conn, sql, max_rows, out_format, out, err);
+  return c::kExitBadInput;
 }

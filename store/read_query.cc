@@ -24,18 +24,20 @@ struct Deadline {
   std::chrono::steady_clock::time_point at;
 };
 
-int Progress(void* arg) {
-  return std::chrono::steady_clock::now() > static_cast<Deadline*>(arg)->at ? 1 : 0;
-}
+int Progress(void* arg) { return std::chrono::steady_clock::now() > static_cast<Deadline*>(arg)->at ? 1 : 0; }
 
 }  // namespace
 
-StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql, const QueryLimits& limits) {
+StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql,
+                                       const QueryLimits& limits) {
   if (sql.size() > 100000) return InvalidArgument("query is longer than 100000 characters");
-  if (limits.max_rows < 1 || limits.max_rows > 100000) return InvalidArgument("max_rows must be between 1 and 100000");
-  if (limits.timeout_ms < 1 || limits.timeout_ms > 60000) return InvalidArgument("timeout_ms must be between 1 and 60000");
+  if (limits.max_rows < 1 || limits.max_rows > 100000)
+    return InvalidArgument("max_rows must be between 1 and 100000");
+  if (limits.timeout_ms < 1 || limits.timeout_ms > 60000)
+    return InvalidArgument("timeout_ms must be between 1 and 60000");
   sqlite3* raw = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     sqlite3_close(raw);
     return Unavailable("cannot open the results database read-only");
   }
@@ -83,9 +85,11 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
     result.nulls.push_back(std::move(nulls));
   }
   if (rc == SQLITE_INTERRUPT) {
-    return Status(StatusCode::kDeadlineExceeded, "the query ran past its " + std::to_string(limits.timeout_ms) + " ms limit");
+    return Status(StatusCode::kDeadlineExceeded,
+                  "the query ran past its " + std::to_string(limits.timeout_ms) + " ms limit");
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return InvalidArgument(std::string("SQL error: ") + sqlite3_errmsg(raw));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return InvalidArgument(std::string("SQL error: ") + sqlite3_errmsg(raw));
   return result;
 }
 

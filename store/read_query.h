@@ -27,6 +27,7 @@ struct QueryResult {
 // Runs one SELECT statement against the database file `db_path`.
 // PERMISSION_DENIED for anything but reading, DEADLINE_EXCEEDED past the time limit,
 // INVALID_ARGUMENT for SQL errors or several statements.
-StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql, const QueryLimits& limits);
+StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql,
+                                       const QueryLimits& limits);
 
 }  // namespace derm::store

@@ -84,11 +84,11 @@ TEST_F(ClusterTest, DermctlSubmitWaitAndDescribe) {
   EXPECT_EQ(submit.exit_code, 0) << submit.err;
   EXPECT_NE(submit.out.find("submitted job 1 (run 1)"), std::string::npos) << submit.out;
   EXPECT_NE(submit.out.find("SUCCEEDED"), std::string::npos) << submit.out;
-  auto describe = Dermctl({"describe", "1"});
+  auto describe = Dermctl({"describe", "run", "1"});
   EXPECT_EQ(describe.exit_code, 0) << describe.err;
   EXPECT_NE(describe.out.find("validation confusion matrix, epoch 2"), std::string::npos) << describe.out;
   EXPECT_NE(describe.out.find("basal cell carcinoma"), std::string::npos);
-  auto unknown = Dermctl({"describe", "999"});
+  auto unknown = Dermctl({"describe", "run", "999"});
   EXPECT_EQ(unknown.exit_code, 4);
   EXPECT_EQ(unknown.err, "dermctl: run 999 does not exist\n");
 }
@@ -114,11 +114,57 @@ TEST_F(ClusterTest, DermctlRejectsBadInputWithOneLineAndQueuesNothing) {
 }
 
 TEST_F(ClusterTest, DermctlSaysOneLineWhenTheSchedulerIsUnreachable) {
-  auto r = Dermctl({"list"}, "127.0.0.1:1");
+  auto r = Dermctl({"list", "jobs"}, "127.0.0.1:1");
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err,
             "dermctl: cannot reach the scheduler at 127.0.0.1:1 (is derm-scheduler running? set --server or "
             "DERM_SERVER)\n");
+}
+
+TEST_F(ClusterTest, DermctlListsFiltersQueriesAndManages) {
+  testing::WriteFile(dir_.Join("a.yaml"), Yaml("tags: {team: derm}\n"));
+  testing::WriteFile(dir_.Join("b.yaml"), Yaml("tags: {team: other}\n"));
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("a.yaml"), "--wait"}).exit_code, 0);
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("b.yaml"), "--wait"}).exit_code, 0);
+
+  auto runs = Dermctl({"list", "runs", "--filter", "tags.team = derm AND state = succeeded", "-o", "csv"});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_EQ(std::count(runs.out.begin(), runs.out.end(), '\n'), 2) << runs.out;
+  EXPECT_EQ(runs.out.rfind("RUN,JOB,STATE,NAME,LR", 0), 0u) << runs.out;
+  EXPECT_NE(runs.out.find("\n1,1,SUCCEEDED,tiny,0.001,4,0.2,2,"), std::string::npos) << runs.out;
+  auto bad = Dermctl({"list", "runs", "--filter", "accuracy > 1"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("unknown field 'accuracy'"), std::string::npos) << bad.err;
+
+  auto json = Dermctl({"get", "run", "2", "-o", "json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_NE(json.out.find("\"run_id\": \"2\""), std::string::npos) << json.out;
+
+  auto q = Dermctl({"query", "SELECT count(*) AS n FROM epoch_metrics"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(q.out, "n\n4\n");
+  auto write = Dermctl({"query", "DELETE FROM runs"});
+  EXPECT_EQ(write.exit_code, 4);
+  EXPECT_EQ(write.err, "dermctl: the query call is read-only: only SELECT is allowed\n");
+
+  auto jobs = Dermctl({"list", "jobs", "--state", "succeeded"});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.err;
+  EXPECT_EQ(std::count(jobs.out.begin(), jobs.out.end(), '\n'), 3) << jobs.out;
+  auto events = Dermctl({"events", "1"});
+  EXPECT_NE(events.out.find("SUCCEEDED"), std::string::npos) << events.out;
+  auto describe = Dermctl({"describe", "job", "1"});
+  EXPECT_NE(describe.out.find("train.learning_rate: 0.001"), std::string::npos) << describe.out;
+  EXPECT_NE(describe.out.find("attempts:"), std::string::npos);
+
+  EXPECT_EQ(Dermctl({"cancel", "1"}).exit_code, 4) << "a finished job cannot be cancelled";
+  auto workers = Dermctl({"list", "workers"});
+  EXPECT_NE(workers.out.find("ACTIVE"), std::string::npos) << workers.out;
+  auto drain = Dermctl({"workers", "drain", "1"});
+  EXPECT_EQ(drain.exit_code, 0) << drain.err;
+  EXPECT_EQ(drain.out, "worker 1 DRAINING: leaving\n");
+  // The drained worker leaves by itself.
+  EXPECT_EQ(cluster_.worker(0).Wait(), 0) << cluster_.WorkerLog(0);
+  EXPECT_NE(cluster_.WorkerLog(0).find("drained by the scheduler"), std::string::npos);
 }
 
 }  // namespace

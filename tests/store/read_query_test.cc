@@ -12,8 +12,9 @@ class ReadQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = Store::Open(path_).value();
-    ASSERT_TRUE(store_->db()->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
-                                   "VALUES ('a', 'cpu', 0, 0, 1, 1), ('b', 'cuda:0', 1, 0, 2, 2)")
+    ASSERT_TRUE(store_->db()
+                    ->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+                           "VALUES ('a', 'cpu', 0, 0, 1, 1), ('b', 'cuda:0', 1, 0, 2, 2)")
                     .ok());
   }
   testing::TempDir dir_;
@@ -53,7 +54,8 @@ TEST_F(ReadQueryTest, RefusesEveryKindOfWrite) {
     auto r = RunReadOnlyQuery(path_, sql, {});
     EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << sql << ": " << r.status().ToString();
   }
-  EXPECT_EQ(RunReadOnlyQuery(path_, "SELECT 1; DELETE FROM workers", {}).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(RunReadOnlyQuery(path_, "SELECT 1; DELETE FROM workers", {}).status().code(),
+            StatusCode::kInvalidArgument);
   EXPECT_EQ(RunReadOnlyQuery(path_, "SELEC 1", {}).status().code(), StatusCode::kInvalidArgument);
   auto count = RunReadOnlyQuery(path_, "SELECT count(*) FROM workers", {});
   ASSERT_TRUE(count.ok());

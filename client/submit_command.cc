@@ -1,17 +1,14 @@
-#include "client/commands.h"
-
 #include <grpcpp/grpcpp.h>
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "client/commands.h"
 #include "client/report_printer.h"
 #include "client/spec_yaml.h"
 
 namespace derm::client {
-namespace {
-
 namespace fs = std::filesystem;
 
 int Fail(const Status& st, std::ostream& err) {
@@ -26,6 +23,8 @@ int Fail(const Status& st, std::ostream& err) {
       return kExitServerError;
   }
 }
+
+namespace {
 
 int Outcome(derm::v1::JobState state) { return state == derm::v1::SUCCEEDED ? kExitOk : kExitJobFailed; }
 
@@ -119,49 +118,10 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   return kExitOk;
 }
 
-int GetJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
-  derm::v1::GetJobRequest req;
-  req.set_id(job_id);
+int FollowJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
   derm::v1::Job job;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok())
-    return Fail(conn.Explain(st), err);
-  PrintJobLine(job, out);
-  return kExitOk;
-}
-
-int ListJobs(Connection& conn, int limit, std::ostream& out, std::ostream& err) {
-  derm::v1::ListJobsRequest req;
-  req.set_limit(limit);
-  derm::v1::ListJobsResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
-  for (const auto& job : resp.jobs()) PrintJobLine(job, out);
-  if (resp.jobs().empty()) out << "no jobs\n";
-  return kExitOk;
-}
-
-int DescribeRun(Connection& conn, int64_t run_id, std::ostream& out, std::ostream& err) {
-  derm::v1::GetRunRequest req;
-  req.set_run_id(run_id);
-  derm::v1::RunReport run;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok())
-    return Fail(conn.Explain(st), err);
-  PrintRunReport(run, out);
-  return kExitOk;
-}
-
-int CancelJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
-  derm::v1::CancelJobRequest req;
-  req.set_id(job_id);
-  derm::v1::Job job;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok())
-    return Fail(conn.Explain(st), err);
-  PrintJobLine(job, out);
-  return kExitOk;
+  job.set_id(job_id);
+  return Follow(conn, job, /*verbose=*/true, out, err);
 }
 
 }  // namespace derm::client

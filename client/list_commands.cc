@@ -1,0 +1,170 @@
+// dermctl get / list / query.
+#include <grpcpp/grpcpp.h>
+
+#include <ctime>
+
+#include "client/commands.h"
+
+namespace derm::client {
+namespace {
+
+std::string Time(int64_t ms) {
+  if (ms <= 0) return "";
+  const std::time_t t = ms / 1000;
+  std::tm tm;
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+  return buf;
+}
+
+Table JobTable(const google::protobuf::RepeatedPtrField<derm::v1::Job>& jobs) {
+  Table t{{"JOB", "RUN", "STATE", "NAME", "PRIORITY", "ATTEMPTS", "CREATED (UTC)", "MESSAGE"}, {}};
+  for (const auto& j : jobs) {
+    t.rows.push_back({std::to_string(j.id()), std::to_string(j.run_id()), derm::v1::JobState_Name(j.state()),
+                      j.spec().name(), std::to_string(j.spec().priority()), std::to_string(j.attempts()),
+                      Time(j.created_ms()), j.message()});
+  }
+  return t;
+}
+
+Table RunTable(const google::protobuf::RepeatedPtrField<derm::v1::RunSummary>& runs) {
+  Table t{{"RUN", "JOB", "STATE", "NAME", "LR", "BATCH", "DROPOUT", "EPOCHS", "VAL_ACC", "BEST_VAL_ACC", "BEST_EPOCH",
+           "TEST_ACC", "DURATION_S"},
+          {}};
+  auto param = [](const derm::v1::RunSummary& r, const char* k) {
+    auto it = r.params().find(k);
+    return it == r.params().end() ? std::string() : it->second;
+  };
+  for (const auto& r : runs) {
+    t.rows.push_back({std::to_string(r.run_id()), std::to_string(r.job_id()), derm::v1::JobState_Name(r.state()),
+                      r.name(), param(r, "train.learning_rate"), param(r, "train.batch_size"),
+                      param(r, "model.dropout"), std::to_string(r.epochs_done()), Fixed(r.final_val_accuracy()),
+                      Fixed(r.best_val_accuracy()), std::to_string(r.best_epoch()), Fixed(r.test_accuracy()),
+                      Fixed(r.duration_s(), 1)});
+  }
+  return t;
+}
+
+}  // namespace
+
+int GetJob(Connection& conn, int64_t job_id, OutputFormat format, std::ostream& out, std::ostream& err) {
+  derm::v1::GetJobRequest req;
+  req.set_id(job_id);
+  derm::v1::ListJobsResponse one;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, one.add_jobs()); !st.ok()) {
+    return Fail(conn.Explain(st), err);
+  }
+  if (format == OutputFormat::kJson) {
+    out << ProtoJson(one.jobs(0)) << "\n";
+  } else {
+    PrintTable(JobTable(one.jobs()), format, out);
+  }
+  return kExitOk;
+}
+
+int GetRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err) {
+  ListOptions o;
+  o.format = format;
+  o.filter = "run_id = " + std::to_string(run_id);
+  derm::v1::ListRunsRequest req;
+  req.set_filter(o.filter);
+  derm::v1::ListRunsResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (resp.runs().empty()) return Fail(NotFound("run " + std::to_string(run_id) + " does not exist"), err);
+  if (format == OutputFormat::kJson) {
+    out << ProtoJson(resp.runs(0)) << "\n";
+  } else {
+    PrintTable(RunTable(resp.runs()), format, out);
+  }
+  return kExitOk;
+}
+
+int ListJobs(Connection& conn, const ListOptions& o, std::ostream& out, std::ostream& err) {
+  derm::v1::ListJobsRequest req;
+  req.set_limit(o.limit);
+  for (const auto& s : o.states) {
+    derm::v1::JobState state;
+    std::string upper = s;
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (!derm::v1::JobState_Parse(upper, &state) || state == derm::v1::JOB_STATE_UNSPECIFIED) {
+      return Fail(InvalidArgument("--state " + s + " is not one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED"), err);
+    }
+    req.add_states(state);
+  }
+  derm::v1::ListJobsResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (o.format == OutputFormat::kJson) {
+    out << ProtoJson(resp) << "\n";
+  } else {
+    PrintTable(JobTable(resp.jobs()), o.format, out);
+  }
+  return kExitOk;
+}
+
+int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ostream& err) {
+  derm::v1::ListRunsRequest req;
+  req.set_filter(o.filter);
+  req.set_order_by(o.sort);
+  derm::v1::ListRunsResponse all;
+  // Page through until `limit` runs are collected.
+  while (all.runs_size() < o.limit) {
+    req.set_page_size(std::min(1000, o.limit - all.runs_size()));
+    derm::v1::ListRunsResponse page;
+    auto ctx = conn.Context();
+    if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &page); !st.ok()) return Fail(conn.Explain(st), err);
+    for (auto& r : *page.mutable_runs()) *all.add_runs() = std::move(r);
+    if (page.next_page_token().empty()) break;
+    req.set_page_token(page.next_page_token());
+  }
+  if (o.format == OutputFormat::kJson) {
+    out << ProtoJson(all) << "\n";
+  } else {
+    PrintTable(RunTable(all.runs()), o.format, out);
+  }
+  return kExitOk;
+}
+
+int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::ostream& err) {
+  derm::v1::ListWorkersResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->ListWorkers(ctx.get(), derm::v1::ListWorkersRequest(), &resp); !st.ok()) {
+    return Fail(conn.Explain(st), err);
+  }
+  if (format == OutputFormat::kJson) {
+    out << ProtoJson(resp) << "\n";
+    return kExitOk;
+  }
+  Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "LAST_SEEN (UTC)"}, {}};
+  for (const auto& w : resp.workers()) {
+    t.rows.push_back({std::to_string(w.id()), w.name(), derm::v1::WorkerState_Name(w.state()), w.device(),
+                      std::to_string(w.gpus()), w.running_job_id() ? std::to_string(w.running_job_id()) : "",
+                      Time(w.last_seen_ms())});
+  }
+  PrintTable(t, format, out);
+  return kExitOk;
+}
+
+int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputFormat format, std::ostream& out,
+          std::ostream& err) {
+  derm::v1::QueryRequest req;
+  req.set_sql(sql);
+  req.set_max_rows(max_rows);
+  derm::v1::QueryResponse resp;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (format == OutputFormat::kJson) {
+    out << ProtoJson(resp) << "\n";
+  } else {
+    Table t{{resp.columns().begin(), resp.columns().end()}, {}};
+    for (const auto& row : resp.rows()) t.rows.push_back({row.values().begin(), row.values().end()});
+    PrintTable(t, format, out);
+  }
+  if (resp.truncated()) err << "dermctl: showing the first " << resp.rows_size() << " rows (--max-rows)\n";
+  return kExitOk;
+}
+
+}  // namespace derm::client

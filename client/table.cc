@@ -1,0 +1,72 @@
+#include "client/table.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace derm::client {
+namespace {
+
+std::string CsvCell(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+bool ParseOutputFormat(const std::string& text, OutputFormat* format) {
+  if (text == "table") *format = OutputFormat::kTable;
+  else if (text == "csv") *format = OutputFormat::kCsv;
+  else if (text == "json") *format = OutputFormat::kJson;
+  else return false;
+  return true;
+}
+
+void PrintTable(const Table& t, OutputFormat format, std::ostream& out) {
+  if (format == OutputFormat::kCsv) {
+    for (size_t c = 0; c < t.columns.size(); ++c) out << (c ? "," : "") << CsvCell(t.columns[c]);
+    out << "\n";
+    for (const auto& row : t.rows) {
+      for (size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << CsvCell(row[c]);
+      out << "\n";
+    }
+    return;
+  }
+  std::vector<size_t> width(t.columns.size());
+  for (size_t c = 0; c < t.columns.size(); ++c) width[c] = t.columns[c].size();
+  for (const auto& row : t.rows) {
+    for (size_t c = 0; c < row.size() && c < width.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string s;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      s += cells[c];
+      if (c + 1 < cells.size()) s.append(width[c] - cells[c].size() + 2, ' ');
+    }
+    out << s << "\n";
+  };
+  line(t.columns);
+  for (const auto& row : t.rows) line(row);
+}
+
+std::string ProtoJson(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions o;
+  o.add_whitespace = true;
+  o.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+std::string Fixed(double v, int digits) {
+  if (std::isnan(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace derm::client

@@ -1,0 +1,32 @@
+// Table: rows of text cells rendered the way dermctl's `-o` asks: an aligned table (default) or
+// CSV. JSON output prints the response messages themselves (proto JSON).
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace derm::client {
+
+enum class OutputFormat { kTable, kCsv, kJson };
+
+// Parses "table", "csv" or "json"; false for anything else.
+bool ParseOutputFormat(const std::string& text, OutputFormat* format);
+
+struct Table {
+  std::vector<std::string> columns;
+  std::vector<std::vector<std::string>> rows;
+};
+
+// kTable: columns padded to their widest cell; kCsv: RFC 4180 quoting.
+void PrintTable(const Table& table, OutputFormat format, std::ostream& out);
+
+// A message as indented JSON with the proto field names (dermctl's -o json).
+std::string ProtoJson(const google::protobuf::Message& message);
+
+// "%.4f" of a double, "" for NaN.
+std::string Fixed(double v, int digits = 4);
+
+}  // namespace derm::client
