@@ -28,7 +28,8 @@ int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostr
   req.set_run_id(run_id);
   derm::v1::RunReport run;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok())
+    return Fail(conn.Explain(st), err);
   if (format == OutputFormat::kJson) {
     out << ProtoJson(run) << "\n";
   } else {
@@ -42,7 +43,8 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
   req.set_id(job_id);
   derm::v1::Job job;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok())
+    return Fail(conn.Explain(st), err);
   PrintJobLine(job, out);
   out << "\nspec:\n";
   for (const auto& [name, value] : FlattenSpec(job.spec())) out << "  " << name << ": " << value << "\n";
@@ -52,7 +54,8 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
                              "SELECT id AS attempt, worker_id AS worker, state, cause, "
                              "datetime(started_ms / 1000, 'unixepoch') AS started, "
                              "(coalesce(ended_ms, started_ms) - started_ms) / 1000.0 AS seconds "
-                             "FROM attempts WHERE job_id = " + id + " ORDER BY id",
+                             "FROM attempts WHERE job_id = " +
+                                 id + " ORDER BY id",
                              out);
       !st.ok()) {
     return Fail(st, err);
@@ -62,24 +65,27 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
 }
 
 int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
-  if (Status st = PrintQuery(conn,
-                             "SELECT id AS event, datetime(time_ms / 1000, 'unixepoch') AS time, kind, "
-                             "coalesce(from_state, '') AS from_state, to_state, cause FROM events WHERE job_id = " +
-                                 std::to_string(job_id) + " ORDER BY id",
-                             out);
+  if (Status st =
+          PrintQuery(conn,
+                     "SELECT id AS event, datetime(time_ms / 1000, 'unixepoch') AS time, kind, "
+                     "coalesce(from_state, '') AS from_state, to_state, cause FROM events WHERE job_id = " +
+                         std::to_string(job_id) + " ORDER BY id",
+                     out);
       !st.ok()) {
     return Fail(st, err);
   }
   return kExitOk;
 }
 
-int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::ostream& out, std::ostream& err) {
+int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::ostream& out,
+              std::ostream& err) {
   derm::v1::CancelJobRequest req;
   req.set_id(job_id);
   req.set_reason(reason);
   derm::v1::Job job;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok())
+    return Fail(conn.Explain(st), err);
   PrintJobLine(job, out);
   return kExitOk;
 }
@@ -89,9 +95,11 @@ int DrainWorker(Connection& conn, int64_t worker_id, std::ostream& out, std::ost
   req.set_id(worker_id);
   derm::v1::WorkerInfo w;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->DrainWorker(ctx.get(), req, &w); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->DrainWorker(ctx.get(), req, &w); !st.ok())
+    return Fail(conn.Explain(st), err);
   out << "worker " << w.id() << " " << derm::v1::WorkerState_Name(w.state())
-      << (w.running_job_id() ? ": finishing job " + std::to_string(w.running_job_id()) + ", then leaving" : ": leaving")
+      << (w.running_job_id() ? ": finishing job " + std::to_string(w.running_job_id()) + ", then leaving"
+                             : ": leaving")
       << "\n";
   return kExitOk;
 }

@@ -29,19 +29,19 @@ Table JobTable(const google::protobuf::RepeatedPtrField<derm::v1::Job>& jobs) {
 }
 
 Table RunTable(const google::protobuf::RepeatedPtrField<derm::v1::RunSummary>& runs) {
-  Table t{{"RUN", "JOB", "STATE", "NAME", "LR", "BATCH", "DROPOUT", "EPOCHS", "VAL_ACC", "BEST_VAL_ACC", "BEST_EPOCH",
-           "TEST_ACC", "DURATION_S"},
+  Table t{{"RUN", "JOB", "STATE", "NAME", "LR", "BATCH", "DROPOUT", "EPOCHS", "VAL_ACC", "BEST_VAL_ACC",
+           "BEST_EPOCH", "TEST_ACC", "DURATION_S"},
           {}};
   auto param = [](const derm::v1::RunSummary& r, const char* k) {
     auto it = r.params().find(k);
     return it == r.params().end() ? std::string() : it->second;
   };
   for (const auto& r : runs) {
-    t.rows.push_back({std::to_string(r.run_id()), std::to_string(r.job_id()), derm::v1::JobState_Name(r.state()),
-                      r.name(), param(r, "train.learning_rate"), param(r, "train.batch_size"),
-                      param(r, "model.dropout"), std::to_string(r.epochs_done()), Fixed(r.final_val_accuracy()),
-                      Fixed(r.best_val_accuracy()), std::to_string(r.best_epoch()), Fixed(r.test_accuracy()),
-                      Fixed(r.duration_s(), 1)});
+    t.rows.push_back(
+        {std::to_string(r.run_id()), std::to_string(r.job_id()), derm::v1::JobState_Name(r.state()), r.name(),
+         param(r, "train.learning_rate"), param(r, "train.batch_size"), param(r, "model.dropout"),
+         std::to_string(r.epochs_done()), Fixed(r.final_val_accuracy()), Fixed(r.best_val_accuracy()),
+         std::to_string(r.best_epoch()), Fixed(r.test_accuracy()), Fixed(r.duration_s(), 1)});
   }
   return t;
 }
@@ -72,7 +72,8 @@ int GetRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& 
   req.set_filter(o.filter);
   derm::v1::ListRunsResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   if (resp.runs().empty()) return Fail(NotFound("run " + std::to_string(run_id) + " does not exist"), err);
   if (format == OutputFormat::kJson) {
     out << ProtoJson(resp.runs(0)) << "\n";
@@ -90,13 +91,16 @@ int ListJobs(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
     std::string upper = s;
     for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     if (!derm::v1::JobState_Parse(upper, &state) || state == derm::v1::JOB_STATE_UNSPECIFIED) {
-      return Fail(InvalidArgument("--state " + s + " is not one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED"), err);
+      return Fail(
+          InvalidArgument("--state " + s + " is not one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED"),
+          err);
     }
     req.add_states(state);
   }
   derm::v1::ListJobsResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   if (o.format == OutputFormat::kJson) {
     out << ProtoJson(resp) << "\n";
   } else {
@@ -115,7 +119,8 @@ int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
     req.set_page_size(std::min(1000, o.limit - all.runs_size()));
     derm::v1::ListRunsResponse page;
     auto ctx = conn.Context();
-    if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &page); !st.ok()) return Fail(conn.Explain(st), err);
+    if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &page); !st.ok())
+      return Fail(conn.Explain(st), err);
     for (auto& r : *page.mutable_runs()) *all.add_runs() = std::move(r);
     if (page.next_page_token().empty()) break;
     req.set_page_token(page.next_page_token());
@@ -131,7 +136,8 @@ int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
 int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::ostream& err) {
   derm::v1::ListWorkersResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListWorkers(ctx.get(), derm::v1::ListWorkersRequest(), &resp); !st.ok()) {
+  if (grpc::Status st = conn.jobs()->ListWorkers(ctx.get(), derm::v1::ListWorkersRequest(), &resp);
+      !st.ok()) {
     return Fail(conn.Explain(st), err);
   }
   if (format == OutputFormat::kJson) {
@@ -155,7 +161,8 @@ int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputForm
   req.set_max_rows(max_rows);
   derm::v1::QueryResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   if (format == OutputFormat::kJson) {
     out << ProtoJson(resp) << "\n";
   } else {

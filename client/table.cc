@@ -19,10 +19,14 @@ std::string CsvCell(const std::string& s) {
 }  // namespace
 
 bool ParseOutputFormat(const std::string& text, OutputFormat* format) {
-  if (text == "table") *format = OutputFormat::kTable;
-  else if (text == "csv") *format = OutputFormat::kCsv;
-  else if (text == "json") *format = OutputFormat::kJson;
-  else return false;
+  if (text == "table")
+    *format = OutputFormat::kTable;
+  else if (text == "csv")
+    *format = OutputFormat::kCsv;
+  else if (text == "json")
+    *format = OutputFormat::kJson;
+  else
+    return false;
   return true;
 }
 

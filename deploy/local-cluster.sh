@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A local derm cluster: one derm-scheduler (SQLite results database, loopback, a free port) and
 # one derm-worker, with logs and pid files in RUN_DIR.
-#   deploy/local-cluster.sh start RUN_DIR   # writes RUN_DIR/address (HOST:PORT)
+#   deploy/local-cluster.sh start RUN_DIR   # writes RUN_DIR/address and RUN_DIR/http-address
+#                                           # (HOST:PORT of gRPC and of /metrics, /healthz)
 #   deploy/local-cluster.sh stop RUN_DIR
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ case "$cmd" in
   start)
     mkdir -p "$RUN_DIR"
     stop
-    "$BIN/scheduler/derm-scheduler" --db "$RUN_DIR/results.db" --listen 127.0.0.1:0 \
+    "$BIN/scheduler/derm-scheduler" --db "$RUN_DIR/results.db" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
       > "$RUN_DIR/scheduler.out" 2> "$RUN_DIR/scheduler.log" &
     echo $! > "$RUN_DIR/scheduler.pid"
     for _ in $(seq 100); do
@@ -35,9 +36,10 @@ case "$cmd" in
     address=$(sed -n 's/^derm-scheduler listening on //p' "$RUN_DIR/scheduler.out")
     [ -n "$address" ] || { echo "local-cluster: the scheduler did not start" >&2; exit 1; }
     echo "$address" > "$RUN_DIR/address"
+    sed -n 's/^derm-scheduler http on //p' "$RUN_DIR/scheduler.out" > "$RUN_DIR/http-address"
     "$BIN/worker/derm-worker" --scheduler "$address" > "$RUN_DIR/worker.out" 2> "$RUN_DIR/worker.log" &
     echo $! > "$RUN_DIR/worker.pid"
-    echo "local-cluster: scheduler on $address, one worker; logs in $RUN_DIR"
+    echo "local-cluster: scheduler on $address (metrics: http://$(cat "$RUN_DIR/http-address")/metrics), one worker; logs in $RUN_DIR"
     ;;
   stop)
     stop

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "scheduler/grpc_services.h"
+#include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
 
 namespace {
@@ -30,10 +31,12 @@ int WaitForSignal() {
 
 int main(int argc, char** argv) {
   CLI::App app{"derm-scheduler: queues training jobs for derm workers and stores their results"};
-  std::string db_path = "derm-results.db", listen = "127.0.0.1:50051";
+  std::string db_path = "derm-results.db", listen = "127.0.0.1:50051", http_listen;
   derm::scheduler::SchedulerOptions options;
   app.add_option("--db", db_path, "SQLite results database (created if missing)");
   app.add_option("--listen", listen, "gRPC address HOST:PORT (port 0 picks a free port)");
+  app.add_option("--http-listen", http_listen,
+                 "HTTP address for /metrics and /healthz (HOST:PORT; off if empty)");
   app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
       ->check(CLI::Range(50, 600000));
   app.add_option("--lease-timeout-ms", options.lease_timeout_ms, "lease expiry without heartbeats")
@@ -85,10 +88,37 @@ int main(int argc, char** argv) {
   timer.Start();
   const std::string host = listen.substr(0, listen.rfind(':'));
   std::cout << "derm-scheduler listening on " << host << ":" << port << std::endl;
+  derm::scheduler::HttpServer http([&](const std::string& method, const std::string& path) {
+    derm::scheduler::HttpResponse r;
+    if (method != "GET") {
+      r.status = 405;
+      r.body = "only GET\n";
+    } else if (path == "/metrics") {
+      r.body = scheduler.RenderMetrics();
+    } else if (path == "/healthz") {
+      const derm::Status st = scheduler.Health();
+      r.status = st.ok() ? 200 : 503;
+      r.body = st.ok() ? "ok\n" : st.message() + "\n";
+    } else {
+      r.status = 404;
+      r.body = "not found: try /metrics or /healthz\n";
+    }
+    return r;
+  });
+  if (!http_listen.empty()) {
+    auto http_port = http.Start(http_listen);
+    if (!http_port.ok()) {
+      std::cerr << "derm-scheduler: " << http_port.status().message() << "\n";
+      return 1;
+    }
+    std::cout << "derm-scheduler http on " << http_listen.substr(0, http_listen.rfind(':')) << ":"
+              << *http_port << std::endl;
+  }
 
   const int sig = WaitForSignal();
   std::cerr << "derm-scheduler: signal " << sig << ", shutting down\n";
   scheduler.Shutdown();
+  http.Stop();
   timer.Stop();
   // Our handlers return at once after scheduler.Shutdown(); the deadline bounds the wait for idle
   // client connections, which gRPC otherwise waits out.

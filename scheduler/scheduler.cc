@@ -30,7 +30,7 @@ Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, Sc
 
 void Scheduler::Enqueue(const Job& job) {
   queue_.insert({-static_cast<int64_t>(job.spec().priority()), job.id()});
-  queued_[job.id()] = Queued{job.spec(), job.not_before_ms()};
+  queued_[job.id()] = Queued{job.spec(), job.not_before_ms(), clock_->NowMillis()};
   work_cv_.notify_all();
 }
 
@@ -262,6 +262,8 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
         continue;
       }
       DERM_ASSIGN_OR_RETURN(int64_t attempt_id, store_->StartAttempt(job_id, worker_id, now));
+      metrics_.ObserveQueueWait(
+          static_cast<double>(now - std::max(queued.enqueued_ms, queued.not_before_ms)) / 1000);
       queue_.erase(key);
       queued_.erase(job_id);
       DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
@@ -386,11 +388,45 @@ int Scheduler::ExpireLeases() {
     if (lease.deadline_ms < now) expired.push_back(id);
   }
   for (int64_t id : expired) {
+    metrics_.CountLeaseExpiry();
     (void)EndAttemptLocked(id, "WORKER_LOST", /*retryable=*/true,
                            "lease expired: worker " + std::to_string(leases_.at(id).worker_id) +
                                " sent no heartbeat for " + std::to_string(options_.lease_timeout_ms) + " ms");
   }
   return static_cast<int>(expired.size());
+}
+
+std::string Scheduler::RenderMetrics() {
+  std::string out = metrics_.Render();
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, int64_t> jobs = {
+      {"QUEUED", 0}, {"RUNNING", 0}, {"SUCCEEDED", 0}, {"FAILED", 0}, {"CANCELLED", 0}};
+  std::map<std::string, int64_t> workers = {{"ACTIVE", 0}, {"DRAINING", 0}, {"GONE", 0}};
+  for (auto [table, counts] : {std::pair{"jobs", &jobs}, std::pair{"workers", &workers}}) {
+    auto s = store_->db()->Prepare(std::string("SELECT state, count(*) FROM ") + table + " GROUP BY state");
+    while (s.ok()) {
+      auto row = s->Step();
+      if (!row.ok() || !*row) break;
+      (*counts)[s->Text(0)] = s->Int(1);
+    }
+  }
+  out += "# HELP derm_jobs Jobs by state.\n# TYPE derm_jobs gauge\n";
+  for (const auto& [state, n] : jobs) out += "derm_jobs{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP derm_workers Registered workers by state.\n# TYPE derm_workers gauge\n";
+  for (const auto& [state, n] : workers)
+    out += "derm_workers{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP derm_running_leases Attempts holding a lease.\n# TYPE derm_running_leases gauge\n";
+  out += "derm_running_leases " + std::to_string(leases_.size()) + "\n";
+  out += "# HELP derm_rows_written_total Database rows inserted, updated or deleted by this process.\n";
+  out += "# TYPE derm_rows_written_total counter\n";
+  out += "derm_rows_written_total " + std::to_string(store_->db()->TotalChanges()) + "\n";
+  return out;
+}
+
+Status Scheduler::Health() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (shutdown_) return Unavailable("shutting down");
+  return store_->db()->Exec("SELECT 1");
 }
 
 void Scheduler::Shutdown() {

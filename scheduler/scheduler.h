@@ -24,6 +24,7 @@
 #include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
+#include "scheduler/metrics.h"
 #include "store/store.h"
 
 namespace derm::scheduler {
@@ -84,6 +85,12 @@ class Scheduler {
   // Stops long-polls and watches promptly (for shutdown).
   void Shutdown();
 
+  Metrics* metrics() { return &metrics_; }
+  // Prometheus text: Metrics plus jobs and workers by state, queue length and rows written.
+  std::string RenderMetrics();
+  // OK when the database answers.
+  Status Health();
+
  private:
   struct Lease {
     int64_t job_id, run_id, worker_id;
@@ -96,6 +103,7 @@ class Scheduler {
   struct Queued {
     derm::v1::JobSpec spec;
     int64_t not_before_ms = 0;
+    int64_t enqueued_ms = 0;
   };
   // (-priority, job id): iteration order is the scheduling order.
   using QueueKey = std::pair<int64_t, int64_t>;
@@ -121,6 +129,7 @@ class Scheduler {
   std::map<int64_t, WorkerInfo> workers_;  // GUARDED_BY(mu_)
   uint64_t version_ = 0;                   // GUARDED_BY(mu_)
   bool shutdown_ = false;                  // GUARDED_BY(mu_)
+  Metrics metrics_;
 };
 
 }  // namespace derm::scheduler

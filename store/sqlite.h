@@ -31,6 +31,8 @@ class Database {
   StatusOr<Statement> Prepare(std::string_view sql);
   int64_t LastInsertId() const { return sqlite3_last_insert_rowid(db_); }
   int Changes() const { return sqlite3_changes(db_); }
+  // Rows inserted, updated or deleted through this connection since it opened.
+  int64_t TotalChanges() const { return sqlite3_total_changes(db_); }
   sqlite3* raw() { return db_; }
 
  private:

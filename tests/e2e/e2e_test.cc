@@ -167,5 +167,29 @@ TEST_F(ClusterTest, DermctlListsFiltersQueriesAndManages) {
   EXPECT_NE(cluster_.WorkerLog(0).find("drained by the scheduler"), std::string::npos);
 }
 
+TEST(OperationsTest, ServesPrometheusMetricsAndHealth) {
+  testing::TempDir dir;
+  testing::Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartScheduler({"--http-listen", "127.0.0.1:0"})) << cluster.SchedulerLog();
+  cluster.StartWorker();
+  const derm::v1::Job job = cluster.Submit(cluster.TinySpec(1));
+  ASSERT_EQ(cluster.Follow(job.id()), derm::v1::SUCCEEDED);
+
+  const std::string metrics = testing::HttpGet(cluster.http_address(), "/metrics");
+  EXPECT_EQ(metrics.rfind("HTTP/1.1 200", 0), 0u) << metrics;
+  for (const char* line : {"derm_jobs{state=\"SUCCEEDED\"} 1\n", "derm_jobs{state=\"QUEUED\"} 0\n",
+                           "derm_workers{state=\"ACTIVE\"} 1\n", "derm_queue_wait_seconds_count 1\n",
+                           "derm_rpc_duration_seconds_count{method=\"SubmitJob\"} 1\n",
+                           "derm_rpc_duration_seconds_count{method=\"CompleteTask\"} 1\n",
+                           "derm_lease_expiries_total 0\n", "# TYPE derm_rpc_duration_seconds histogram\n"}) {
+    EXPECT_NE(metrics.find(line), std::string::npos) << line << " missing from\n" << metrics;
+  }
+  EXPECT_NE(metrics.find("derm_rows_written_total "), std::string::npos);
+  const std::string health = testing::HttpGet(cluster.http_address(), "/healthz");
+  EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
+  EXPECT_EQ(health.substr(health.size() - 3), "ok\n");
+  EXPECT_EQ(testing::HttpGet(cluster.http_address(), "/nope").rfind("HTTP/1.1 404", 0), 0u);
+}
+
 }  // namespace
 }  // namespace derm

@@ -28,6 +28,8 @@ class Cluster {
   Subprocess& worker(size_t i) { return *workers_.at(i); }
 
   const std::string& address() const { return address_; }
+  // HOST:PORT of /metrics and /healthz when started with --http-listen.
+  const std::string& http_address() const { return http_address_; }
   std::string db() const { return dir_.Join("results.db"); }
   std::string data(const std::string& split) const { return dir_.Join("data/" + split); }
   derm::v1::JobService::Stub* jobs() { return stub_.get(); }
@@ -46,9 +48,12 @@ class Cluster {
   const TempDir& dir_;
   std::unique_ptr<Subprocess> scheduler_;
   std::vector<std::unique_ptr<Subprocess>> workers_;
-  std::string address_;
+  std::string address_, http_address_;
   std::unique_ptr<derm::v1::JobService::Stub> stub_;
 };
+
+// GET http://ADDRESS/PATH over a plain socket; returns the whole response (status line included).
+std::string HttpGet(const std::string& address, const std::string& path);
 
 // The first column of the first row of `sql` (0 and a test failure when there is none).
 int64_t QueryInt(store::Database* db, const std::string& sql);

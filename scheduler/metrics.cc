@@ -1,0 +1,67 @@
+#include "scheduler/metrics.h"
+
+#include <cstdio>
+
+namespace derm::scheduler {
+namespace {
+
+std::string Num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+}  // namespace
+
+void Histogram::Observe(double seconds) {
+  size_t i = 0;
+  while (i < kBounds.size() && seconds > kBounds[i]) ++i;
+  ++counts_[i];
+  sum_ += seconds;
+  ++count_;
+}
+
+void Histogram::Render(const std::string& name, const std::string& labels, std::string* out) const {
+  const std::string sep = labels.empty() ? "" : labels + ",";
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kBounds.size(); ++i) {
+    cumulative += counts_[i];
+    *out += name + "_bucket{" + sep + "le=\"" + Num(kBounds[i]) + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  *out += name + "_bucket{" + sep + "le=\"+Inf\"} " + std::to_string(count_) + "\n";
+  const std::string braces = labels.empty() ? "" : "{" + labels + "}";
+  *out += name + "_sum" + braces + " " + Num(sum_) + "\n";
+  *out += name + "_count" + braces + " " + std::to_string(count_) + "\n";
+}
+
+void Metrics::ObserveRpc(const std::string& method, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rpc_[method].Observe(seconds);
+}
+
+void Metrics::ObserveQueueWait(double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  queue_wait_.Observe(seconds);
+}
+
+void Metrics::CountLeaseExpiry() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++lease_expiries_;
+}
+
+std::string Metrics::Render() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  out += "# HELP derm_queue_wait_seconds Time from a job becoming runnable to its lease.\n";
+  out += "# TYPE derm_queue_wait_seconds histogram\n";
+  queue_wait_.Render("derm_queue_wait_seconds", "", &out);
+  out += "# HELP derm_lease_expiries_total Attempts ended WORKER_LOST because their lease expired.\n";
+  out += "# TYPE derm_lease_expiries_total counter\n";
+  out += "derm_lease_expiries_total " + std::to_string(lease_expiries_) + "\n";
+  out += "# HELP derm_rpc_duration_seconds gRPC handler latency by method.\n";
+  out += "# TYPE derm_rpc_duration_seconds histogram\n";
+  for (const auto& [method, h] : rpc_) h.Render("derm_rpc_duration_seconds", "method=\"" + method + "\"", &out);
+  return out;
+}
+
+}  // namespace derm::scheduler
