@@ -25,7 +25,9 @@ using Clock = std::chrono::steady_clock;
 using derm::v1::JobService;
 using derm::v1::WorkerService;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 long RssKb() {
   std::ifstream in("/proc/self/status");
@@ -158,7 +160,8 @@ int main(int argc, char** argv) {
     std::vector<std::thread> workers;
     for (int w = 0; w < n_workers; ++w) {
       workers.emplace_back([&] {
-        auto stub = WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
+        auto stub =
+            WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
         grpc::ClientContext rctx;
         derm::v1::RegisterWorkerResponse reg;
         if (!stub->RegisterWorker(&rctx, derm::v1::RegisterWorkerRequest(), &reg).ok()) std::abort();
@@ -231,7 +234,8 @@ int main(int argc, char** argv) {
     std::vector<std::thread> threads;
     for (int r = 0; r < reporters; ++r) {
       threads.emplace_back([&, r] {
-        auto stub = WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
+        auto stub =
+            WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
         for (int e = 1; e <= epochs; ++e) {
           grpc::ClientContext ctx;
           derm::v1::ReportEpochRequest req;
@@ -250,8 +254,8 @@ int main(int argc, char** argv) {
   std::printf(
       "\"durable_submits_per_s\": %.0f, \"queue_to_lease_ms_p50\": %.2f, \"queue_to_lease_ms_p99\": %.2f, "
       "\"idle_workers\": %d, \"metric_rows_per_s\": %.0f, \"rss_mb_with_%d_queued\": %.1f}\n",
-      submit_rate, latencies[latencies.size() / 2], latencies[latencies.size() * 99 / 100], n_workers, rows_rate,
-      n_runs, rss_queued_kb / 1024.0);
+      submit_rate, latencies[latencies.size() / 2], latencies[latencies.size() * 99 / 100], n_workers,
+      rows_rate, n_runs, rss_queued_kb / 1024.0);
   std::filesystem::remove_all(dir);
   return 0;
 }

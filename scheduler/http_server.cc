@@ -1,10 +1,11 @@
 #include "scheduler/http_server.h"
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <sys/socket.h>
-#include <sys/time.h>
 
 namespace derm::scheduler {
 

@@ -4,10 +4,9 @@
 // server's thread.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-
-#include <atomic>
 #include <functional>
 #include <string>
 #include <thread>

@@ -60,7 +60,8 @@ std::string Metrics::Render() const {
   out += "derm_lease_expiries_total " + std::to_string(lease_expiries_) + "\n";
   out += "# HELP derm_rpc_duration_seconds gRPC handler latency by method.\n";
   out += "# TYPE derm_rpc_duration_seconds histogram\n";
-  for (const auto& [method, h] : rpc_) h.Render("derm_rpc_duration_seconds", "method=\"" + method + "\"", &out);
+  for (const auto& [method, h] : rpc_)
+    h.Render("derm_rpc_duration_seconds", "method=\"" + method + "\"", &out);
   return out;
 }
 

@@ -48,7 +48,8 @@ class RpcTimer {
   RpcTimer(Metrics* metrics, const char* method)
       : metrics_(metrics), method_(method), start_(std::chrono::steady_clock::now()) {}
   ~RpcTimer() {
-    metrics_->ObserveRpc(method_, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+    metrics_->ObserveRpc(method_,
+                         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   }
 
  private:

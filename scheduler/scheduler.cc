@@ -60,21 +60,48 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
   if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
-  std::lock_guard<std::mutex> lock(mu_);
-  derm::v1::SubmitJobResponse response;
-  if (!key.empty()) {
-    DERM_ASSIGN_OR_RETURN(auto existing, store_->FindJobByKey(key));
-    if (existing) {
-      *response.mutable_job() = *existing;
-      response.set_deduplicated(true);
-      return response;
+  PendingSubmit me{std::move(spec), key};
+  std::unique_lock<std::mutex> lock(submit_mu_);
+  submit_queue_.push_back(&me);
+  // The first waiter without a leader commits everything queued so far; the others wait for it.
+  while (!me.done) {
+    if (submit_leader_) {
+      submit_cv_.wait(lock);
+      continue;
     }
+    submit_leader_ = true;
+    std::vector<PendingSubmit*> batch;
+    batch.swap(submit_queue_);
+    lock.unlock();
+    SubmitBatch(batch);
+    lock.lock();
+    submit_leader_ = false;
+    submit_cv_.notify_all();
   }
-  DERM_ASSIGN_OR_RETURN(Job job, store_->InsertJob(spec, key, clock_->NowMillis()));
-  Enqueue(job);
+  return std::move(me.result);
+}
+
+void Scheduler::SubmitBatch(const std::vector<PendingSubmit*>& batch) {
+  std::vector<store::Store::NewJob> jobs;
+  for (const PendingSubmit* p : batch) jobs.push_back({p->spec, p->key});
+  std::lock_guard<std::mutex> lock(mu_);
+  auto results = store_->SubmitJobs(jobs, clock_->NowMillis());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingSubmit* p = batch[i];
+    if (!results.ok()) {
+      p->result = results.status();
+    } else if (!(*results)[i].job.ok()) {
+      p->result = (*results)[i].job.status();
+    } else {
+      derm::v1::SubmitJobResponse response;
+      *response.mutable_job() = std::move((*results)[i].job).value();
+      response.set_deduplicated((*results)[i].deduplicated);
+      if (!response.deduplicated()) Enqueue(response.job());
+      p->result = std::move(response);
+    }
+    p->done = true;
+  }
   Changed();
-  *response.mutable_job() = std::move(job);
-  return response;
 }
 
 StatusOr<Job> Scheduler::GetJob(int64_t job_id) {

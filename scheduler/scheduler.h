@@ -48,6 +48,7 @@ class Scheduler {
   // --- job API ---
   // Validates (INVALID_ARGUMENT listing every problem), fills defaults and queues the job. A
   // non-empty idempotency key already used returns the first job with deduplicated = true.
+  // Concurrent submissions share one durable commit (group commit).
   StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
   StatusOr<derm::v1::Job> GetJob(int64_t job_id);
   StatusOr<std::vector<derm::v1::Job>> ListJobs(const derm::v1::ListJobsRequest& request);
@@ -116,6 +117,15 @@ class Scheduler {
   void Enqueue(const derm::v1::Job& job);  // REQUIRES mu_
   void Changed();                          // REQUIRES mu_
 
+  struct PendingSubmit {
+    derm::v1::JobSpec spec;
+    std::string key;
+    StatusOr<derm::v1::SubmitJobResponse> result = Status(StatusCode::kInternal, "not run");
+    bool done = false;
+  };
+  // Commits `batch` in one transaction and queues its jobs.
+  void SubmitBatch(const std::vector<PendingSubmit*>& batch);
+
   const Clock* clock_;
   const SchedulerOptions options_;
   const std::string db_path_;
@@ -130,6 +140,10 @@ class Scheduler {
   uint64_t version_ = 0;                   // GUARDED_BY(mu_)
   bool shutdown_ = false;                  // GUARDED_BY(mu_)
   Metrics metrics_;
+  std::mutex submit_mu_;  // the group-commit queue
+  std::condition_variable submit_cv_;
+  std::vector<PendingSubmit*> submit_queue_;  // GUARDED_BY(submit_mu_)
+  bool submit_leader_ = false;                // GUARDED_BY(submit_mu_)
 };
 
 }  // namespace derm::scheduler

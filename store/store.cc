@@ -83,10 +83,8 @@ Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to, 
   return s.Run();
 }
 
-StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
-                               int64_t now_ms) {
-  Transaction txn(db_.get());
-  DERM_RETURN_IF_ERROR(txn.status());
+StatusOr<Job> Store::InsertJobRows(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                                   int64_t now_ms) {
   {
     DERM_ASSIGN_OR_RETURN(
         auto s,
@@ -119,7 +117,6 @@ StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string&
     }
   }
   DERM_RETURN_IF_ERROR(InsertEvent(job_id, "", derm::v1::QUEUED, "submitted", now_ms));
-  DERM_RETURN_IF_ERROR(txn.Commit());
   Job job;
   job.set_id(job_id);
   job.set_run_id(run_id);
@@ -128,6 +125,42 @@ StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string&
   job.set_created_ms(now_ms);
   job.set_updated_ms(now_ms);
   return job;
+}
+
+StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                               int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(spec, idempotency_key, now_ms));
+  DERM_RETURN_IF_ERROR(txn.Commit());
+  return job;
+}
+
+StatusOr<std::vector<Store::SubmitResult>> Store::SubmitJobs(const std::vector<NewJob>& jobs,
+                                                             int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  std::vector<SubmitResult> results;
+  for (const NewJob& j : jobs) {
+    SubmitResult r{Status(StatusCode::kInternal, "not run"), false};
+    if (!j.idempotency_key.empty()) {
+      DERM_ASSIGN_OR_RETURN(auto existing, FindJobByKey(j.idempotency_key));
+      if (existing) {
+        r.job = std::move(*existing);
+        r.deduplicated = true;
+        results.push_back(std::move(r));
+        continue;
+      }
+    }
+    // A savepoint per job: one job's failure leaves the others of the batch in place.
+    DERM_RETURN_IF_ERROR(db_->Exec("SAVEPOINT submit_job"));
+    r.job = InsertJobRows(j.spec, j.idempotency_key, now_ms);
+    DERM_RETURN_IF_ERROR(
+        db_->Exec(r.job.ok() ? "RELEASE submit_job" : "ROLLBACK TO submit_job; RELEASE submit_job"));
+    results.push_back(std::move(r));
+  }
+  DERM_RETURN_IF_ERROR(txn.Commit());
+  return results;
 }
 
 StatusOr<std::optional<Job>> Store::FindJobByKey(const std::string& key) {

@@ -43,6 +43,17 @@ class Store {
   // defaults applied. ALREADY_EXISTS if `idempotency_key` is taken (use FindJobByKey).
   StatusOr<derm::v1::Job> InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
                                     int64_t now_ms);
+  struct NewJob {
+    derm::v1::JobSpec spec;
+    std::string idempotency_key;
+  };
+  struct SubmitResult {
+    StatusOr<derm::v1::Job> job;
+    bool deduplicated = false;  // the key named an earlier job, which `job` is
+  };
+  // Group commit: inserts every job of the batch (or finds the job its idempotency key already
+  // names) in one transaction, so the batch costs one durable commit. Results are in order.
+  StatusOr<std::vector<SubmitResult>> SubmitJobs(const std::vector<NewJob>& jobs, int64_t now_ms);
   // The job submitted with `key`, if any.
   StatusOr<std::optional<derm::v1::Job>> FindJobByKey(const std::string& key);
 
@@ -93,6 +104,8 @@ class Store {
 
  private:
   Store(std::unique_ptr<Database> db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
+  StatusOr<derm::v1::Job> InsertJobRows(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                                        int64_t now_ms);
   Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
                      int64_t now_ms, int32_t epoch = 0);
   Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "tests/testing/temp_dir.h"
 
 namespace derm::scheduler {
@@ -94,6 +97,26 @@ TEST_F(SchedulerTest, IdempotencyKeyNeverCreatesASecondJob) {
   EXPECT_EQ(first->job().id(), second->job().id());
   EXPECT_TRUE(second->deduplicated());
   EXPECT_EQ(scheduler_->ListJobs({})->size(), 1u);
+}
+
+TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
+  std::vector<std::thread> threads;
+  std::vector<int64_t> keyed(8), plain(8);
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      keyed[t] = scheduler_->Submit(Spec(), "same-key")->job().id();
+      plain[t] = scheduler_->Submit(Spec(), "")->job().id();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int t = 1; t < 8; ++t) EXPECT_EQ(keyed[t], keyed[0]);
+  std::sort(plain.begin(), plain.end());
+  EXPECT_EQ(std::unique(plain.begin(), plain.end()), plain.end());
+  EXPECT_EQ(scheduler_->ListJobs({})->size(), 9u);
+  // A bad spec in a batch fails alone.
+  auto bad = Spec();
+  bad.mutable_train()->set_epochs(0);
+  EXPECT_EQ(scheduler_->Submit(bad, "").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(SchedulerTest, MatchesResources) {
