@@ -48,6 +48,9 @@ int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::o
 int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputFormat format, std::ostream& out,
           std::ostream& err);
 
+// Differing params, summary metrics, curves, per-class scores, confusion difference, McNemar.
+int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFormat format, std::ostream& out,
+                std::ostream& err);
 int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);
 int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);

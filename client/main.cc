@@ -2,7 +2,8 @@
 //   dermctl submit examples/demo.yaml --follow
 //   dermctl list jobs|runs|workers [--filter F] [--sort S] [-o table|csv|json]
 //   dermctl get job|run ID        dermctl describe job|run ID     dermctl events JOB [--follow]
-//   dermctl cancel JOB            dermctl workers drain ID        dermctl query "SQL"
+//   dermctl compare RUN RUN...    dermctl cancel JOB              dermctl workers drain ID
+//   dermctl query "SQL"
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
@@ -65,6 +66,11 @@ int main(int argc, char** argv) {
   describe->add_option("id", id, "id")->required();
   AddOutput(describe, &format);
 
+  std::vector<int64_t> compare_ids;
+  auto* compare = app.add_subcommand("compare", "runs side by side: what differs, and whether it is real");
+  compare->add_option("runs", compare_ids, "2 to 10 run ids")->required()->expected(2, 10);
+  AddOutput(compare, &format);
+
   bool follow = false;
   auto* events = app.add_subcommand("events", "a job's state changes and epochs");
   events->add_option("job", id, "job id")->required();
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
     return kind == "run" ? c::DescribeRun(conn, id, out_format, out, err)
                          : c::DescribeJob(conn, id, out, err);
   }
+  if (compare->parsed()) return c::CompareRuns(conn, compare_ids, out_format, out, err);
   if (events->parsed()) return follow ? c::FollowJob(conn, id, out, err) : c::Events(conn, id, out, err);
   if (cancel->parsed()) return c::CancelJob(conn, id, reason, out, err);
   if (drain->parsed()) return c::DrainWorker(conn, id, out, err);

@@ -81,6 +81,19 @@ grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext*, const derm::v1::List
   return Reply(scheduler_->ListRuns(*req), resp);
 }
 
+grpc::Status JobServiceImpl::GetConfusionMatrix(grpc::ServerContext*,
+                                                const derm::v1::GetConfusionMatrixRequest* req,
+                                                derm::v1::SplitMetrics* resp) {
+  RpcTimer timer(scheduler_->metrics(), "GetConfusionMatrix");
+  return Reply(scheduler_->GetConfusionMatrix(*req), resp);
+}
+
+grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext*, const derm::v1::CompareRunsRequest* req,
+                                         derm::v1::CompareRunsResponse* resp) {
+  RpcTimer timer(scheduler_->metrics(), "CompareRuns");
+  return Reply(scheduler_->CompareRuns(*req), resp);
+}
+
 grpc::Status JobServiceImpl::Query(grpc::ServerContext*, const derm::v1::QueryRequest* req,
                                    derm::v1::QueryResponse* resp) {
   RpcTimer timer(scheduler_->metrics(), "Query");

@@ -22,6 +22,10 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
   grpc::Status GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest*, derm::v1::RunReport*) override;
   grpc::Status ListRuns(grpc::ServerContext*, const derm::v1::ListRunsRequest*,
                         derm::v1::ListRunsResponse*) override;
+  grpc::Status GetConfusionMatrix(grpc::ServerContext*, const derm::v1::GetConfusionMatrixRequest*,
+                                  derm::v1::SplitMetrics*) override;
+  grpc::Status CompareRuns(grpc::ServerContext*, const derm::v1::CompareRunsRequest*,
+                           derm::v1::CompareRunsResponse*) override;
   grpc::Status Query(grpc::ServerContext*, const derm::v1::QueryRequest*, derm::v1::QueryResponse*) override;
   grpc::Status ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
                            derm::v1::ListWorkersResponse*) override;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/rpc/spec_rules.h"
+#include "scheduler/run_comparison.h"
 #include "store/read_query.h"
 
 namespace derm::scheduler {
@@ -147,6 +148,41 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
 StatusOr<derm::v1::RunReport> Scheduler::GetRun(int64_t run_id) {
   std::lock_guard<std::mutex> lock(mu_);
   return store_->GetRun(run_id);
+}
+
+StatusOr<derm::v1::SplitMetrics> Scheduler::GetConfusionMatrix(
+    const derm::v1::GetConfusionMatrixRequest& request) {
+  const std::string split = request.split().empty() ? "validation" : request.split();
+  if (split != "validation" && split != "test") return InvalidArgument("split must be validation or test");
+  DERM_ASSIGN_OR_RETURN(derm::v1::RunReport run, GetRun(request.run_id()));
+  const std::string id = std::to_string(request.run_id());
+  if (split == "test") {
+    if (!run.result().has_test())
+      return NotFound("run " + id + " has no test metrics (no test_dir, or not finished)");
+    return run.result().test();
+  }
+  if (run.epochs().empty()) return NotFound("run " + id + " has no finished epoch yet");
+  const int32_t epoch = request.epoch() == 0 ? run.epochs().rbegin()->epoch() : request.epoch();
+  for (const auto& e : run.epochs()) {
+    if (e.epoch() == epoch) return e.validation();
+  }
+  return NotFound("run " + id + " has no epoch " + std::to_string(epoch));
+}
+
+StatusOr<derm::v1::CompareRunsResponse> Scheduler::CompareRuns(const derm::v1::CompareRunsRequest& request) {
+  if (request.run_ids_size() < 2 || request.run_ids_size() > 10)
+    return InvalidArgument("compare 2 to 10 runs");
+  derm::v1::CompareRunsResponse response;
+  std::vector<Predictions> predictions;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (int64_t id : request.run_ids()) {
+    DERM_ASSIGN_OR_RETURN(*response.add_runs(), store_->GetRun(id));
+    DERM_ASSIGN_OR_RETURN(auto preds, store_->Predictions(id, "validation"));
+    Predictions& by_path = predictions.emplace_back();
+    for (const auto& p : preds) by_path[p.path()] = {p.true_class(), p.predicted_class()};
+  }
+  CompareRunReports(predictions, &response);
+  return response;
 }
 
 StatusOr<derm::v1::ListRunsResponse> Scheduler::ListRuns(const derm::v1::ListRunsRequest& request) {

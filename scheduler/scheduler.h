@@ -55,6 +55,10 @@ class Scheduler {
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
   StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+  // One epoch's (validation) or the final (test) metrics and confusion matrix of a run.
+  StatusOr<derm::v1::SplitMetrics> GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request);
+  // 2 to 10 runs side by side (scheduler/run_comparison.h).
+  StatusOr<derm::v1::CompareRunsResponse> CompareRuns(const derm::v1::CompareRunsRequest& request);
   // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
   // order, page size or token.
   StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);

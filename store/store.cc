@@ -601,6 +601,25 @@ StatusOr<derm::v1::RunReport> Store::GetRun(int64_t run_id) {
   return report;
 }
 
+StatusOr<std::vector<derm::v1::Prediction>> Store::Predictions(int64_t run_id, const std::string& split) {
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("SELECT path, true_class, predicted_class, probability FROM predictions "
+                                     "WHERE run_id = ? AND split = ? ORDER BY path"));
+  s.Bind(1, run_id).Bind(2, split);
+  std::vector<derm::v1::Prediction> out;
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return out;
+    derm::v1::Prediction p;
+    p.set_split(split);
+    p.set_path(s.Text(0));
+    p.set_true_class(static_cast<int32_t>(s.Int(1)));
+    p.set_predicted_class(static_cast<int32_t>(s.Int(2)));
+    p.set_probability(static_cast<float>(s.Double(3)));
+    out.push_back(std::move(p));
+  }
+}
+
 StatusOr<std::vector<derm::v1::RunSummary>> Store::ListRuns(const std::string& filter,
                                                             const std::string& order_by, int limit,
                                                             int64_t offset) {

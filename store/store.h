@@ -95,6 +95,8 @@ class Store {
                                                        int32_t last_epoch = INT32_MAX);
   StatusOr<std::optional<Checkpoint>> LatestCheckpoint(int64_t run_id);
   StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+  // The run's stored predictions of `split`, by image path.
+  StatusOr<std::vector<derm::v1::Prediction>> Predictions(int64_t run_id, const std::string& split);
   // Runs matching `filter` (store/run_query.h) in `order_by` order, `limit` from `offset`.
   StatusOr<std::vector<derm::v1::RunSummary>> ListRuns(const std::string& filter, const std::string& order_by,
                                                        int limit, int64_t offset);

@@ -76,6 +76,26 @@ TEST_F(ClusterTest, TrainsATinyJobAndStoresEverything) {
   EXPECT_EQ(testing::QueryInt(r, "SELECT count(*) FROM predictions WHERE split = 'validation'"), val);
   EXPECT_EQ(testing::QueryInt(r, "SELECT epochs_done FROM run_summary"), 3);
   EXPECT_EQ(testing::QueryText(r, "PRAGMA integrity_check"), "ok");
+
+  derm::v1::GetConfusionMatrixRequest cm;
+  cm.set_run_id(job.run_id());
+  for (const char* split : {"validation", "test"}) {
+    cm.set_split(split);
+    grpc::ClientContext ctx;
+    derm::v1::SplitMetrics m;
+    ASSERT_TRUE(cluster_.jobs()->GetConfusionMatrix(&ctx, cm, &m).ok()) << split;
+    int64_t sum = 0;
+    for (int64_t c : m.confusion().counts()) sum += c;
+    EXPECT_EQ(sum, std::string(split) == "test" ? 3 : val) << split;
+    EXPECT_EQ(m.confusion().class_names(2), "dermatofibroma");
+  }
+  cm.set_split("validation");
+  cm.set_epoch(9);
+  grpc::ClientContext missing_ctx;
+  derm::v1::SplitMetrics none;
+  const grpc::Status missing = cluster_.jobs()->GetConfusionMatrix(&missing_ctx, cm, &none);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_message(), "run 1 has no epoch 9");
 }
 
 TEST_F(ClusterTest, DermctlSubmitWaitAndDescribe) {
@@ -165,6 +185,26 @@ TEST_F(ClusterTest, DermctlListsFiltersQueriesAndManages) {
   // The drained worker leaves by itself.
   EXPECT_EQ(cluster_.worker(0).Wait(), 0) << cluster_.WorkerLog(0);
   EXPECT_NE(cluster_.WorkerLog(0).find("drained by the scheduler"), std::string::npos);
+}
+
+TEST_F(ClusterTest, DermctlComparesRuns) {
+  testing::WriteFile(dir_.Join("a.yaml"), Yaml());
+  testing::WriteFile(dir_.Join("b.yaml"), Yaml("model: {dropout: 0.5}\n"));
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("a.yaml"), "--wait"}).exit_code, 0);
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("b.yaml"), "--wait"}).exit_code, 0);
+  auto r = Dermctl({"compare", "1", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("PARAM          run 1  run 2\nmodel.dropout  0.2    0.5\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("run 1 vs run 2: 3 images"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("exact binomial p = "), std::string::npos);
+  EXPECT_NE(r.out.find("confusion matrix difference"), std::string::npos);
+  EXPECT_EQ(r.out.find("warning:"), std::string::npos) << "same data, same split";
+  auto one = Dermctl({"compare", "1"});
+  EXPECT_EQ(one.exit_code, 2) << one.err;
+  auto unknown = Dermctl({"compare", "1", "77"});
+  EXPECT_EQ(unknown.exit_code, 4);
+  EXPECT_EQ(unknown.err, "dermctl: run 77 does not exist\n");
 }
 
 TEST(OperationsTest, ServesPrometheusMetricsAndHealth) {
