@@ -25,7 +25,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   for (int64_t id : run_ids) req.add_run_ids(id);
   derm::v1::CompareRunsResponse resp;
   auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CompareRuns(ctx.get(), req, &resp); !st.ok()) return Fail(conn.Explain(st), err);
+  if (grpc::Status st = conn.jobs()->CompareRuns(ctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
   if (format == OutputFormat::kJson) {
     out << ProtoJson(resp) << "\n";
     return kExitOk;
@@ -45,14 +46,17 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
     }
     params.rows.push_back(row);
   }
-  if (params.rows.empty()) out << "  (none)\n";
-  else PrintTable(params, format, out);
+  if (params.rows.empty())
+    out << "  (none)\n";
+  else
+    PrintTable(params, format, out);
 
   out << "\nsummary:\n";
   Table summary{header, {}};
   summary.columns[0] = "METRIC";
   std::vector<std::string> best = {"best val_accuracy (epoch)"}, last = {"last val_accuracy"},
-                           min_loss = {"min val_loss"}, test = {"test accuracy"}, bal = {"last balanced accuracy"};
+                           min_loss = {"min val_loss"}, test = {"test accuracy"},
+                           bal = {"last balanced accuracy"};
   for (const auto& r : runs) {
     double b = -1, l = NAN, m = INFINITY, lb = NAN;
     int be = 0;
@@ -83,7 +87,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
     for (const auto& r : runs) {
       std::string cell;
       for (const auto& e : r.epochs()) {
-        if (e.epoch() == epoch) cell = Fixed(e.validation().accuracy()) + " (loss " + Fixed(e.validation().loss()) + ")";
+        if (e.epoch() == epoch)
+          cell = Fixed(e.validation().accuracy()) + " (loss " + Fixed(e.validation().loss()) + ")";
       }
       row.push_back(cell);
     }
@@ -128,8 +133,11 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   for (const auto& t : resp.tests()) {
     out << "  run " << t.run_a() << " vs run " << t.run_b() << ": " << t.paired_images() << " images, "
         << t.only_a_correct() << " right only in run " << t.run_a() << ", " << t.only_b_correct()
-        << " right only in run " << t.run_b() << "; " << (t.exact() ? "exact binomial" : "chi-square " + Fixed(t.statistic(), 3))
-        << " p = " << P(t.p_value()) << (t.p_value() < 0.05 ? " (the difference is significant at 5%)" : " (no significant difference at 5%)")
+        << " right only in run " << t.run_b() << "; "
+        << (t.exact() ? "exact binomial" : "chi-square " + Fixed(t.statistic(), 3))
+        << " p = " << P(t.p_value())
+        << (t.p_value() < 0.05 ? " (the difference is significant at 5%)"
+                               : " (no significant difference at 5%)")
         << "\n";
   }
   for (const auto& w : resp.warnings()) out << "warning: " << w << "\n";

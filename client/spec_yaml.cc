@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/rpc/spec_rules.h"
+#include "common/rpc/sweep.h"
 
 namespace derm::client {
 namespace {
@@ -84,14 +85,35 @@ class Walker {
     if (f->is_map()) {
       if (!node.IsMap()) return Problem(node, path + " must be a mapping");
       for (const auto& kv : node) {
-        if (!kv.second.IsScalar()) {
-          Problem(kv.second, path + "." + kv.first.Scalar() + " must be a single value");
-          continue;
-        }
         google::protobuf::Message* entry = r->AddMessage(msg, f);
         const Descriptor* ed = entry->GetDescriptor();
+        const FieldDescriptor* value = ed->FindFieldByName("value");
         entry->GetReflection()->SetString(entry, ed->FindFieldByName("key"), kv.first.Scalar());
-        entry->GetReflection()->SetString(entry, ed->FindFieldByName("value"), kv.second.Scalar());
+        const std::string entry_path = path + "." + kv.first.Scalar();
+        if (value->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+          if (!kv.second.IsScalar()) {
+            Problem(kv.second, entry_path + " must be a single value");
+            continue;
+          }
+          entry->GetReflection()->SetString(entry, value, kv.second.Scalar());
+          continue;
+        }
+        // A message value with one repeated string field (sweep values): a list, or one value.
+        google::protobuf::Message* inner = entry->GetReflection()->MutableMessage(entry, value);
+        const FieldDescriptor* list = inner->GetDescriptor()->field(0);
+        if (kv.second.IsScalar()) {
+          inner->GetReflection()->AddString(inner, list, kv.second.Scalar());
+        } else if (kv.second.IsSequence()) {
+          for (const auto& item : kv.second) {
+            if (!item.IsScalar()) {
+              Problem(item, entry_path + " must list single values");
+              continue;
+            }
+            inner->GetReflection()->AddString(inner, list, item.Scalar());
+          }
+        } else {
+          Problem(kv.second, entry_path + " must be a list of values, e.g. [0.001, 0.0003]");
+        }
       }
       return;
     }
@@ -176,6 +198,25 @@ ParsedSpec ParseSpecYaml(const std::string& yaml) {
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   ParsedSpec out = ParseSpecYaml(yaml);
   if (!out.problems.empty()) return out;
+  if (out.spec.has_sweep()) {
+    // The scheduler expands sweeps; checking the points here reports problems before submitting.
+    const auto line = [&](const std::string& field) {
+      auto it = out.lines.find(field);
+      return it != out.lines.end() ? "line " + std::to_string(it->second) + ": " : std::string();
+    };
+    auto points = ExpandSweep(out.spec);
+    if (!points.ok()) {
+      out.problems.push_back(line("sweep") + points.status().message());
+    } else {
+      for (auto& point : *points) {
+        ApplySpecDefaults(&point);
+        for (const SpecProblem& p : ValidateSpec(point)) {
+          out.problems.push_back(line("sweep") + "sweep point " + point.name() + ": " + p.field + " " +
+                                 p.message);
+        }
+      }
+    }
+  }
   ApplySpecDefaults(&out.spec);
   for (const SpecProblem& p : ValidateSpec(out.spec)) {
     auto it = out.lines.find(p.field);

@@ -1,5 +1,6 @@
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -111,11 +112,32 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->SubmitJob(ctx.get(), req, &resp); !st.ok())
     return Fail(conn.Explain(st), err);
-  out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
-      << resp.job().run_id() << ")\n";
+  if (resp.sweep_id() == 0) {
+    out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
+        << resp.job().run_id() << ")\n";
+    out.flush();
+    if (o.follow || o.wait) return Follow(conn, resp.job(), o.follow, out, err);
+    return kExitOk;
+  }
+  out << (resp.deduplicated() ? "already submitted: sweep " : "submitted sweep ") << resp.sweep_id() << ": "
+      << resp.sweep_jobs_size() << " jobs\n";
+  for (const auto& j : resp.sweep_jobs())
+    out << "  job " << j.id() << " (run " << j.run_id() << ") " << j.spec().name() << "\n";
   out.flush();
-  if (o.follow || o.wait) return Follow(conn, resp.job(), o.follow, out, err);
-  return kExitOk;
+  if (!o.follow && !o.wait) return kExitOk;
+  int worst = kExitOk;
+  for (const auto& j : resp.sweep_jobs()) {
+    if (o.follow) out << "\n== job " << j.id() << " " << j.spec().name() << "\n";
+    worst = std::max(worst, Follow(conn, j, o.follow, out, err));
+    if (worst > kExitJobFailed) return worst;  // the scheduler went away
+  }
+  out << "\nsweep " << resp.sweep_id() << ", best first:\n";
+  ListOptions list;
+  list.filter = "sweep_id = " + std::to_string(resp.sweep_id());
+  list.sort = "best_val_accuracy desc";
+  list.limit = resp.sweep_jobs_size();
+  const int listed = ListRuns(conn, list, out, err);
+  return listed != kExitOk ? listed : worst;
 }
 
 int FollowJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {

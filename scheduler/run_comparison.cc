@@ -19,7 +19,8 @@ derm::v1::McNemarTest McNemar(int64_t b, int64_t c) {
     // P(X <= min(b, c)) for X ~ Binomial(n, 1/2), doubled: sum of C(n, k) / 2^n in log space.
     double tail = 0;
     for (int64_t k = 0; k <= std::min(b, c); ++k) {
-      tail += std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) - n * std::log(2.0));
+      tail += std::exp(std::lgamma(n + 1.0) - std::lgamma(k + 1.0) - std::lgamma(n - k + 1.0) -
+                       n * std::log(2.0));
     }
     t.set_exact(true);
     t.set_p_value(std::min(1.0, 2 * tail));
@@ -49,8 +50,9 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
   std::set<std::string> fingerprints;
   for (const auto& r : runs) fingerprints.insert(r.facts().dataset_fingerprint());
   if (fingerprints.size() > 1) {
-    out->add_warnings("the runs used different data or splits (dataset fingerprints differ): "
-                      "their metrics are not directly comparable");
+    out->add_warnings(
+        "the runs used different data or splits (dataset fingerprints differ): "
+        "their metrics are not directly comparable");
   }
   for (int a = 0; a < runs.size(); ++a) {
     for (int b = a + 1; b < runs.size(); ++b) {
@@ -64,13 +66,15 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
         only_b += cb && !ca;
       }
       if (paired == 0) {
-        out->add_warnings("runs " + std::to_string(runs[a].run_id()) + " and " + std::to_string(runs[b].run_id()) +
-                          " share no validation images: no paired test");
+        out->add_warnings("runs " + std::to_string(runs[a].run_id()) + " and " +
+                          std::to_string(runs[b].run_id()) + " share no validation images: no paired test");
         continue;
       }
-      if (static_cast<size_t>(paired) != predictions[a].size() || static_cast<size_t>(paired) != predictions[b].size()) {
-        out->add_warnings("runs " + std::to_string(runs[a].run_id()) + " and " + std::to_string(runs[b].run_id()) +
-                          " share only " + std::to_string(paired) + " validation images; the test uses those");
+      if (static_cast<size_t>(paired) != predictions[a].size() ||
+          static_cast<size_t>(paired) != predictions[b].size()) {
+        out->add_warnings("runs " + std::to_string(runs[a].run_id()) + " and " +
+                          std::to_string(runs[b].run_id()) + " share only " + std::to_string(paired) +
+                          " validation images; the test uses those");
       }
       derm::v1::McNemarTest t = McNemar(only_a, only_b);
       t.set_run_a(runs[a].run_id());

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "common/rpc/spec_rules.h"
+#include "common/rpc/sweep.h"
 #include "scheduler/run_comparison.h"
 #include "store/read_query.h"
 
@@ -56,7 +57,46 @@ Status Scheduler::Recover() {
   return Status::Ok();
 }
 
+StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::JobSpec& spec,
+                                                             const std::string& key) {
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::JobSpec> points, ExpandSweep(spec));
+  for (size_t i = 0; i < points.size(); ++i) {
+    ApplySpecDefaults(&points[i]);
+    const auto problems = ValidateSpec(points[i]);
+    if (!problems.empty()) {
+      return InvalidArgument("invalid job spec at sweep point " + std::to_string(i) + " (" +
+                             points[i].name() + "): " + JoinProblems(problems));
+    }
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  derm::v1::SubmitJobResponse response;
+  if (!key.empty()) {
+    DERM_ASSIGN_OR_RETURN(auto existing, store_->FindJobByKey(key + "#0"));
+    if (existing) {
+      DERM_ASSIGN_OR_RETURN(auto jobs, store_->SweepJobs(existing->sweep_id()));
+      response.set_deduplicated(true);
+      response.set_sweep_id(existing->sweep_id());
+      *response.mutable_job() = jobs.front();
+      for (auto& j : jobs) *response.add_sweep_jobs() = std::move(j);
+      return response;
+    }
+  }
+  DERM_ASSIGN_OR_RETURN(auto sweep, store_->SubmitSweep(spec, points, key, clock_->NowMillis()));
+  response.set_sweep_id(sweep.first);
+  *response.mutable_job() = sweep.second.front();
+  for (auto& j : sweep.second) {
+    Enqueue(j);
+    *response.add_sweep_jobs() = std::move(j);
+  }
+  Changed();
+  return response;
+}
+
 StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, const std::string& key) {
+  if (spec.has_sweep()) {
+    if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
+    return SubmitSweep(spec, key);
+  }
   ApplySpecDefaults(&spec);
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));

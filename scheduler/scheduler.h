@@ -48,7 +48,8 @@ class Scheduler {
   // --- job API ---
   // Validates (INVALID_ARGUMENT listing every problem), fills defaults and queues the job. A
   // non-empty idempotency key already used returns the first job with deduplicated = true.
-  // Concurrent submissions share one durable commit (group commit).
+  // Concurrent submissions share one durable commit (group commit). A spec with `sweep` becomes
+  // one job per point (common/rpc/sweep.h), all or none.
   StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
   StatusOr<derm::v1::Job> GetJob(int64_t job_id);
   StatusOr<std::vector<derm::v1::Job>> ListJobs(const derm::v1::ListJobsRequest& request);
@@ -127,6 +128,8 @@ class Scheduler {
     StatusOr<derm::v1::SubmitJobResponse> result = Status(StatusCode::kInternal, "not run");
     bool done = false;
   };
+  // Expands, validates and queues a sweep's points in one transaction.
+  StatusOr<derm::v1::SubmitJobResponse> SubmitSweep(const derm::v1::JobSpec& spec, const std::string& key);
   // Commits `batch` in one transaction and queues its jobs.
   void SubmitBatch(const std::vector<PendingSubmit*>& batch);
 

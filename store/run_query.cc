@@ -178,6 +178,7 @@ class Compiler {
 const std::vector<std::string>& RunSummaryColumns() {
   static const std::vector<std::string> cols = {"run_id",
                                                 "job_id",
+                                                "sweep_id",
                                                 "name",
                                                 "state",
                                                 "learning_rate",

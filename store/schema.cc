@@ -9,6 +9,14 @@ namespace {
 constexpr const char* kMigrations[] = {
     // 0 -> 1: the initial schema.
     R"sql(
+CREATE TABLE sweeps (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  spec       BLOB NOT NULL,   -- serialized derm.v1.JobSpec with its sweep section
+  points     INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+
 CREATE TABLE jobs (
   id              INTEGER PRIMARY KEY,
   name            TEXT NOT NULL,
@@ -16,6 +24,7 @@ CREATE TABLE jobs (
   state           TEXT NOT NULL CHECK (state IN ('QUEUED','RUNNING','SUCCEEDED','FAILED','CANCELLED')),
   priority        INTEGER NOT NULL,
   not_before_ms   INTEGER NOT NULL DEFAULT 0,   -- retry backoff: not leased before this time
+  sweep_id        INTEGER REFERENCES sweeps(id), -- the sweep this job is a point of
   max_retries     INTEGER NOT NULL,
   attempts        INTEGER NOT NULL DEFAULT 0,
   spec            BLOB NOT NULL,          -- serialized derm.v1.JobSpec, defaults filled in
@@ -157,6 +166,7 @@ SELECT r.id AS run_id,
        r.job_id,
        r.name,
        j.state,
+       j.sweep_id,
        (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.learning_rate') AS learning_rate,
        (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.batch_size') AS batch_size,
        (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.epochs') AS epochs,

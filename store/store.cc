@@ -37,7 +37,8 @@ std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& ite
 
 constexpr const char* kJobColumns =
     "id, spec, state, message, attempts, created_ms, updated_ms, "
-    "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1), not_before_ms";
+    "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1), not_before_ms, "
+    "coalesce(sweep_id, 0)";
 
 StatusOr<Job> ReadJob(const Statement& s) {
   Job job;
@@ -54,6 +55,7 @@ StatusOr<Job> ReadJob(const Statement& s) {
   job.set_updated_ms(s.Int(6));
   job.set_run_id(s.Int(7));
   job.set_not_before_ms(s.Int(8));
+  job.set_sweep_id(s.Int(9));
   return job;
 }
 
@@ -84,12 +86,12 @@ Status Store::InsertEvent(int64_t job_id, const std::string& from, JobState to, 
 }
 
 StatusOr<Job> Store::InsertJobRows(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
-                                   int64_t now_ms) {
+                                   int64_t now_ms, int64_t sweep_id) {
   {
     DERM_ASSIGN_OR_RETURN(
         auto s,
         db_->Prepare("INSERT INTO jobs(name, kind, state, priority, max_retries, spec, idempotency_key, "
-                     "created_ms, updated_ms) VALUES (?,?,'QUEUED',?,?,?,?,?,?)"));
+                     "created_ms, updated_ms, sweep_id) VALUES (?,?,'QUEUED',?,?,?,?,?,?,?)"));
     s.Bind(1, spec.name()).Bind(2, spec.kind()).Bind(3, spec.priority()).Bind(4, spec.max_retries());
     s.BindBlob(5, spec.SerializeAsString());
     if (idempotency_key.empty())
@@ -97,6 +99,10 @@ StatusOr<Job> Store::InsertJobRows(const derm::v1::JobSpec& spec, const std::str
     else
       s.Bind(6, idempotency_key);
     s.Bind(7, now_ms).Bind(8, now_ms);
+    if (sweep_id)
+      s.Bind(9, sweep_id);
+    else
+      s.BindNull(9);
     Status st = s.Run();
     if (st.code() == StatusCode::kFailedPrecondition && !idempotency_key.empty()) {
       return AlreadyExists("idempotency key " + idempotency_key + " is already used");
@@ -124,6 +130,7 @@ StatusOr<Job> Store::InsertJobRows(const derm::v1::JobSpec& spec, const std::str
   job.set_state(derm::v1::QUEUED);
   job.set_created_ms(now_ms);
   job.set_updated_ms(now_ms);
+  job.set_sweep_id(sweep_id);
   return job;
 }
 
@@ -134,6 +141,26 @@ StatusOr<Job> Store::InsertJob(const derm::v1::JobSpec& spec, const std::string&
   DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(spec, idempotency_key, now_ms));
   DERM_RETURN_IF_ERROR(txn.Commit());
   return job;
+}
+
+StatusOr<std::pair<int64_t, std::vector<Job>>> Store::SubmitSweep(
+    const derm::v1::JobSpec& sweep, const std::vector<derm::v1::JobSpec>& points,
+    const std::string& idempotency_key, int64_t now_ms) {
+  Transaction txn(db_.get());
+  DERM_RETURN_IF_ERROR(txn.status());
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("INSERT INTO sweeps(name, spec, points, created_ms) VALUES (?,?,?,?)"));
+  s.Bind(1, sweep.name()).BindBlob(2, sweep.SerializeAsString()).Bind(3, static_cast<int64_t>(points.size()));
+  DERM_RETURN_IF_ERROR(s.Bind(4, now_ms).Run());
+  const int64_t sweep_id = db_->LastInsertId();
+  std::vector<Job> jobs;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const std::string key = idempotency_key.empty() ? "" : idempotency_key + "#" + std::to_string(i);
+    DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(points[i], key, now_ms, sweep_id));
+    jobs.push_back(std::move(job));
+  }
+  DERM_RETURN_IF_ERROR(txn.Commit());
+  return std::make_pair(sweep_id, std::move(jobs));
 }
 
 StatusOr<std::vector<Store::SubmitResult>> Store::SubmitJobs(const std::vector<NewJob>& jobs,
@@ -440,6 +467,10 @@ StatusOr<std::vector<Job>> Store::ListJobs(const std::vector<JobState>& states, 
   return QueryJobs(where + " ORDER BY id DESC", limit <= 0 ? 100 : limit);
 }
 
+StatusOr<std::vector<Job>> Store::SweepJobs(int64_t sweep_id) {
+  return QueryJobs("WHERE sweep_id = " + std::to_string(sweep_id) + " ORDER BY id", 1 << 30);
+}
+
 StatusOr<std::vector<Job>> Store::ActiveJobs() {
   return QueryJobs("WHERE state IN ('QUEUED','RUNNING') ORDER BY id", 1 << 30);
 }
@@ -629,7 +660,8 @@ StatusOr<std::vector<derm::v1::RunSummary>> Store::ListRuns(const std::string& f
       db_->Prepare(
           "SELECT rs.run_id, rs.job_id, rs.name, rs.state, rs.learning_rate, rs.batch_size, rs.epochs, "
           "rs.dropout, rs.epochs_done, rs.final_val_accuracy, rs.final_val_loss, rs.best_val_accuracy, "
-          "rs.best_epoch, rs.test_accuracy, rs.dataset_fingerprint, rs.weights, rs.duration_s "
+          "rs.best_epoch, rs.test_accuracy, rs.dataset_fingerprint, rs.weights, rs.duration_s, "
+          "coalesce(rs.sweep_id, 0) "
           "FROM run_summary rs " +
           q.where + " " + q.order_by + " LIMIT ? OFFSET ?"));
   int i = 1;
@@ -666,6 +698,7 @@ StatusOr<std::vector<derm::v1::RunSummary>> Store::ListRuns(const std::string& f
     r.set_dataset_fingerprint(s.Text(14));
     r.set_weights(s.Text(15));
     r.set_duration_s(s.Double(16));
+    r.set_sweep_id(s.Int(17));
     runs.push_back(std::move(r));
   }
 }

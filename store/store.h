@@ -54,6 +54,13 @@ class Store {
   // Group commit: inserts every job of the batch (or finds the job its idempotency key already
   // names) in one transaction, so the batch costs one durable commit. Results are in order.
   StatusOr<std::vector<SubmitResult>> SubmitJobs(const std::vector<NewJob>& jobs, int64_t now_ms);
+  // Records a sweep (`sweep`: the spec as submitted) and one QUEUED job per point, in one
+  // transaction. Point i gets the idempotency key "KEY#i" when `idempotency_key` is set.
+  StatusOr<std::pair<int64_t, std::vector<derm::v1::Job>>> SubmitSweep(
+      const derm::v1::JobSpec& sweep, const std::vector<derm::v1::JobSpec>& points,
+      const std::string& idempotency_key, int64_t now_ms);
+  // The jobs of sweep `sweep_id`, in point order.
+  StatusOr<std::vector<derm::v1::Job>> SweepJobs(int64_t sweep_id);
   // The job submitted with `key`, if any.
   StatusOr<std::optional<derm::v1::Job>> FindJobByKey(const std::string& key);
 
@@ -107,7 +114,7 @@ class Store {
  private:
   Store(std::unique_ptr<Database> db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   StatusOr<derm::v1::Job> InsertJobRows(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
-                                        int64_t now_ms);
+                                        int64_t now_ms, int64_t sweep_id = 0);
   Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
                      int64_t now_ms, int32_t epoch = 0);
   Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);

@@ -71,5 +71,26 @@ TEST(SpecYamlTest, LoadSpecAppliesRulesWithLinesAndResolvesPaths) {
   EXPECT_EQ(ok.spec.train().epochs(), 10) << "defaults applied";
 }
 
+TEST(SpecYamlTest, SweepsParseAndTheirPointsAreCheckedLocally) {
+  auto ok = LoadSpec(
+      "data: {train_dir: /d}\nsweep:\n  method: grid\n  parameters:\n    train.learning_rate: [0.001, "
+      "0.0003]\n"
+      "    model.dropout: 0.5\n",
+      "/");
+  ASSERT_TRUE(ok.problems.empty()) << Joined(ok);
+  const auto& params = ok.spec.sweep().parameters();
+  EXPECT_EQ(params.at("train.learning_rate").values_size(), 2);
+  EXPECT_EQ(params.at("model.dropout").values(0), "0.5");
+
+  auto bad = LoadSpec(
+      "data: {train_dir: /d}\nsweep:\n  method: grid\n  parameters: {train.batch_size: [8, 0]}\n", "/");
+  ASSERT_EQ(bad.problems.size(), 1u) << Joined(bad);
+  EXPECT_EQ(bad.problems[0],
+            "line 2: sweep point [batch_size=0]: train.batch_size must be between 1 and 4096, got 0");
+  auto unknown = LoadSpec("data: {train_dir: /d}\nsweep: {method: grid, parameters: {train.lr: [1]}}\n", "/");
+  ASSERT_EQ(unknown.problems.size(), 1u) << Joined(unknown);
+  EXPECT_EQ(unknown.problems[0], "line 2: sweep: unknown spec field train.lr");
+}
+
 }  // namespace
 }  // namespace derm::client

@@ -207,6 +207,21 @@ TEST_F(ClusterTest, DermctlComparesRuns) {
   EXPECT_EQ(unknown.err, "dermctl: run 77 does not exist\n");
 }
 
+TEST_F(ClusterTest, DermctlSubmitsASweepAsOneRunPerPoint) {
+  testing::WriteFile(dir_.Join("sweep.yaml"),
+                     Yaml("sweep: {method: grid, parameters: {model.dropout: [0.2, 0.5]}}\n"));
+  auto r = Dermctl({"submit", dir_.Join("sweep.yaml"), "--wait"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("submitted sweep 1: 2 jobs\n  job 1 (run 1) tiny[dropout=0.2]\n  job 2 (run 2) "
+                       "tiny[dropout=0.5]\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("sweep 1, best first:\nRUN"), std::string::npos) << r.out;
+  auto runs =
+      Dermctl({"list", "runs", "--filter", "sweep_id = 1 AND params.model.dropout = 0.5", "-o", "csv"});
+  EXPECT_EQ(std::count(runs.out.begin(), runs.out.end(), '\n'), 2) << runs.out;
+}
+
 TEST(OperationsTest, ServesPrometheusMetricsAndHealth) {
   testing::TempDir dir;
   testing::Cluster cluster(dir);

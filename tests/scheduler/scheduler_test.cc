@@ -119,6 +119,35 @@ TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
   EXPECT_EQ(scheduler_->Submit(bad, "").status().code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
+  auto spec = Spec();
+  spec.mutable_sweep()->set_method("grid");
+  for (const char* lr : {"0.01", "0.001", "0.0001"})
+    (*spec.mutable_sweep()->mutable_parameters())["train.learning_rate"].add_values(lr);
+  auto r = scheduler_->Submit(spec, "sweep-key");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_GT(r->sweep_id(), 0);
+  ASSERT_EQ(r->sweep_jobs_size(), 3);
+  EXPECT_DOUBLE_EQ(r->sweep_jobs(2).spec().train().learning_rate(), 0.0001);
+  EXPECT_EQ(r->sweep_jobs(1).sweep_id(), r->sweep_id());
+  auto again = scheduler_->Submit(spec, "sweep-key");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->deduplicated());
+  EXPECT_EQ(again->sweep_id(), r->sweep_id());
+  EXPECT_EQ(scheduler_->ListJobs({})->size(), 3u);
+  derm::v1::ListRunsRequest runs;
+  runs.set_filter("sweep_id = " + std::to_string(r->sweep_id()));
+  auto listed = scheduler_->ListRuns(runs);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->runs_size(), 3);
+
+  (*spec.mutable_sweep()->mutable_parameters())["train.batch_size"].add_values("0");
+  auto bad = scheduler_->Submit(spec, "");
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("train.batch_size"), std::string::npos) << bad.status().message();
+  EXPECT_EQ(scheduler_->ListJobs({})->size(), 3u) << "nothing of the bad sweep was queued";
+}
+
 TEST_F(SchedulerTest, MatchesResources) {
   auto gpu_job = Spec();
   gpu_job.mutable_resources()->set_gpus(1);

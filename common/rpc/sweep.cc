@@ -1,0 +1,152 @@
+#include "common/rpc/sweep.h"
+
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/reflection.h>
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+
+#include "common/rng.h"
+
+namespace derm {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+std::string Trim(const std::string& s) {
+  const size_t a = s.find_first_not_of(" \t");
+  const size_t b = s.find_last_not_of(" \t");
+  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
+}
+
+Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, const std::string& raw, bool add) {
+  const auto* r = m->GetReflection();
+  const std::string v = Trim(raw);
+  auto bad = [&](const char* what) { return InvalidArgument("sweep: " + path + " must be " + what + ", got '" + v + "'"); };
+  switch (f->cpp_type()) {
+    case FieldDescriptor::CPPTYPE_INT32:
+    case FieldDescriptor::CPPTYPE_INT64: {
+      int64_t x = 0;
+      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+      if (ec != std::errc() || end != v.data() + v.size()) return bad("a whole number");
+      if (f->cpp_type() == FieldDescriptor::CPPTYPE_INT32) {
+        if (x < INT32_MIN || x > INT32_MAX) return bad("a 32-bit whole number");
+        add ? r->AddInt32(m, f, static_cast<int32_t>(x)) : r->SetInt32(m, f, static_cast<int32_t>(x));
+      } else {
+        add ? r->AddInt64(m, f, x) : r->SetInt64(m, f, x);
+      }
+      return Status::Ok();
+    }
+    case FieldDescriptor::CPPTYPE_DOUBLE: {
+      char* end = nullptr;
+      const double x = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end != '\0' || !std::isfinite(x)) return bad("a number");
+      add ? r->AddDouble(m, f, x) : r->SetDouble(m, f, x);
+      return Status::Ok();
+    }
+    case FieldDescriptor::CPPTYPE_BOOL:
+      if (v != "true" && v != "false") return bad("true or false");
+      add ? r->AddBool(m, f, v == "true") : r->SetBool(m, f, v == "true");
+      return Status::Ok();
+    case FieldDescriptor::CPPTYPE_STRING:
+      add ? r->AddString(m, f, v) : r->SetString(m, f, v);
+      return Status::Ok();
+    default:
+      return InvalidArgument("sweep: " + path + " cannot be swept");
+  }
+}
+
+}  // namespace
+
+Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std::string& value) {
+  if (path == "sweep" || path.rfind("sweep.", 0) == 0 || path == "kind") {
+    return InvalidArgument("sweep: " + path + " cannot be swept");
+  }
+  Message* m = spec;
+  size_t start = 0;
+  while (true) {
+    const size_t dot = path.find('.', start);
+    const std::string name = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const FieldDescriptor* f = m->GetDescriptor()->FindFieldByName(name);
+    if (!f) return InvalidArgument("sweep: unknown spec field " + path);
+    if (f->is_map()) return InvalidArgument("sweep: " + path + " cannot be swept");
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !f->is_repeated()) {
+      if (dot == std::string::npos) return InvalidArgument("sweep: " + path + " is a section, not a field");
+      m = m->GetReflection()->MutableMessage(m, f);
+      start = dot + 1;
+      continue;
+    }
+    if (dot != std::string::npos) return InvalidArgument("sweep: unknown spec field " + path);
+    if (!f->is_repeated()) return SetScalar(m, f, path, value, false);
+    m->GetReflection()->ClearField(m, f);
+    std::string list = Trim(value);
+    if (list.size() >= 2 && list.front() == '[' && list.back() == ']') list = list.substr(1, list.size() - 2);
+    for (size_t s = 0; s <= list.size();) {
+      const size_t comma = list.find(',', s);
+      DERM_RETURN_IF_ERROR(SetScalar(m, f, path, list.substr(s, comma == std::string::npos ? std::string::npos : comma - s), true));
+      if (comma == std::string::npos) break;
+      s = comma + 1;
+    }
+    return Status::Ok();
+  }
+}
+
+StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& spec) {
+  const auto& sweep = spec.sweep();
+  if (sweep.method() != "grid" && sweep.method() != "random") {
+    return InvalidArgument("sweep.method must be \"grid\" or \"random\", got \"" + sweep.method() + "\"");
+  }
+  if (sweep.parameters().empty()) return InvalidArgument("sweep.parameters is empty");
+  // Sorted paths give a stable point order.
+  std::map<std::string, std::vector<std::string>> params;
+  int64_t grid = 1;
+  for (const auto& [path, values] : sweep.parameters()) {
+    if (values.values().empty()) return InvalidArgument("sweep.parameters." + path + " has no values");
+    params[path] = {values.values().begin(), values.values().end()};
+    grid *= values.values_size();
+    if (grid > 1000000) return InvalidArgument("sweep: the grid has more than 1000000 points");
+  }
+  std::vector<int64_t> points;
+  if (sweep.method() == "grid") {
+    if (grid > kMaxSweepPoints) {
+      return InvalidArgument("sweep: the grid has " + std::to_string(grid) + " points, more than " +
+                             std::to_string(kMaxSweepPoints) + "; use method: random with trials");
+    }
+    for (int64_t i = 0; i < grid; ++i) points.push_back(i);
+  } else {
+    if (sweep.trials() < 1 || sweep.trials() > kMaxSweepPoints) {
+      return InvalidArgument("sweep.trials must be between 1 and " + std::to_string(kMaxSweepPoints));
+    }
+    if (sweep.trials() > grid) {
+      return InvalidArgument("sweep.trials " + std::to_string(sweep.trials()) + " is more than the " +
+                             std::to_string(grid) + " distinct points");
+    }
+    std::vector<int64_t> all(grid);
+    for (int64_t i = 0; i < grid; ++i) all[i] = i;
+    Rng rng(static_cast<uint64_t>(sweep.seed()));
+    rng.Shuffle(all);
+    points.assign(all.begin(), all.begin() + sweep.trials());
+  }
+  std::vector<derm::v1::JobSpec> out;
+  for (size_t p = 0; p < points.size(); ++p) {
+    derm::v1::JobSpec point = spec;
+    point.clear_sweep();
+    int64_t index = points[p];
+    std::string label;
+    for (auto it = params.rbegin(); it != params.rend(); ++it) {  // last path varies fastest
+      const auto& values = it->second;
+      const std::string& v = values[index % values.size()];
+      index /= static_cast<int64_t>(values.size());
+      DERM_RETURN_IF_ERROR(SetSpecField(&point, it->first, v));
+      label = it->first.substr(it->first.rfind('.') + 1) + "=" + v + (label.empty() ? "" : ",") + label;
+    }
+    point.set_name(spec.name() + "[" + label + "]");
+    (*point.mutable_tags())["sweep.point"] = std::to_string(p);
+    out.push_back(std::move(point));
+  }
+  return out;
+}
+
+}  // namespace derm

@@ -1,0 +1,24 @@
+// Sweeps: expanding a JobSpec with `sweep` into one JobSpec per point, and setting a spec field
+// from its dotted path and a text value (by proto reflection, so any field can be swept).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+#include "derm/v1/spec.pb.h"
+
+namespace derm {
+
+inline constexpr int kMaxSweepPoints = 1000;
+
+// Sets the scalar field at `path` ("train.learning_rate") from `value`; a repeated field takes
+// "[a, b]" or "a,b". INVALID_ARGUMENT naming the path for an unknown field or a bad value.
+Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std::string& value);
+
+// One spec per point, without `sweep`, tagged sweep.point = index. Grid: every combination, in
+// order of sorted paths; random: `trials` distinct grid points drawn with `seed`. At most
+// kMaxSweepPoints points.
+StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& spec);
+
+}  // namespace derm
