@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "common/rpc/auth.h"
 #include "common/rpc/grpc_status.h"
 
 namespace derm::client {
@@ -26,6 +27,7 @@ std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) con
   auto ctx = std::make_unique<grpc::ClientContext>();
   const int64_t t = timeout_ms < 0 ? options_.timeout_ms : timeout_ms;
   if (t > 0) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(t));
+  if (!options_.token.empty()) ctx->AddMetadata(kAuthMetadataKey, BearerValue(options_.token));
   return ctx;
 }
 

@@ -13,6 +13,7 @@ namespace derm::client {
 struct ConnectionOptions {
   std::string server;  // HOST:PORT
   int64_t timeout_ms = 10000;
+  std::string token;  // sent as "authorization: Bearer <token>" when not empty
 };
 
 // The address to use: --server if given, else $DERM_SERVER, else 127.0.0.1:50051.

@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "client/commands.h"
+#include "common/rpc/auth.h"
 
 namespace {
 
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   std::string server, format = "table";
   int64_t timeout_ms = 10000;
   app.add_option("--server", server, "scheduler HOST:PORT (default $DERM_SERVER or 127.0.0.1:50051)");
+  std::string token_file;
+  app.add_option("--token-file", token_file, "file holding the scheduler's token (default $DERM_TOKEN)");
   app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
 
@@ -106,7 +109,9 @@ int main(int argc, char** argv) {
   list_options.format = out_format;
 
   namespace c = derm::client;
-  c::Connection conn({c::ResolveServer(server), timeout_ms});
+  auto token = derm::LoadToken(token_file);
+  if (!token.ok()) return c::Fail(token.status(), std::cerr);
+  c::Connection conn({c::ResolveServer(server), timeout_ms, *token});
   auto& out = std::cout;
   auto& err = std::cerr;
   if (sub->parsed()) return c::Submit(conn, submit, out, err);

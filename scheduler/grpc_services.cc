@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/rpc/auth.h"
 #include "common/rpc/grpc_status.h"
 
 namespace derm::scheduler {
@@ -22,38 +23,51 @@ int64_t WaitBudget(const grpc::ServerContext* ctx, int64_t asked_ms) {
   return std::max<int64_t>(0, std::min<int64_t>(asked_ms, left - 200));
 }
 
+grpc::Status Authorize(const grpc::ServerContext* ctx, const std::string& token) {
+  if (token.empty()) return grpc::Status::OK;
+  const auto& md = ctx->client_metadata();
+  auto it = md.find(kAuthMetadataKey);
+  const std::string presented = it == md.end() ? "" : std::string(it->second.data(), it->second.size());
+  return ToGrpc(CheckBearer(token, it == md.end() ? nullptr : &presented));
+}
+
 }  // namespace
 
-grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext*, const derm::v1::SubmitJobRequest* req,
+// Every handler starts here: latency metrics, then authentication.
+#define DERM_RPC_BEGIN(name)                   \
+  RpcTimer timer(scheduler_->metrics(), name); \
+  if (grpc::Status denied = Authorize(ctx, token_); !denied.ok()) return denied
+
+grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx, const derm::v1::SubmitJobRequest* req,
                                        derm::v1::SubmitJobResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "SubmitJob");
+  DERM_RPC_BEGIN("SubmitJob");
   return Reply(scheduler_->Submit(req->spec(), req->idempotency_key()), resp);
 }
 
-grpc::Status JobServiceImpl::GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest* req,
+grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* ctx, const derm::v1::GetJobRequest* req,
                                     derm::v1::Job* resp) {
-  RpcTimer timer(scheduler_->metrics(), "GetJob");
+  DERM_RPC_BEGIN("GetJob");
   return Reply(scheduler_->GetJob(req->id()), resp);
 }
 
-grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext*, const derm::v1::ListJobsRequest* req,
+grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* ctx, const derm::v1::ListJobsRequest* req,
                                       derm::v1::ListJobsResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "ListJobs");
+  DERM_RPC_BEGIN("ListJobs");
   auto jobs = scheduler_->ListJobs(*req);
   if (!jobs.ok()) return ToGrpc(jobs.status());
   for (auto& j : *jobs) *resp->add_jobs() = std::move(j);
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext*, const derm::v1::CancelJobRequest* req,
+grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx, const derm::v1::CancelJobRequest* req,
                                        derm::v1::Job* resp) {
-  RpcTimer timer(scheduler_->metrics(), "CancelJob");
+  DERM_RPC_BEGIN("CancelJob");
   return Reply(scheduler_->Cancel(req->id(), req->reason()), resp);
 }
 
 grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::WatchJobRequest* req,
                                       grpc::ServerWriter<derm::v1::JobEvent>* writer) {
-  RpcTimer timer(scheduler_->metrics(), "WatchJob");
+  DERM_RPC_BEGIN("WatchJob");
   int64_t cursor = req->after_event_id();
   while (!ctx->IsCancelled()) {
     auto events = scheduler_->WaitForEvents(req->id(), &cursor, /*wait_ms=*/1000);
@@ -69,92 +83,92 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
   return grpc::Status::CANCELLED;
 }
 
-grpc::Status JobServiceImpl::GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest* req,
+grpc::Status JobServiceImpl::GetRun(grpc::ServerContext* ctx, const derm::v1::GetRunRequest* req,
                                     derm::v1::RunReport* resp) {
-  RpcTimer timer(scheduler_->metrics(), "GetRun");
+  DERM_RPC_BEGIN("GetRun");
   return Reply(scheduler_->GetRun(req->run_id()), resp);
 }
 
-grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext*, const derm::v1::ListRunsRequest* req,
+grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext* ctx, const derm::v1::ListRunsRequest* req,
                                       derm::v1::ListRunsResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "ListRuns");
+  DERM_RPC_BEGIN("ListRuns");
   return Reply(scheduler_->ListRuns(*req), resp);
 }
 
-grpc::Status JobServiceImpl::GetConfusionMatrix(grpc::ServerContext*,
+grpc::Status JobServiceImpl::GetConfusionMatrix(grpc::ServerContext* ctx,
                                                 const derm::v1::GetConfusionMatrixRequest* req,
                                                 derm::v1::SplitMetrics* resp) {
-  RpcTimer timer(scheduler_->metrics(), "GetConfusionMatrix");
+  DERM_RPC_BEGIN("GetConfusionMatrix");
   return Reply(scheduler_->GetConfusionMatrix(*req), resp);
 }
 
-grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext*, const derm::v1::CompareRunsRequest* req,
+grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext* ctx, const derm::v1::CompareRunsRequest* req,
                                          derm::v1::CompareRunsResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "CompareRuns");
+  DERM_RPC_BEGIN("CompareRuns");
   return Reply(scheduler_->CompareRuns(*req), resp);
 }
 
-grpc::Status JobServiceImpl::Query(grpc::ServerContext*, const derm::v1::QueryRequest* req,
+grpc::Status JobServiceImpl::Query(grpc::ServerContext* ctx, const derm::v1::QueryRequest* req,
                                    derm::v1::QueryResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "Query");
+  DERM_RPC_BEGIN("Query");
   return Reply(scheduler_->Query(*req), resp);
 }
 
-grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
+grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext* ctx, const derm::v1::ListWorkersRequest*,
                                          derm::v1::ListWorkersResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "ListWorkers");
+  DERM_RPC_BEGIN("ListWorkers");
   auto workers = scheduler_->ListWorkers();
   if (!workers.ok()) return ToGrpc(workers.status());
   for (auto& w : *workers) *resp->add_workers() = std::move(w);
   return grpc::Status::OK;
 }
 
-grpc::Status JobServiceImpl::DrainWorker(grpc::ServerContext*, const derm::v1::DrainWorkerRequest* req,
+grpc::Status JobServiceImpl::DrainWorker(grpc::ServerContext* ctx, const derm::v1::DrainWorkerRequest* req,
                                          derm::v1::WorkerInfo* resp) {
-  RpcTimer timer(scheduler_->metrics(), "DrainWorker");
+  DERM_RPC_BEGIN("DrainWorker");
   return Reply(scheduler_->DrainWorker(req->id()), resp);
 }
 
-grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,
+grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* ctx,
                                                const derm::v1::RegisterWorkerRequest* req,
                                                derm::v1::RegisterWorkerResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "RegisterWorker");
+  DERM_RPC_BEGIN("RegisterWorker");
   return Reply(scheduler_->RegisterWorker(*req), resp);
 }
 
-grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*, const derm::v1::HeartbeatRequest* req,
+grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* ctx, const derm::v1::HeartbeatRequest* req,
                                           derm::v1::HeartbeatResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "Heartbeat");
+  DERM_RPC_BEGIN("Heartbeat");
   return Reply(scheduler_->Heartbeat(req->worker_id(), req->attempt_id()), resp);
 }
 
 grpc::Status WorkerServiceImpl::AcquireTask(grpc::ServerContext* ctx, const derm::v1::AcquireTaskRequest* req,
                                             derm::v1::AcquireTaskResponse* resp) {
-  RpcTimer timer(scheduler_->metrics(), "AcquireTask");
+  DERM_RPC_BEGIN("AcquireTask");
   return Reply(scheduler_->AcquireTask(req->worker_id(), WaitBudget(ctx, req->wait_ms())), resp);
 }
 
-grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest* req,
+grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext* ctx, const derm::v1::ReportFactsRequest* req,
                                             derm::v1::Ack*) {
-  RpcTimer timer(scheduler_->metrics(), "ReportFacts");
+  DERM_RPC_BEGIN("ReportFacts");
   return ToGrpc(scheduler_->ReportFacts(*req));
 }
 
-grpc::Status WorkerServiceImpl::ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest* req,
+grpc::Status WorkerServiceImpl::ReportEpoch(grpc::ServerContext* ctx, const derm::v1::ReportEpochRequest* req,
                                             derm::v1::Ack*) {
-  RpcTimer timer(scheduler_->metrics(), "ReportEpoch");
+  DERM_RPC_BEGIN("ReportEpoch");
   return ToGrpc(scheduler_->ReportEpoch(*req));
 }
 
-grpc::Status WorkerServiceImpl::CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest* req,
-                                             derm::v1::Ack*) {
-  RpcTimer timer(scheduler_->metrics(), "CompleteTask");
+grpc::Status WorkerServiceImpl::CompleteTask(grpc::ServerContext* ctx,
+                                             const derm::v1::CompleteTaskRequest* req, derm::v1::Ack*) {
+  DERM_RPC_BEGIN("CompleteTask");
   return ToGrpc(scheduler_->CompleteTask(*req));
 }
 
-grpc::Status WorkerServiceImpl::FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest* req,
+grpc::Status WorkerServiceImpl::FailTask(grpc::ServerContext* ctx, const derm::v1::FailTaskRequest* req,
                                          derm::v1::Ack*) {
-  RpcTimer timer(scheduler_->metrics(), "FailTask");
+  DERM_RPC_BEGIN("FailTask");
   return ToGrpc(scheduler_->FailTask(*req));
 }
 

@@ -1,5 +1,6 @@
-// The gRPC face of the Scheduler: JobService and WorkerService. Each handler checks its request,
-// calls the Scheduler and converts the Status (common/rpc/grpc_status.h); no logic lives here.
+// The gRPC face of the Scheduler: JobService and WorkerService. Each handler records its latency,
+// checks the caller's token (common/rpc/auth.h), calls the Scheduler and converts the Status
+// (common/rpc/grpc_status.h); no logic lives here.
 #pragma once
 
 #include "derm/v1/jobs.grpc.pb.h"
@@ -10,7 +11,9 @@ namespace derm::scheduler {
 
 class JobServiceImpl final : public derm::v1::JobService::Service {
  public:
-  explicit JobServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
+  // `token`: the shared secret every call must present (empty: no authentication).
+  JobServiceImpl(Scheduler* scheduler, std::string token = "")
+      : scheduler_(scheduler), token_(std::move(token)) {}
   grpc::Status SubmitJob(grpc::ServerContext*, const derm::v1::SubmitJobRequest*,
                          derm::v1::SubmitJobResponse*) override;
   grpc::Status GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest*, derm::v1::Job*) override;
@@ -34,11 +37,13 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
 
  private:
   Scheduler* scheduler_;
+  const std::string token_;
 };
 
 class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
  public:
-  explicit WorkerServiceImpl(Scheduler* scheduler) : scheduler_(scheduler) {}
+  WorkerServiceImpl(Scheduler* scheduler, std::string token = "")
+      : scheduler_(scheduler), token_(std::move(token)) {}
   grpc::Status RegisterWorker(grpc::ServerContext*, const derm::v1::RegisterWorkerRequest*,
                               derm::v1::RegisterWorkerResponse*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const derm::v1::HeartbeatRequest*,
@@ -55,6 +60,7 @@ class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
 
  private:
   Scheduler* scheduler_;
+  const std::string token_;
 };
 
 }  // namespace derm::scheduler

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/clock.h"
+#include "common/rpc/auth.h"
 #include "scheduler/grpc_services.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   derm::scheduler::SchedulerOptions options;
   app.add_option("--db", db_path, "SQLite results database (created if missing)");
   app.add_option("--listen", listen, "gRPC address HOST:PORT (port 0 picks a free port)");
+  std::string token_file;
+  app.add_option("--auth-token-file", token_file, "require this shared token on every gRPC call");
   app.add_option("--http-listen", http_listen,
                  "HTTP address for /metrics and /healthz (HOST:PORT; off if empty)");
   app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
@@ -65,8 +68,17 @@ int main(int argc, char** argv) {
     std::cerr << "derm-scheduler: recovery failed: " << st.ToString() << "\n";
     return 1;
   }
-  derm::scheduler::JobServiceImpl jobs(&scheduler);
-  derm::scheduler::WorkerServiceImpl workers(&scheduler);
+  std::string token;
+  if (!token_file.empty()) {
+    auto loaded = derm::LoadToken(token_file);
+    if (!loaded.ok()) {
+      std::cerr << "derm-scheduler: " << loaded.status().message() << "\n";
+      return 1;
+    }
+    token = *loaded;
+  }
+  derm::scheduler::JobServiceImpl jobs(&scheduler, token);
+  derm::scheduler::WorkerServiceImpl workers(&scheduler, token);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/rpc/auth.h"
 #include "worker/core/torch_shim.h"
 #include "worker/data/demo_data.h"
 #include "worker/feature_export.h"
@@ -23,6 +24,8 @@ int main(int argc, char** argv) {
   opt.name = std::string(host) + "-" + std::to_string(getpid());
   app.add_option("--scheduler", opt.scheduler, "scheduler address HOST:PORT");
   app.add_option("--name", opt.name, "worker name shown in listings");
+  std::string token_file;
+  app.add_option("--token-file", token_file, "file holding the scheduler's token (default $DERM_TOKEN)");
   app.add_option("--device", opt.runner.device, "cpu, cuda or cuda:N");
   app.add_option("--gpus", opt.gpus, "GPUs this worker offers to jobs")->check(CLI::Range(0, 64));
   app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")
@@ -121,6 +124,12 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  auto token = derm::LoadToken(token_file);
+  if (!token.ok()) {
+    std::cerr << "derm-worker: " << token.status().message() << "\n";
+    return 2;
+  }
+  opt.token = *token;
   derm::worker::WorkerLoop loop(opt);
   std::thread stopper([&] {
     int sig = 0;

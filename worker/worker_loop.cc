@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "common/rpc/auth.h"
 #include "common/rpc/grpc_status.h"
 
 namespace derm::worker {
@@ -15,9 +16,10 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms) {
+std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms, const std::string& token) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   ctx->set_deadline(Clock::now() + std::chrono::milliseconds(timeout_ms));
+  if (!token.empty()) ctx->AddMetadata(kAuthMetadataKey, BearerValue(token));
   return ctx;
 }
 
@@ -39,8 +41,8 @@ Status WithRetry(const std::atomic<bool>& stop, Fn rpc) {
 class GrpcReporter final : public TaskReporter {
  public:
   GrpcReporter(derm::v1::WorkerService::Stub* stub, int64_t worker_id, int64_t attempt_id,
-               int64_t heartbeat_ms, const std::atomic<bool>& stop)
-      : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop) {
+               int64_t heartbeat_ms, const std::atomic<bool>& stop, std::string token)
+      : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop), token_(std::move(token)) {
     heartbeat_ = std::thread([this, heartbeat_ms] {
       std::unique_lock<std::mutex> lock(mu_);
       while (!done_) {
@@ -50,7 +52,7 @@ class GrpcReporter final : public TaskReporter {
         req.set_worker_id(worker_id_);
         req.set_attempt_id(attempt_id_);
         derm::v1::HeartbeatResponse resp;
-        auto ctx = Context(5000);
+        auto ctx = Context(5000, token_);
         grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
         if (st.ok() && resp.cancel()) cancelled_ = true;
         lock.lock();
@@ -85,7 +87,7 @@ class GrpcReporter final : public TaskReporter {
   Status Call(Fn fn) {
     return WithRetry(stop_, [&] {
       derm::v1::Ack ack;
-      auto ctx = Context(30000);
+      auto ctx = Context(30000, token_);
       return FromGrpc(fn(ctx.get(), &ack));
     });
   }
@@ -94,6 +96,7 @@ class GrpcReporter final : public TaskReporter {
   derm::v1::WorkerService::Stub* stub_;
   const int64_t worker_id_, attempt_id_;
   const std::atomic<bool>& stop_;
+  const std::string token_;
   std::atomic<bool> cancelled_{false};
   std::mutex mu_;
   std::condition_variable cv_;
@@ -124,7 +127,7 @@ Status WorkerLoop::Register() {
   req.set_device(options_.runner.device);
   derm::v1::RegisterWorkerResponse resp;
   DERM_RETURN_IF_ERROR(WithRetry(stop_, [&] {
-    auto ctx = Context(10000);
+    auto ctx = Context(10000, options_.token);
     return FromGrpc(stub_->RegisterWorker(ctx.get(), req, &resp));
   }));
   worker_id_ = resp.worker_id();
@@ -140,7 +143,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
             << std::endl;
   TaskOutcome outcome;
   {
-    GrpcReporter reporter(stub_.get(), worker_id_, task.attempt_id(), heartbeat_ms_, stop_);
+    GrpcReporter reporter(stub_.get(), worker_id_, task.attempt_id(), heartbeat_ms_, stop_, options_.token);
     outcome = runner_.Run(task, &reporter);
     if (outcome.status.ok()) {
       derm::v1::CompleteTaskRequest req;
@@ -180,7 +183,7 @@ Status WorkerLoop::Run() {
     req.set_wait_ms(5000);
     derm::v1::AcquireTaskResponse resp;
     Status st = WithRetry(stop_, [&] {
-      auto ctx = Context(15000);
+      auto ctx = Context(15000, options_.token);
       {
         std::lock_guard<std::mutex> lock(poll_mu_);
         if (stop_) return Cancelled("stopping");

@@ -22,6 +22,7 @@ struct WorkerOptions {
   int64_t memory_mb = 0;
   std::vector<std::string> labels;
   int max_tasks = 0;  // exit after this many tasks; 0 = run until stopped
+  std::string token;  // the scheduler's shared token, if it requires one
   RunnerOptions runner;
 };
 

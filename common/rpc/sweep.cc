@@ -21,10 +21,13 @@ std::string Trim(const std::string& s) {
   return a == std::string::npos ? "" : s.substr(a, b - a + 1);
 }
 
-Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, const std::string& raw, bool add) {
+Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, const std::string& raw,
+                 bool add) {
   const auto* r = m->GetReflection();
   const std::string v = Trim(raw);
-  auto bad = [&](const char* what) { return InvalidArgument("sweep: " + path + " must be " + what + ", got '" + v + "'"); };
+  auto bad = [&](const char* what) {
+    return InvalidArgument("sweep: " + path + " must be " + what + ", got '" + v + "'");
+  };
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
     case FieldDescriptor::CPPTYPE_INT64: {
@@ -85,7 +88,8 @@ Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std:
     if (list.size() >= 2 && list.front() == '[' && list.back() == ']') list = list.substr(1, list.size() - 2);
     for (size_t s = 0; s <= list.size();) {
       const size_t comma = list.find(',', s);
-      DERM_RETURN_IF_ERROR(SetScalar(m, f, path, list.substr(s, comma == std::string::npos ? std::string::npos : comma - s), true));
+      DERM_RETURN_IF_ERROR(SetScalar(
+          m, f, path, list.substr(s, comma == std::string::npos ? std::string::npos : comma - s), true));
       if (comma == std::string::npos) break;
       s = comma + 1;
     }

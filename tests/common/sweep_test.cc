@@ -27,10 +27,12 @@ TEST(SetSpecFieldTest, SetsFieldsOfEveryTypeByPath) {
 
 TEST(SetSpecFieldTest, RejectsUnknownAndUnsweepableFields) {
   derm::v1::JobSpec spec;
-  EXPECT_NE(SetSpecField(&spec, "train.lr", "1").message().find("unknown spec field train.lr"), std::string::npos);
-  EXPECT_NE(SetSpecField(&spec, "train", "1").message().find("is a section"), std::string::npos);
-  EXPECT_NE(SetSpecField(&spec, "train.batch_size", "big").message().find("must be a whole number, got 'big'"),
+  EXPECT_NE(SetSpecField(&spec, "train.lr", "1").message().find("unknown spec field train.lr"),
             std::string::npos);
+  EXPECT_NE(SetSpecField(&spec, "train", "1").message().find("is a section"), std::string::npos);
+  EXPECT_NE(
+      SetSpecField(&spec, "train.batch_size", "big").message().find("must be a whole number, got 'big'"),
+      std::string::npos);
   EXPECT_FALSE(SetSpecField(&spec, "train.learning_rate", "fast").ok());
   EXPECT_FALSE(SetSpecField(&spec, "kind", "train").ok());
   EXPECT_FALSE(SetSpecField(&spec, "sweep.method", "grid").ok());
@@ -56,8 +58,9 @@ TEST(ExpandSweepTest, GridIsEveryCombinationInPathOrder) {
     names.push_back(p.name());
     EXPECT_FALSE(p.has_sweep());
   }
-  EXPECT_EQ(names, (std::vector<std::string>{"base[dropout=0.2,learning_rate=0.001]", "base[dropout=0.2,learning_rate=0.0003]",
-                                              "base[dropout=0.5,learning_rate=0.001]", "base[dropout=0.5,learning_rate=0.0003]"}));
+  EXPECT_EQ(names, (std::vector<std::string>{
+                       "base[dropout=0.2,learning_rate=0.001]", "base[dropout=0.2,learning_rate=0.0003]",
+                       "base[dropout=0.5,learning_rate=0.001]", "base[dropout=0.5,learning_rate=0.0003]"}));
   EXPECT_DOUBLE_EQ((*points)[3].model().dropout(), 0.5);
   EXPECT_DOUBLE_EQ((*points)[3].train().learning_rate(), 0.0003);
   EXPECT_EQ((*points)[2].tags().at("sweep.point"), "2");
@@ -86,7 +89,8 @@ TEST(ExpandSweepTest, RejectsBadSweeps) {
   empty.mutable_sweep()->clear_parameters();
   EXPECT_FALSE(ExpandSweep(empty).ok());
   auto huge = Swept("grid");
-  for (int i = 0; i < 1100; ++i) (*huge.mutable_sweep()->mutable_parameters())["data.seed"].add_values(std::to_string(i));
+  for (int i = 0; i < 1100; ++i)
+    (*huge.mutable_sweep()->mutable_parameters())["data.seed"].add_values(std::to_string(i));
   EXPECT_NE(ExpandSweep(huge).status().message().find("more than 1000"), std::string::npos);
   auto unknown = Swept("grid");
   (*unknown.mutable_sweep()->mutable_parameters())["train.nope"].add_values("1");
