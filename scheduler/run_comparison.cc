@@ -39,6 +39,8 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
   for (const auto& r : runs) {
     for (const auto& [k, v] : r.params()) names.insert(k);
   }
+  names.erase("name");              // identity, not a hyperparameter
+  names.erase("tags.sweep.point");  // bookkeeping of sweeps
   for (const auto& name : names) {
     std::set<std::string> values;
     for (const auto& r : runs) {
