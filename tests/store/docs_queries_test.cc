@@ -30,7 +30,7 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   spec.mutable_data()->set_train_dir("/d");
   ApplySpecDefaults(&spec);
   spec.mutable_train()->set_epochs(1);
-  auto job = store->InsertJob(spec, "", 1).value();
+  auto job = store->SubmitSweep(spec, {spec}, "", 1).value().second.front();  // sweep 1, one point
   const int64_t worker = store->InsertWorker({}, 1).value();
   const int64_t attempt = store->StartAttempt(job.id(), worker, 2).value();
   derm::v1::RunFacts facts;
