@@ -15,9 +15,7 @@ Status PrintQuery(Connection& conn, const std::string& sql, std::ostream& out) {
   derm::v1::QueryResponse resp;
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok()) return conn.Explain(st);
-  Table t{{resp.columns().begin(), resp.columns().end()}, {}};
-  for (const auto& row : resp.rows()) t.rows.push_back({row.values().begin(), row.values().end()});
-  PrintTable(t, OutputFormat::kTable, out);
+  PrintTable(QueryTable(resp), OutputFormat::kTable, out);
   return Status::Ok();
 }
 

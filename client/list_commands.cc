@@ -166,9 +166,7 @@ int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputForm
   if (format == OutputFormat::kJson) {
     out << ProtoJson(resp) << "\n";
   } else {
-    Table t{{resp.columns().begin(), resp.columns().end()}, {}};
-    for (const auto& row : resp.rows()) t.rows.push_back({row.values().begin(), row.values().end()});
-    PrintTable(t, format, out);
+    PrintTable(QueryTable(resp), format, out);
   }
   if (resp.truncated()) err << "dermctl: showing the first " << resp.rows_size() << " rows (--max-rows)\n";
   return kExitOk;

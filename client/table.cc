@@ -6,17 +6,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/strings.h"
+
 namespace derm::client {
-namespace {
-
-std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace
 
 bool ParseOutputFormat(const std::string& text, OutputFormat* format) {
   if (text == "table")
@@ -28,6 +20,12 @@ bool ParseOutputFormat(const std::string& text, OutputFormat* format) {
   else
     return false;
   return true;
+}
+
+Table QueryTable(const derm::v1::QueryResponse& response) {
+  Table t{{response.columns().begin(), response.columns().end()}, {}};
+  for (const auto& row : response.rows()) t.rows.push_back({row.values().begin(), row.values().end()});
+  return t;
 }
 
 void PrintTable(const Table& t, OutputFormat format, std::ostream& out) {

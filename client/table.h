@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "derm/v1/jobs.pb.h"
+
 namespace derm::client {
 
 enum class OutputFormat { kTable, kCsv, kJson };
@@ -19,6 +21,9 @@ struct Table {
   std::vector<std::string> columns;
   std::vector<std::vector<std::string>> rows;
 };
+
+// The rows of a Query RPC's answer.
+Table QueryTable(const derm::v1::QueryResponse& response);
 
 // kTable: columns padded to their widest cell; kCsv: RFC 4180 quoting.
 void PrintTable(const Table& table, OutputFormat format, std::ostream& out);

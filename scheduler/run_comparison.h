@@ -18,8 +18,9 @@ derm::v1::McNemarTest McNemar(int64_t b, int64_t c);
 // Per-image predictions of one run's validation split, by image path: (true, predicted).
 using Predictions = std::map<std::string, std::pair<int32_t, int32_t>>;
 
-// Fills differing_params (every param but the run's name and sweep point), tests (every pair with paired images) and warnings (different
-// dataset fingerprints or unpaired images) of `out`, whose runs are already set.
+// Fills differing_params (every param but the run's name and sweep point), tests (every pair with paired
+// images) and warnings (different dataset fingerprints or unpaired images) of `out`, whose runs are already
+// set.
 void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::CompareRunsResponse* out);
 
 }  // namespace derm::scheduler

@@ -281,7 +281,10 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
       ev.set_total_epochs(job.spec().train().epochs());
       if (e.is_epoch) {
         DERM_ASSIGN_OR_RETURN(auto epochs, store_->Epochs(job.run_id(), e.epoch - 1, e.epoch));
-        if (epochs.empty()) continue;  // replaced by a later attempt's report of the same epoch
+        if (epochs.empty()) {  // no longer stored (cannot happen today: epochs are only replaced)
+          *after_event_id = e.id;
+          continue;
+        }
         *ev.mutable_epoch() = std::move(epochs.front());
       }
       *after_event_id = e.id;

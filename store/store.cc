@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/rpc/params.h"
+#include "common/strings.h"
 #include "store/run_query.h"
 #include "store/schema.h"
 
@@ -233,13 +234,7 @@ StatusOr<std::vector<derm::v1::WorkerInfo>> Store::ListWorkers() {
     w.set_device(s.Text(2));
     w.set_gpus(static_cast<int32_t>(s.Int(3)));
     w.set_memory_mb(s.Int(4));
-    const std::string labels = s.Text(5);
-    for (size_t start = 0; !labels.empty() && start <= labels.size();) {
-      const size_t comma = labels.find(',', start);
-      w.add_labels(labels.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    for (const auto& label : Split(s.Text(5), ',')) w.add_labels(label);
     derm::v1::WorkerState state = derm::v1::WORKER_STATE_UNSPECIFIED;
     derm::v1::WorkerState_Parse(s.Text(6), &state);
     w.set_state(state);

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <numeric>
 
+#include "common/strings.h"
 #include "worker/core/head.h"
 #include "worker/core/safetensors.h"
 #include "worker/core/torch_shim.h"
@@ -13,16 +14,6 @@
 #include "worker/data/dataset.h"
 
 namespace derm::worker {
-namespace {
-
-std::string Csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-}  // namespace
 
 Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   core::TensorMap weights;
@@ -58,7 +49,7 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   out << "path";
   if (head) {
     out << ",predicted,probability";
-    for (const auto& c : o.class_names) out << "," << Csv("p_" + c);
+    for (const auto& c : o.class_names) out << "," << CsvCell("p_" + c);
   }
   for (int64_t k = 0; k < core::ResNet50::kFeatureDim; ++k) out << ",f" << k;
   out << "\n";
@@ -76,11 +67,11 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
     at::Tensor probs;
     if (head) probs = head->Probabilities(head->Standardize(f.to(net.device()))).to(at::kCPU).contiguous();
     for (size_t i = 0; i < idx.size(); ++i) {
-      out << Csv(images.paths[idx[i]]);
+      out << CsvCell(images.paths[idx[i]]);
       if (head) {
         const float* p = probs[i].data_ptr<float>();
         const int64_t best = probs[i].argmax().item<int64_t>();
-        out << "," << Csv(o.class_names[best]);
+        out << "," << CsvCell(o.class_names[best]);
         for (int64_t c = -1; c < probs.size(1); ++c) {
           std::snprintf(buf, sizeof buf, ",%.6g", c < 0 ? p[best] : p[c]);
           out << buf;

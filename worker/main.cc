@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/rpc/auth.h"
+#include "common/strings.h"
 #include "worker/core/torch_shim.h"
 #include "worker/data/demo_data.h"
 #include "worker/feature_export.h"
@@ -73,13 +74,7 @@ int main(int argc, char** argv) {
   if (bf16 || fp32) opt.runner.bf16 = bf16;
   if (feat->parsed()) {
     fx.device = opt.runner.device;
-    for (size_t start = 0; !classes.empty() && start <= classes.size();) {
-      const size_t comma = classes.find(',', start);
-      fx.class_names.push_back(
-          classes.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+    fx.class_names = derm::Split(classes, ',');
     int64_t n = 0;
     derm::Status st;
     try {

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/strings.h"
+
 namespace derm {
 
 std::string BearerValue(const std::string& token) { return "Bearer " + token; }
@@ -16,12 +18,11 @@ StatusOr<std::string> LoadToken(const std::string& file) {
     std::stringstream ss;
     ss << in.rdbuf();
     token = ss.str();
-    if (token.find_first_not_of(" \t\r\n") == std::string::npos) return InvalidArgument("token file " + file + " is empty");
+    if (Trim(token).empty()) return InvalidArgument("token file " + file + " is empty");
   } else if (const char* env = std::getenv("DERM_TOKEN")) {
     token = env;
   }
-  const size_t a = token.find_first_not_of(" \t\r\n"), b = token.find_last_not_of(" \t\r\n");
-  return a == std::string::npos ? std::string() : token.substr(a, b - a + 1);
+  return Trim(token);
 }
 
 Status CheckBearer(const std::string& expected, const std::string* presented) {

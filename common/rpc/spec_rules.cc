@@ -75,6 +75,7 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
             "must be \"horizontal\" or \"none\", got \"" + aug.flip() + "\"");
   c.Range(aug.rotation(), 0, 0.5, "augment.rotation");
   c.Range(aug.zoom(), 0, 0.9, "augment.zoom");
+  c.Range(spec.balance().samples_per_class(), 0, 100000, "balance.samples_per_class");
   const auto& model = spec.model();
   c.Require(model.backbone() == "resnet50", "model.backbone",
             "must be \"resnet50\", got \"" + model.backbone() + "\"");

@@ -8,18 +8,13 @@
 #include <cstdlib>
 
 #include "common/rng.h"
+#include "common/strings.h"
 
 namespace derm {
 namespace {
 
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
-
-std::string Trim(const std::string& s) {
-  const size_t a = s.find_first_not_of(" \t");
-  const size_t b = s.find_last_not_of(" \t");
-  return a == std::string::npos ? "" : s.substr(a, b - a + 1);
-}
 
 Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, const std::string& raw,
                  bool add) {
@@ -86,13 +81,7 @@ Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std:
     m->GetReflection()->ClearField(m, f);
     std::string list = Trim(value);
     if (list.size() >= 2 && list.front() == '[' && list.back() == ']') list = list.substr(1, list.size() - 2);
-    for (size_t s = 0; s <= list.size();) {
-      const size_t comma = list.find(',', s);
-      DERM_RETURN_IF_ERROR(SetScalar(
-          m, f, path, list.substr(s, comma == std::string::npos ? std::string::npos : comma - s), true));
-      if (comma == std::string::npos) break;
-      s = comma + 1;
-    }
+    for (const auto& item : Split(list, ',')) DERM_RETURN_IF_ERROR(SetScalar(m, f, path, item, true));
     return Status::Ok();
   }
 }

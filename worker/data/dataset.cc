@@ -185,6 +185,32 @@ StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int
                    &hashes, skipped);
 }
 
+void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_t seed) {
+  std::vector<std::vector<int64_t>> members(num_classes);
+  for (int64_t i = 0; i < set->size(); ++i) members[set->labels[i]].push_back(i);
+  const int h = static_cast<int>(set->height), w = static_cast<int>(set->width);
+  const size_t image_bytes = static_cast<size_t>(h) * w * 3;
+  for (int c = 0; c < num_classes; ++c) {
+    const auto& sources = members[c];
+    if (sources.empty() || static_cast<int>(sources.size()) >= per_class) continue;
+    Rng rng = Rng::Stream(seed, 0xBA1A0000ULL + static_cast<uint64_t>(c));
+    for (int k = 0; static_cast<int>(sources.size()) + k < per_class; ++k) {
+      const int64_t src = sources[k % sources.size()];
+      const double angle = rng.Uniform(-36.0, 36.0), zoom = rng.Uniform(0.9, 1.1);
+      const bool flip = rng.Uniform() < 0.5;
+      cv::Mat in(h, w, CV_8UC3, set->pixels.data() + src * image_bytes);
+      cv::Mat source = in.clone();  // `pixels` may move as copies are appended
+      if (flip) cv::flip(source, source, 1);
+      cv::Mat rot = cv::getRotationMatrix2D(cv::Point2f(w / 2.0f, h / 2.0f), angle, zoom);
+      cv::Mat out;
+      cv::warpAffine(source, out, rot, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+      set->pixels.insert(set->pixels.end(), out.data, out.data + image_bytes);
+      set->labels.push_back(c);
+      set->paths.push_back(set->paths[src] + "#copy" + std::to_string(k));
+    }
+  }
+}
+
 bool IsImageFileName(const std::string& name) { return IsImageExt(fs::path(name).extension().string()); }
 
 StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
@@ -215,6 +241,10 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::string> lines[3];
   ds.train = DecodeAll(train, o, threads, &lines[0], &ds.skipped);
+  if (o.samples_per_class > 0) {
+    BalanceClasses(&ds.train, static_cast<int>(ds.class_names.size()), o.samples_per_class, o.seed);
+    lines[0].push_back("balance\t" + std::to_string(o.samples_per_class));
+  }
   ds.validation = DecodeAll(val, o, threads, &lines[1], &ds.skipped);
   ds.test = DecodeAll(test, o, threads, &lines[2], &ds.skipped);
   if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");

@@ -20,7 +20,8 @@ struct DatasetOptions {
   double validation_split = 0.2;
   uint64_t seed = 123;
   int height = 224, width = 224;
-  int threads = 0;  // decode threads; 0 = hardware concurrency
+  int threads = 0;            // decode threads; 0 = hardware concurrency
+  int samples_per_class = 0;  // > 0: balance the training split with augmented copies
 };
 
 struct SkippedFile {
@@ -34,6 +35,12 @@ struct Dataset {
   // SHA-256 over every used file's relative path, label, split and content hash.
   std::string fingerprint;
 };
+
+// Adds augmented copies (random horizontal flip, rotation within +-0.1 turn, zoom within +-10 %,
+// reflect fill) of each class's images to `set` until every class present has `per_class`
+// images; classes already at or above it are left alone. Copies are named "<source>#copy<k>".
+// Deterministic for `seed`.
+void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_t seed);
 
 // INVALID_ARGUMENT naming the folder when a folder is missing or empty, a class folder has no
 // images, or the test folder has classes the training folder lacks; also when nothing decodes.

@@ -116,5 +116,36 @@ TEST_F(DatasetTest, ClearErrorsForBadFolders) {
   EXPECT_NE(LoadDataset(o).status().message().find("no class sub-folders"), std::string::npos);
 }
 
+TEST_F(DatasetTest, BalancesTheTrainingSplitWithAugmentedCopies) {
+  auto plain = LoadDataset(Options());
+  auto o = Options();
+  o.samples_per_class = 12;
+  auto a = LoadDataset(o), b = LoadDataset(o);
+  ASSERT_TRUE(plain.ok() && a.ok() && b.ok());
+  std::vector<int> counts(3);
+  for (int32_t label : a->train.labels) ++counts[label];
+  EXPECT_EQ(counts, (std::vector<int>{12, 12, 12}));
+  EXPECT_EQ(a->train.pixels.size(), 36u * 32 * 40 * 3);
+  EXPECT_EQ(a->validation.paths, plain->validation.paths) << "validation is untouched";
+  EXPECT_EQ(a->train.pixels, b->train.pixels) << "deterministic";
+  EXPECT_NE(a->fingerprint, plain->fingerprint);
+  EXPECT_NE(a->train.paths.back().find("#copy"), std::string::npos);
+  // The copies differ from their sources.
+  const size_t bytes = 32 * 40 * 3;
+  const size_t copy = a->train.size() - 1;
+  bool differs_from_all = true;
+  for (int64_t i = 0; i < plain->train.size(); ++i) {
+    if (std::equal(a->train.pixels.begin() + copy * bytes, a->train.pixels.begin() + (copy + 1) * bytes,
+                   plain->train.pixels.begin() + i * bytes)) {
+      differs_from_all = false;
+    }
+  }
+  EXPECT_TRUE(differs_from_all);
+  o.samples_per_class = 5;  // below every class's count: nothing to add
+  auto none = LoadDataset(o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->train.size(), plain->train.size());
+}
+
 }  // namespace
 }  // namespace derm::data
