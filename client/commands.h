@@ -36,6 +36,20 @@ struct ListOptions {
   std::vector<std::string> states;  // jobs: QUEUED, RUNNING, ...
 };
 
+struct PlotOptions {
+  std::vector<int64_t> run_ids;
+  std::string file;        // FILE.svg
+  bool confusion = false;  // heatmaps instead of learning curves
+  bool test = false;       // confusion: the test split
+};
+
+struct ExportOptions {
+  std::string what;    // runs, metrics, classes, confusion, predictions, params
+  int64_t run_id = 0;  // 0: every run
+  OutputFormat format = OutputFormat::kCsv;
+  std::string file;  // "" = stdout
+};
+
 int Submit(Connection& conn, const SubmitOptions& options, std::ostream& out, std::ostream& err);
 // Streams a job's events until it ends; prints the run report when it succeeded.
 int FollowJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
@@ -51,6 +65,10 @@ int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputForm
 // Differing params, summary metrics, curves, per-class scores, confusion difference, McNemar.
 int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFormat format, std::ostream& out,
                 std::ostream& err);
+int Plot(Connection& conn, const PlotOptions& options, std::ostream& out, std::ostream& err);
+int Export(Connection& conn, const ExportOptions& options, std::ostream& out, std::ostream& err);
+// Submits a finished job's spec again as a new job.
+int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);
 int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);

@@ -88,6 +88,30 @@ int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::
   return kExitOk;
 }
 
+int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
+  derm::v1::GetJobRequest get;
+  get.set_id(job_id);
+  derm::v1::Job job;
+  auto ctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), get, &job); !st.ok())
+    return Fail(conn.Explain(st), err);
+  if (job.state() == derm::v1::QUEUED || job.state() == derm::v1::RUNNING) {
+    return Fail(FailedPrecondition("job " + std::to_string(job_id) + " is still " +
+                                   derm::v1::JobState_Name(job.state())),
+                err);
+  }
+  derm::v1::SubmitJobRequest req;
+  *req.mutable_spec() = job.spec();
+  (*req.mutable_spec()->mutable_tags())["retry_of"] = std::to_string(job_id);
+  derm::v1::SubmitJobResponse resp;
+  auto sctx = conn.Context();
+  if (grpc::Status st = conn.jobs()->SubmitJob(sctx.get(), req, &resp); !st.ok())
+    return Fail(conn.Explain(st), err);
+  out << "submitted job " << resp.job().id() << " (run " << resp.job().run_id() << "), a retry of job "
+      << job_id << "\n";
+  return kExitOk;
+}
+
 int DrainWorker(Connection& conn, int64_t worker_id, std::ostream& out, std::ostream& err) {
   derm::v1::DrainWorkerRequest req;
   req.set_id(worker_id);

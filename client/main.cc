@@ -3,7 +3,8 @@
 //   dermctl list jobs|runs|workers [--filter F] [--sort S] [-o table|csv|json]
 //   dermctl get job|run ID        dermctl describe job|run ID     dermctl events JOB [--follow]
 //   dermctl compare RUN RUN...    dermctl cancel JOB              dermctl workers drain ID
-//   dermctl query "SQL"
+//   dermctl plot RUN... -o FILE.svg [--confusion]   dermctl export runs|metrics|... [--run ID]
+//   dermctl retry JOB             dermctl query "SQL"
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
@@ -74,6 +75,28 @@ int main(int argc, char** argv) {
   compare->add_option("runs", compare_ids, "2 to 10 run ids")->required()->expected(2, 10);
   AddOutput(compare, &format);
 
+  derm::client::PlotOptions plot_options;
+  auto* plot = app.add_subcommand("plot", "learning curves or confusion heatmaps of runs, as an SVG file");
+  plot->add_option("runs", plot_options.run_ids, "run ids")->required()->expected(1, 10);
+  plot->add_option("-o,--out", plot_options.file, "FILE.svg")->required();
+  plot->add_flag("--confusion", plot_options.confusion,
+                 "confusion-matrix heatmaps instead of learning curves");
+  plot->add_flag("--test", plot_options.test, "with --confusion: the test split");
+
+  derm::client::ExportOptions export_options;
+  std::string export_format = "csv";
+  auto* exp =
+      app.add_subcommand("export", "runs, metrics, classes, confusion, predictions or params as CSV or JSON");
+  exp->add_option("what", export_options.what, "what to export")
+      ->required()
+      ->check(CLI::IsMember({"runs", "metrics", "classes", "confusion", "predictions", "params"}));
+  exp->add_option("--run", export_options.run_id, "only this run");
+  exp->add_option("-o,--output", export_format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  exp->add_option("--out", export_options.file, "file to write (default: standard output)");
+
+  auto* retry = app.add_subcommand("retry", "submit a finished job's spec again");
+  retry->add_option("job", id, "job id")->required();
+
   bool follow = false;
   auto* events = app.add_subcommand("events", "a job's state changes and epochs");
   events->add_option("job", id, "job id")->required();
@@ -127,6 +150,12 @@ int main(int argc, char** argv) {
     return kind == "run" ? c::DescribeRun(conn, id, out_format, out, err)
                          : c::DescribeJob(conn, id, out, err);
   }
+  if (plot->parsed()) return c::Plot(conn, plot_options, out, err);
+  if (exp->parsed()) {
+    c::ParseOutputFormat(export_format, &export_options.format);
+    return c::Export(conn, export_options, out, err);
+  }
+  if (retry->parsed()) return c::RetryJob(conn, id, out, err);
   if (compare->parsed()) return c::CompareRuns(conn, compare_ids, out_format, out, err);
   if (events->parsed()) return follow ? c::FollowJob(conn, id, out, err) : c::Events(conn, id, out, err);
   if (cancel->parsed()) return c::CancelJob(conn, id, reason, out, err);

@@ -207,6 +207,33 @@ TEST_F(ClusterTest, DermctlComparesRuns) {
   EXPECT_EQ(unknown.err, "dermctl: run 77 does not exist\n");
 }
 
+TEST_F(ClusterTest, DermctlPlotsExportsAndRetries) {
+  testing::WriteFile(dir_.Join("a.yaml"), Yaml());
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("a.yaml"), "--wait"}).exit_code, 0);
+  auto plot = Dermctl({"plot", "1", "-o", dir_.Join("curves.svg")});
+  ASSERT_EQ(plot.exit_code, 0) << plot.err;
+  const std::string svg = testing::ReadFile(dir_.Join("curves.svg"));
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  EXPECT_NE(svg.find(">run 1: tiny</text>"), std::string::npos);
+  ASSERT_EQ(Dermctl({"plot", "1", "--confusion", "-o", dir_.Join("cm.svg")}).exit_code, 0);
+  EXPECT_NE(testing::ReadFile(dir_.Join("cm.svg")).find(">dermatofibroma</text>"), std::string::npos);
+  auto png = Dermctl({"plot", "1", "-o", dir_.Join("x.png")});
+  EXPECT_EQ(png.exit_code, 2);
+  EXPECT_NE(png.err.find("PNG output is not available yet"), std::string::npos);
+
+  auto csv = Dermctl({"export", "metrics", "--run", "1"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_EQ(csv.out.rfind("run_id,epoch,attempt_id,loss,accuracy,val_loss", 0), 0u) << csv.out;
+  EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), 3);
+  ASSERT_EQ(Dermctl({"export", "predictions", "--out", dir_.Join("p.csv")}).exit_code, 0);
+  const std::string predictions = testing::ReadFile(dir_.Join("p.csv"));
+  EXPECT_EQ(std::count(predictions.begin(), predictions.end(), '\n'), 1 + 3 + 3)
+      << "header, validation and test";
+
+  auto retry = Dermctl({"retry", "1"});
+  EXPECT_EQ(retry.out, "submitted job 2 (run 2), a retry of job 1\n") << retry.err;
+}
+
 TEST_F(ClusterTest, DermctlSubmitsASweepAsOneRunPerPoint) {
   testing::WriteFile(dir_.Join("sweep.yaml"),
                      Yaml("sweep: {method: grid, parameters: {model.dropout: [0.2, 0.5]}}\n"));

@@ -32,7 +32,8 @@ TEST(CudaTest, TrainsOnTheDevice) {
   for (int i = 0; i < 24; ++i) {
     set.labels.push_back(i % 2);
     set.paths.push_back(std::to_string(i));
-    for (int p = 0; p < 32 * 32 * 3; ++p) set.pixels.push_back(static_cast<uint8_t>((i % 2) * 120 + rng.Below(100)));
+    for (int p = 0; p < 32 * 32 * 3; ++p)
+      set.pixels.push_back(static_cast<uint8_t>((i % 2) * 120 + rng.Below(100)));
   }
   TrainConfig c;
   c.epochs = 2;

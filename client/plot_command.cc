@@ -1,0 +1,36 @@
+// dermctl plot RUN... -o FILE.svg [--confusion] [--test]
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+
+#include "client/commands.h"
+#include "client/plot_svg.h"
+
+namespace derm::client {
+
+int Plot(Connection& conn, const PlotOptions& o, std::ostream& out, std::ostream& err) {
+  const auto dot = o.file.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : o.file.substr(dot);
+  if (ext != ".svg") {
+    return Fail(InvalidArgument("plot writes SVG files (FILE.svg); got " + o.file +
+                                (ext == ".png" ? " (PNG output is not available yet)" : "")),
+                err);
+  }
+  std::vector<derm::v1::RunReport> runs;
+  for (int64_t id : o.run_ids) {
+    derm::v1::GetRunRequest req;
+    req.set_run_id(id);
+    auto ctx = conn.Context();
+    if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &runs.emplace_back()); !st.ok()) {
+      return Fail(conn.Explain(st), err);
+    }
+  }
+  const std::string svg = o.confusion ? ConfusionSvg(runs, o.test) : LearningCurvesSvg(runs);
+  std::ofstream file(o.file);
+  if (!(file << svg)) return Fail(InvalidArgument("cannot write " + o.file), err);
+  out << "wrote " << o.file << " (" << (o.confusion ? "confusion matrices" : "learning curves") << " of "
+      << runs.size() << " run" << (runs.size() == 1 ? "" : "s") << ")\n";
+  return kExitOk;
+}
+
+}  // namespace derm::client
