@@ -11,16 +11,15 @@ namespace derm::client {
 int Export(Connection& conn, const ExportOptions& o, std::ostream& out, std::ostream& err) {
   // Each export is a read-only query over the documented views and tables (docs/schema.md).
   static const std::map<std::string, std::string> kQueries = {
-      {"runs", "SELECT * FROM run_summary"},
-      {"metrics", "SELECT * FROM epoch_metrics"},
-      {"classes", "SELECT * FROM class_metrics"},
-      {"confusion", "SELECT * FROM confusion_matrix"},
-      {"predictions", "SELECT * FROM predictions"},
-      {"params", "SELECT * FROM params"},
+      {"runs", "SELECT * FROM run_summary"},        {"metrics", "SELECT * FROM epoch_metrics"},
+      {"classes", "SELECT * FROM class_metrics"},   {"confusion", "SELECT * FROM confusion_matrix"},
+      {"predictions", "SELECT * FROM predictions"}, {"params", "SELECT * FROM params"},
   };
   auto it = kQueries.find(o.what);
   if (it == kQueries.end()) {
-    return Fail(InvalidArgument("export runs, metrics, classes, confusion, predictions or params; got " + o.what), err);
+    return Fail(
+        InvalidArgument("export runs, metrics, classes, confusion, predictions or params; got " + o.what),
+        err);
   }
   std::string sql = it->second;
   if (o.run_id) sql += " WHERE run_id = " + std::to_string(o.run_id);

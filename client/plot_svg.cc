@@ -15,11 +15,20 @@ std::string Esc(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -63,8 +72,8 @@ std::string Panel(double x0, double y0, double w, double h, const std::string& t
   out += Text(x0 + w / 2, y0 - 10, title, "middle", 14, " font-weight=\"bold\"");
   for (int t = 0; t <= 4; ++t) {
     const double v = lo + (hi - lo) * t / 4;
-    out += "<line x1=\"" + N(x0 - 4) + "\" y1=\"" + N(py(v)) + "\" x2=\"" + N(x0 + w) + "\" y2=\"" + N(py(v)) +
-           "\" stroke=\"#ddd\"/>\n";
+    out += "<line x1=\"" + N(x0 - 4) + "\" y1=\"" + N(py(v)) + "\" x2=\"" + N(x0 + w) + "\" y2=\"" +
+           N(py(v)) + "\" stroke=\"#ddd\"/>\n";
     char label[16];
     std::snprintf(label, sizeof label, "%.3g", v);
     out += Text(x0 - 6, py(v) + 4, label, "end", 10);
@@ -90,18 +99,21 @@ std::string LearningCurvesSvg(const std::vector<derm::v1::RunReport>& runs) {
   const double panel_w = 380, panel_h = 260, left = 60, top = 40;
   const double height = top + panel_h + 60 + 20.0 * runs.size() + 20;
   const double width = left + 2 * panel_w + 80 + 20;
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + N(width) + "\" height=\"" + N(height) +
-                    "\" viewBox=\"0 0 " + N(width) + " " + N(height) + "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  svg += Panel(left, top, panel_w, panel_h, "accuracy", runs,
-               [](const derm::v1::EpochMetrics& e, bool val) { return val ? e.validation().accuracy() : e.accuracy(); });
-  svg += Panel(left + panel_w + 80, top, panel_w, panel_h, "loss", runs,
-               [](const derm::v1::EpochMetrics& e, bool val) { return val ? e.validation().loss() : e.loss(); });
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + N(width) + "\" height=\"" +
+                    N(height) + "\" viewBox=\"0 0 " + N(width) + " " + N(height) +
+                    "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg += Panel(left, top, panel_w, panel_h, "accuracy", runs, [](const derm::v1::EpochMetrics& e, bool val) {
+    return val ? e.validation().accuracy() : e.accuracy();
+  });
+  svg +=
+      Panel(left + panel_w + 80, top, panel_w, panel_h, "loss", runs,
+            [](const derm::v1::EpochMetrics& e, bool val) { return val ? e.validation().loss() : e.loss(); });
   double y = top + panel_h + 60;
   svg += Text(left, y, "solid: validation   dashed: training", "start", 11);
   for (size_t i = 0; i < runs.size(); ++i) {
     y += 20;
-    svg += std::string("<line x1=\"") + N(left) + "\" y1=\"" + N(y - 4) + "\" x2=\"" + N(left + 30) + "\" y2=\"" +
-           N(y - 4) + "\" stroke=\"" + kColours[i % 10] + "\" stroke-width=\"3\"/>\n";
+    svg += std::string("<line x1=\"") + N(left) + "\" y1=\"" + N(y - 4) + "\" x2=\"" + N(left + 30) +
+           "\" y2=\"" + N(y - 4) + "\" stroke=\"" + kColours[i % 10] + "\" stroke-width=\"3\"/>\n";
     svg += Text(left + 38, y, "run " + std::to_string(runs[i].run_id()) + ": " + runs[i].name(), "start", 12);
   }
   return svg + "</svg>\n";
@@ -112,8 +124,10 @@ std::string ConfusionSvg(const std::vector<derm::v1::RunReport>& runs, bool test
   std::vector<const derm::v1::SplitMetrics*> splits;
   for (const auto& r : runs) {
     const derm::v1::SplitMetrics* m = nullptr;
-    if (test && r.result().has_test()) m = &r.result().test();
-    else if (!r.epochs().empty()) m = &r.epochs().rbegin()->validation();
+    if (test && r.result().has_test())
+      m = &r.result().test();
+    else if (!r.epochs().empty())
+      m = &r.epochs().rbegin()->validation();
     splits.push_back(m);
     if (!m) continue;
     n_max = std::max<size_t>(n_max, m->confusion().class_names_size());
@@ -122,8 +136,9 @@ std::string ConfusionSvg(const std::vector<derm::v1::RunReport>& runs, bool test
   const double cell = 36, label_w = 7.0 * name_max + 16, top = 70;
   const double block_w = label_w + cell * n_max + 40;
   const double width = block_w * runs.size() + 20, height = top + cell * n_max + 7.0 * name_max + 60;
-  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + N(width) + "\" height=\"" + N(height) +
-                    "\" viewBox=\"0 0 " + N(width) + " " + N(height) + "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + N(width) + "\" height=\"" +
+                    N(height) + "\" viewBox=\"0 0 " + N(width) + " " + N(height) +
+                    "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   for (size_t i = 0; i < runs.size(); ++i) {
     const double x0 = block_w * i + label_w + 10;
     const derm::v1::SplitMetrics* m = splits[i];
@@ -134,7 +149,9 @@ std::string ConfusionSvg(const std::vector<derm::v1::RunReport>& runs, bool test
     }
     const auto& cm = m->confusion();
     const int n = cm.class_names_size();
-    title += (test && runs[i].result().has_test()) ? " test" : " validation, epoch " + std::to_string(runs[i].epochs().rbegin()->epoch());
+    title += (test && runs[i].result().has_test())
+                 ? " test"
+                 : " validation, epoch " + std::to_string(runs[i].epochs().rbegin()->epoch());
     svg += Text(x0, top - 40, title, "start", 14, " font-weight=\"bold\"");
     svg += Text(x0, top - 22, "rows: true class, columns: predicted; colour: share of the row", "start", 10);
     for (int t = 0; t < n; ++t) {
@@ -147,16 +164,16 @@ std::string ConfusionSvg(const std::vector<derm::v1::RunReport>& runs, bool test
         char fill[16];
         std::snprintf(fill, sizeof fill, "#%02x%02x%02x", static_cast<int>(255 - 224 * share),
                       static_cast<int>(255 - 175 * share), static_cast<int>(255 - 75 * share));
-        svg += "<rect class=\"cell\" x=\"" + N(x0 + cell * p) + "\" y=\"" + N(top + cell * t) + "\" width=\"" + N(cell) +
-               "\" height=\"" + N(cell) + "\" fill=\"" + fill + "\" stroke=\"#999\"/>\n";
-        svg += Text(x0 + cell * p + cell / 2, top + cell * t + cell / 2 + 4, std::to_string(count), "middle", 11,
-                    share > 0.6 ? " fill=\"white\"" : "");
+        svg += "<rect class=\"cell\" x=\"" + N(x0 + cell * p) + "\" y=\"" + N(top + cell * t) +
+               "\" width=\"" + N(cell) + "\" height=\"" + N(cell) + "\" fill=\"" + fill +
+               "\" stroke=\"#999\"/>\n";
+        svg += Text(x0 + cell * p + cell / 2, top + cell * t + cell / 2 + 4, std::to_string(count), "middle",
+                    11, share > 0.6 ? " fill=\"white\"" : "");
       }
     }
     for (int p = 0; p < n; ++p) {
       const double x = x0 + cell * p + cell / 2, y = top + cell * n + 8;
-      svg += Text(x, y, cm.class_names(p), "end", 11,
-                  " transform=\"rotate(-60 " + N(x) + " " + N(y) + ")\"");
+      svg += Text(x, y, cm.class_names(p), "end", 11, " transform=\"rotate(-60 " + N(x) + " " + N(y) + ")\"");
     }
   }
   return svg + "</svg>\n";

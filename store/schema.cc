@@ -58,6 +58,15 @@ CREATE TABLE attempts (
 );
 CREATE INDEX attempts_by_job ON attempts(job_id);
 
+CREATE TABLE datasets (
+  fingerprint       TEXT PRIMARY KEY,  -- SHA-256 over files, labels, split membership, contents
+  class_names       TEXT NOT NULL,     -- JSON array in label order
+  train_images      INTEGER NOT NULL,
+  validation_images INTEGER NOT NULL,
+  test_images       INTEGER NOT NULL,
+  first_seen_ms     INTEGER NOT NULL
+) WITHOUT ROWID;
+
 CREATE TABLE runs (
   id                  INTEGER PRIMARY KEY,
   job_id              INTEGER NOT NULL REFERENCES jobs(id),
@@ -181,6 +190,12 @@ SELECT r.id AS run_id,
        r.weights,
        (r.ended_ms - r.started_ms) / 1000.0 AS duration_s
 FROM runs r JOIN jobs j ON j.id = r.job_id;
+
+-- Per-class validation metrics of each run's last epoch, and test metrics where there are some.
+CREATE VIEW run_class_metrics AS
+SELECT c.run_id, c.split, c.epoch, c.class_index, c.class_name, c.precision, c.recall, c.f1, c.support
+FROM class_metrics c
+WHERE c.epoch = (SELECT max(epoch) FROM class_metrics m WHERE m.run_id = c.run_id AND m.split = c.split);
 
 -- Confusion matrices with class names, one row per cell.
 CREATE VIEW confusion_matrix AS

@@ -325,6 +325,13 @@ Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t n
     s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms).Bind(10, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
+  if (!f.dataset_fingerprint().empty()) {
+    DERM_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare("INSERT OR IGNORE INTO datasets(fingerprint, class_names, train_images, "
+                             "validation_images, test_images, first_seen_ms) VALUES (?,?,?,?,?,?)"));
+    s.Bind(1, f.dataset_fingerprint()).Bind(2, JsonArray(f.class_names())).Bind(3, f.train_images());
+    DERM_RETURN_IF_ERROR(s.Bind(4, f.validation_images()).Bind(5, f.test_images()).Bind(6, now_ms).Run());
+  }
   {
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT OR REPLACE INTO params(run_id, name, value) VALUES "
                                                "(?, 'model.standardize_features', ?)"));

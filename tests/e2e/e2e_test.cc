@@ -1,9 +1,11 @@
 // Process-level tests: derm-scheduler and derm-worker run as separate processes on port 0;
 // jobs go in over gRPC or through the dermctl binary; results are checked in the SQLite file.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <future>
 
 #include "derm/v1/jobs.grpc.pb.h"
 #include "store/sqlite.h"
@@ -333,6 +335,22 @@ TEST(OperationsTest, ServesPrometheusMetricsAndHealth) {
   EXPECT_EQ(health.rfind("HTTP/1.1 200", 0), 0u) << health;
   EXPECT_EQ(health.substr(health.size() - 3), "ok\n");
   EXPECT_EQ(testing::HttpGet(cluster.http_address(), "/nope").rfind("HTTP/1.1 404", 0), 0u);
+
+  // The standard gRPC health service answers SERVING (HealthCheckResponse{status: 1} = 08 01), as
+  // off-the-shelf probes expect; called generically, without the health protos.
+  grpc::GenericStub generic(grpc::CreateChannel(cluster.address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  grpc::Slice empty_request("");  // HealthCheckRequest{service: ""} serialises to no bytes
+  grpc::ByteBuffer request(&empty_request, 1), response;
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&ctx, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status st) { done.set_value(st); });
+  ASSERT_TRUE(done.get_future().get().ok());
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
 }
 
 }  // namespace

@@ -34,6 +34,9 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   const int64_t worker = store->InsertWorker({}, 1).value();
   const int64_t attempt = store->StartAttempt(job.id(), worker, 2).value();
   derm::v1::RunFacts facts;
+  facts.set_dataset_fingerprint("abc123");
+  facts.add_class_names("a");
+  facts.add_class_names("b");
   auto* skipped = facts.add_skipped();
   skipped->set_path("/d/a/x.txt");
   skipped->set_reason("not an image file type");
