@@ -38,7 +38,7 @@ struct ListOptions {
 
 struct PlotOptions {
   std::vector<int64_t> run_ids;
-  std::string file;        // FILE.svg
+  std::string file;        // FILE.png or FILE.svg
   bool confusion = false;  // heatmaps instead of learning curves
   bool test = false;       // confusion: the test split
 };

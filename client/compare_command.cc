@@ -27,8 +27,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->CompareRuns(ctx.get(), req, &resp); !st.ok())
     return Fail(conn.Explain(st), err);
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(resp) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(resp, format);
     return kExitOk;
   }
   const auto& runs = resp.runs();

@@ -10,12 +10,6 @@
 
 namespace derm::client {
 
-std::string ResolveServer(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("DERM_SERVER"); env && *env) return env;
-  return "127.0.0.1:50051";
-}
-
 Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);

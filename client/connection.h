@@ -16,9 +16,6 @@ struct ConnectionOptions {
   std::string token;  // sent as "authorization: Bearer <token>" when not empty
 };
 
-// The address to use: --server if given, else $DERM_SERVER, else 127.0.0.1:50051.
-std::string ResolveServer(const std::string& flag);
-
 class Connection {
  public:
   explicit Connection(ConnectionOptions options);

@@ -28,8 +28,8 @@ int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostr
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok())
     return Fail(conn.Explain(st), err);
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(run) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(run, format);
   } else {
     PrintRunReport(run, out);
   }

@@ -56,8 +56,8 @@ int GetJob(Connection& conn, int64_t job_id, OutputFormat format, std::ostream& 
   if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, one.add_jobs()); !st.ok()) {
     return Fail(conn.Explain(st), err);
   }
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(one.jobs(0)) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(one.jobs(0), format);
   } else {
     PrintTable(JobTable(one.jobs()), format, out);
   }
@@ -75,8 +75,8 @@ int GetRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& 
   if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &resp); !st.ok())
     return Fail(conn.Explain(st), err);
   if (resp.runs().empty()) return Fail(NotFound("run " + std::to_string(run_id) + " does not exist"), err);
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(resp.runs(0)) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(resp.runs(0), format);
   } else {
     PrintTable(RunTable(resp.runs()), format, out);
   }
@@ -101,8 +101,8 @@ int ListJobs(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok())
     return Fail(conn.Explain(st), err);
-  if (o.format == OutputFormat::kJson) {
-    out << ProtoJson(resp) << "\n";
+  if (IsStructured(o.format)) {
+    out << ProtoText(resp, o.format);
   } else {
     PrintTable(JobTable(resp.jobs()), o.format, out);
   }
@@ -125,8 +125,8 @@ int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
     if (page.next_page_token().empty()) break;
     req.set_page_token(page.next_page_token());
   }
-  if (o.format == OutputFormat::kJson) {
-    out << ProtoJson(all) << "\n";
+  if (IsStructured(o.format)) {
+    out << ProtoText(all, o.format);
   } else {
     PrintTable(RunTable(all.runs()), o.format, out);
   }
@@ -140,8 +140,8 @@ int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::o
       !st.ok()) {
     return Fail(conn.Explain(st), err);
   }
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(resp) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(resp, format);
     return kExitOk;
   }
   Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "LAST_SEEN (UTC)"}, {}};
@@ -163,8 +163,8 @@ int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputForm
   auto ctx = conn.Context();
   if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok())
     return Fail(conn.Explain(st), err);
-  if (format == OutputFormat::kJson) {
-    out << ProtoJson(resp) << "\n";
+  if (IsStructured(format)) {
+    out << ProtoText(resp, format);
   } else {
     PrintTable(QueryTable(resp), format, out);
   }

@@ -3,23 +3,23 @@
 //   dermctl list jobs|runs|workers [--filter F] [--sort S] [-o table|csv|json]
 //   dermctl get job|run ID        dermctl describe job|run ID     dermctl events JOB [--follow]
 //   dermctl compare RUN RUN...    dermctl cancel JOB              dermctl workers drain ID
-//   dermctl plot RUN... -o FILE.svg [--confusion]   dermctl export runs|metrics|... [--run ID]
+//   dermctl plot RUN... -o FILE.png [--confusion]   dermctl export runs|metrics|... [--run ID]
 //   dermctl retry JOB             dermctl query "SQL"
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "client/client_config.h"
 #include "client/commands.h"
-#include "common/rpc/auth.h"
 
 namespace {
 
 using derm::client::OutputFormat;
 
 void AddOutput(CLI::App* cmd, std::string* format) {
-  cmd->add_option("-o,--output", *format, "table, csv or json")
-      ->check(CLI::IsMember({"table", "csv", "json"}));
+  cmd->add_option("-o,--output", *format, "table, csv, json or yaml")
+      ->check(CLI::IsMember({"table", "csv", "json", "yaml"}));
 }
 
 }  // namespace
@@ -27,12 +27,13 @@ void AddOutput(CLI::App* cmd, std::string* format) {
 int main(int argc, char** argv) {
   CLI::App app{"dermctl: submit derm training jobs and look at their results"};
   app.require_subcommand(1);
-  std::string server, format = "table";
-  int64_t timeout_ms = 10000;
-  app.add_option("--server", server, "scheduler HOST:PORT (default $DERM_SERVER or 127.0.0.1:50051)");
-  std::string token_file;
-  app.add_option("--token-file", token_file, "file holding the scheduler's token (default $DERM_TOKEN)");
-  app.add_option("--timeout-ms", timeout_ms, "deadline of each call")
+  std::string format = "table";
+  derm::client::ClientFlags flags;
+  app.add_option("--server", flags.server,
+                 "scheduler HOST:PORT (else $DERM_SERVER, the config file's server, 127.0.0.1:50051)");
+  app.add_option("--token-file", flags.token_file,
+                 "file holding the scheduler's token (else $DERM_TOKEN, the config file's token_file)");
+  app.add_option("--timeout-ms", flags.timeout_ms, "deadline of each call (default 10000)")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
 
   derm::client::SubmitOptions submit;
@@ -76,9 +77,10 @@ int main(int argc, char** argv) {
   AddOutput(compare, &format);
 
   derm::client::PlotOptions plot_options;
-  auto* plot = app.add_subcommand("plot", "learning curves or confusion heatmaps of runs, as an SVG file");
+  auto* plot =
+      app.add_subcommand("plot", "learning curves or confusion heatmaps of runs, as a PNG or SVG file");
   plot->add_option("runs", plot_options.run_ids, "run ids")->required()->expected(1, 10);
-  plot->add_option("-o,--out", plot_options.file, "FILE.svg")->required();
+  plot->add_option("-o,--out", plot_options.file, "FILE.png or FILE.svg")->required();
   plot->add_flag("--confusion", plot_options.confusion,
                  "confusion-matrix heatmaps instead of learning curves");
   plot->add_flag("--test", plot_options.test, "with --confusion: the test split");
@@ -91,7 +93,8 @@ int main(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"runs", "metrics", "classes", "confusion", "predictions", "params"}));
   exp->add_option("--run", export_options.run_id, "only this run");
-  exp->add_option("-o,--output", export_format, "csv or json")->check(CLI::IsMember({"csv", "json"}));
+  exp->add_option("-o,--output", export_format, "csv, json or yaml")
+      ->check(CLI::IsMember({"csv", "json", "yaml"}));
   exp->add_option("--out", export_options.file, "file to write (default: standard output)");
 
   auto* retry = app.add_subcommand("retry", "submit a finished job's spec again");
@@ -132,9 +135,9 @@ int main(int argc, char** argv) {
   list_options.format = out_format;
 
   namespace c = derm::client;
-  auto token = derm::LoadToken(token_file);
-  if (!token.ok()) return c::Fail(token.status(), std::cerr);
-  c::Connection conn({c::ResolveServer(server), timeout_ms, *token});
+  auto config = c::ResolveClientConfig(flags);
+  if (!config.ok()) return c::Fail(config.status(), std::cerr);
+  c::Connection conn({config->server, config->timeout_ms, config->token});
   auto& out = std::cout;
   auto& err = std::cerr;
   if (sub->parsed()) return c::Submit(conn, submit, out, err);

@@ -1,6 +1,7 @@
 #include "client/table.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -17,6 +18,8 @@ bool ParseOutputFormat(const std::string& text, OutputFormat* format) {
     *format = OutputFormat::kCsv;
   else if (text == "json")
     *format = OutputFormat::kJson;
+  else if (text == "yaml")
+    *format = OutputFormat::kYaml;
   else
     return false;
   return true;
@@ -55,13 +58,21 @@ void PrintTable(const Table& t, OutputFormat format, std::ostream& out) {
   for (const auto& row : t.rows) line(row);
 }
 
-std::string ProtoJson(const google::protobuf::Message& m) {
-  std::string out;
+std::string ProtoText(const google::protobuf::Message& m, OutputFormat format) {
+  std::string json;
   google::protobuf::util::JsonPrintOptions o;
   o.add_whitespace = true;
   o.preserve_proto_field_names = true;
-  (void)google::protobuf::util::MessageToJsonString(m, &out, o);
-  return out;
+  (void)google::protobuf::util::MessageToJsonString(m, &json, o);
+  if (format != OutputFormat::kYaml) return json;
+  // JSON is YAML: re-emit it in block style. yaml-cpp's exceptions stop here.
+  try {
+    YAML::Emitter e;
+    e << YAML::Load(json);
+    return std::string(e.c_str()) + "\n";
+  } catch (const YAML::Exception&) {
+    return json;
+  }
 }
 
 std::string Fixed(double v, int digits) {

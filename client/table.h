@@ -12,9 +12,12 @@
 
 namespace derm::client {
 
-enum class OutputFormat { kTable, kCsv, kJson };
+enum class OutputFormat { kTable, kCsv, kJson, kYaml };
 
-// Parses "table", "csv" or "json"; false for anything else.
+// JSON and YAML print the response message itself; table and CSV print rows.
+inline bool IsStructured(OutputFormat f) { return f == OutputFormat::kJson || f == OutputFormat::kYaml; }
+
+// Parses "table", "csv", "json" or "yaml"; false for anything else.
 bool ParseOutputFormat(const std::string& text, OutputFormat* format);
 
 struct Table {
@@ -28,8 +31,8 @@ Table QueryTable(const derm::v1::QueryResponse& response);
 // kTable: columns padded to their widest cell; kCsv: RFC 4180 quoting.
 void PrintTable(const Table& table, OutputFormat format, std::ostream& out);
 
-// A message as indented JSON with the proto field names (dermctl's -o json).
-std::string ProtoJson(const google::protobuf::Message& message);
+// A message as indented JSON (kJson) or YAML (kYaml) with the proto field names, ending in a newline.
+std::string ProtoText(const google::protobuf::Message& message, OutputFormat format);
 
 // "%.4f" of a double, "" for NaN.
 std::string Fixed(double v, int digits = 4);

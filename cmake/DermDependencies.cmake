@@ -12,6 +12,8 @@ if(NOT DERM_CORE_ONLY)
   find_package(CLI11 CONFIG REQUIRED)
   find_package(Boost 1.74 REQUIRED)
   find_package(SQLite3 REQUIRED)
+  find_package(PkgConfig REQUIRED)
+  pkg_check_modules(RSVG REQUIRED IMPORTED_TARGET librsvg-2.0 cairo)  # dermctl plot -o FILE.png
 
   # Debian splits OpenCV into per-module -dev packages that ship no CMake config; take the three
   # modules we use directly, or a full OpenCV installation when there is one.

@@ -9,7 +9,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   libsqlite3-dev sqlite3 libssl-dev
-  libboost-dev libyaml-cpp-dev libcli11-dev
+  libboost-dev libyaml-cpp-dev libcli11-dev librsvg2-dev
   libgtest-dev libgmock-dev
   clang-format
 )

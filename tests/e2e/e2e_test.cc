@@ -219,9 +219,33 @@ TEST_F(ClusterTest, DermctlPlotsExportsAndRetries) {
   EXPECT_NE(svg.find(">run 1: tiny</text>"), std::string::npos);
   ASSERT_EQ(Dermctl({"plot", "1", "--confusion", "-o", dir_.Join("cm.svg")}).exit_code, 0);
   EXPECT_NE(testing::ReadFile(dir_.Join("cm.svg")).find(">dermatofibroma</text>"), std::string::npos);
-  auto png = Dermctl({"plot", "1", "-o", dir_.Join("x.png")});
-  EXPECT_EQ(png.exit_code, 2);
-  EXPECT_NE(png.err.find("PNG output is not available yet"), std::string::npos);
+  ASSERT_EQ(Dermctl({"plot", "1", "--confusion", "-o", dir_.Join("cm.png")}).exit_code, 0);
+  const std::string png = testing::ReadFile(dir_.Join("cm.png"));
+  ASSERT_GT(png.size(), 1000u);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  auto be32 = [&](size_t at) {
+    return (static_cast<unsigned char>(png[at]) << 24) | (static_cast<unsigned char>(png[at + 1]) << 16) |
+           (static_cast<unsigned char>(png[at + 2]) << 8) | static_cast<unsigned char>(png[at + 3]);
+  };
+  EXPECT_GT(be32(16), 300u) << "width";
+  EXPECT_GT(be32(20), 200u) << "height";
+  auto bad = Dermctl({"plot", "1", "-o", dir_.Join("x.gif")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("plot writes FILE.png or FILE.svg"), std::string::npos);
+
+  auto yaml = Dermctl({"get", "job", "1", "-o", "yaml"});
+  EXPECT_NE(yaml.out.find("state: SUCCEEDED"), std::string::npos) << yaml.out;
+  // Settings from a config file, below flags and the environment.
+  testing::WriteFile(dir_.Join("config.yaml"), "server: " + cluster_.address() + "\ntimeout_ms: 5000\n");
+  unsetenv("DERM_SERVER");
+  setenv("DERM_CONFIG", dir_.Join("config.yaml").c_str(), 1);
+  auto configured = RunCommand({DERMCTL_BIN, "list", "jobs"});
+  EXPECT_EQ(configured.exit_code, 0) << configured.err;
+  testing::WriteFile(dir_.Join("config.yaml"), "sever: x\n");
+  auto misspelt = RunCommand({DERMCTL_BIN, "list", "jobs"});
+  unsetenv("DERM_CONFIG");
+  EXPECT_EQ(misspelt.exit_code, 2);
+  EXPECT_NE(misspelt.err.find("unknown key 'sever'"), std::string::npos) << misspelt.err;
 
   auto csv = Dermctl({"export", "metrics", "--run", "1"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
