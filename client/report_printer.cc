@@ -1,6 +1,7 @@
 #include "client/report_printer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -27,11 +28,34 @@ void PrintJobLine(const derm::v1::Job& job, std::ostream& out) {
   out << "\n";
 }
 
+std::string Duration(double seconds) {
+  const long s = std::lround(std::max(0.0, seconds));
+  char buf[32];
+  if (s >= 3600) {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+  } else {
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+  }
+  return buf;
+}
+
+std::string ProgressBar(const derm::v1::Progress& p, int total_epochs) {
+  const int width = 24;
+  const double share = p.images_total() ? static_cast<double>(p.images_done()) / p.images_total() : 0;
+  const int filled = std::clamp(static_cast<int>(share * width), 0, width);
+  return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "] epoch " +
+         std::to_string(p.epoch()) + "/" + std::to_string(total_epochs) + "  " +
+         std::to_string(p.images_done()) + "/" + std::to_string(p.images_total()) + " images  " +
+         Fmt("%.0f", p.images_per_second()) + " img/s  ETA " + Duration(p.eta_seconds());
+}
+
 void PrintEpochLine(const derm::v1::EpochMetrics& m, int total, std::ostream& out) {
   out << "epoch " << m.epoch() << "/" << total << "  loss " << Fmt("%.4f", m.loss()) << "  accuracy "
       << Fmt("%.4f", m.accuracy()) << "  val_loss " << Fmt("%.4f", m.validation().loss()) << "  val_accuracy "
       << Fmt("%.4f", m.validation().accuracy()) << "  " << Fmt("%.1f", m.seconds()) << " s  "
-      << Fmt("%.0f", m.images_per_second()) << " img/s\n";
+      << Fmt("%.0f", m.images_per_second()) << " img/s";
+  if (m.epoch() < total) out << "  ETA " << Duration((total - m.epoch()) * m.seconds());
+  out << "\n";
 }
 
 void PrintConfusion(const derm::v1::ConfusionMatrix& m, std::ostream& out) {

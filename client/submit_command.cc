@@ -1,8 +1,10 @@
 #include <grpcpp/grpcpp.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include "client/commands.h"
@@ -37,10 +39,24 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   auto reader = conn.jobs()->WatchJob(ctx.get(), req);
   derm::v1::JobEvent ev;
   derm::v1::JobState last = job.state();
+  // A live progress bar only on a terminal; logs and pipes get the epoch lines alone.
+  const bool live = verbose && &out == &std::cout && isatty(STDOUT_FILENO);
+  bool bar_shown = false;
+  auto clear_bar = [&] {
+    if (bar_shown) out << "\r\033[K";
+    bar_shown = false;
+  };
   while (reader->Read(&ev)) {
-    if (ev.has_epoch()) {
+    if (ev.has_progress()) {
+      if (live) {
+        out << "\r\033[K" << ProgressBar(ev.progress(), ev.total_epochs());
+        bar_shown = true;
+      }
+    } else if (ev.has_epoch()) {
+      clear_bar();
       if (verbose) PrintEpochLine(ev.epoch(), ev.total_epochs(), out);
     } else {
+      clear_bar();
       last = ev.state();
       if (verbose) {
         out << "job " << job.id() << " " << derm::v1::JobState_Name(ev.state());

@@ -9,7 +9,8 @@ namespace derm::client {
 
 Status WriteSvgAsPng(const std::string& svg, const std::string& path, double scale) {
   GError* error = nullptr;
-  RsvgHandle* handle = rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error);
+  RsvgHandle* handle =
+      rsvg_handle_new_from_data(reinterpret_cast<const guint8*>(svg.data()), svg.size(), &error);
   if (!handle) {
     const std::string message = error ? error->message : "unknown error";
     g_clear_error(&error);

@@ -69,8 +69,9 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
                                       grpc::ServerWriter<derm::v1::JobEvent>* writer) {
   DERM_RPC_BEGIN("WatchJob");
   int64_t cursor = req->after_event_id();
+  uint64_t progress_seen = 0;
   while (!ctx->IsCancelled()) {
-    auto events = scheduler_->WaitForEvents(req->id(), &cursor, /*wait_ms=*/1000);
+    auto events = scheduler_->WaitForEvents(req->id(), &cursor, /*wait_ms=*/1000, &progress_seen);
     if (!events.ok()) return ToGrpc(events.status());
     for (const auto& e : *events) {
       if (!writer->Write(e)) return grpc::Status::CANCELLED;
@@ -139,7 +140,7 @@ grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext* ctx,
 grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* ctx, const derm::v1::HeartbeatRequest* req,
                                           derm::v1::HeartbeatResponse* resp) {
   DERM_RPC_BEGIN("Heartbeat");
-  return Reply(scheduler_->Heartbeat(req->worker_id(), req->attempt_id()), resp);
+  return Reply(scheduler_->Heartbeat(*req), resp);
 }
 
 grpc::Status WorkerServiceImpl::AcquireTask(grpc::ServerContext* ctx, const derm::v1::AcquireTaskRequest* req,

@@ -264,7 +264,7 @@ StatusOr<derm::v1::QueryResponse> Scheduler::Query(const derm::v1::QueryRequest&
 }
 
 StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, int64_t* after_event_id,
-                                                                   int64_t wait_ms) {
+                                                                   int64_t wait_ms, uint64_t* progress_seen) {
   std::unique_lock<std::mutex> lock(mu_);
   const auto deadline = After(wait_ms);
   while (true) {
@@ -289,6 +289,19 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
       }
       *after_event_id = e.id;
       events.push_back(std::move(ev));
+    }
+    if (progress_seen) {
+      for (const auto& [attempt, lease] : leases_) {
+        if (lease.job_id != job_id || lease.progress_seq <= *progress_seen) continue;
+        *progress_seen = lease.progress_seq;
+        derm::v1::JobEvent ev;
+        ev.set_job_id(job_id);
+        ev.set_state(derm::v1::RUNNING);
+        ev.set_time_ms(clock_->NowMillis());
+        ev.set_total_epochs(job.spec().train().epochs());
+        *ev.mutable_progress() = lease.progress;
+        events.push_back(std::move(ev));
+      }
     }
     if (!events.empty() || shutdown_) return events;
     const uint64_t seen = version_;
@@ -373,7 +386,7 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
       queue_.erase(key);
       queued_.erase(job_id);
       DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
-      leases_[attempt_id] = Lease{job_id, job.run_id(), worker_id, now + options_.lease_timeout_ms};
+      leases_[attempt_id] = Lease{job_id, job.run_id(), worker_id, now + options_.lease_timeout_ms, {}, 0};
       auto* task = response.mutable_task();
       task->set_job_id(job_id);
       task->set_attempt_id(attempt_id);
@@ -404,15 +417,22 @@ StatusOr<Scheduler::Lease*> Scheduler::CurrentLease(int64_t attempt_id) {
   return &it->second;
 }
 
-StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(int64_t worker_id, int64_t attempt_id) {
+StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
+  const int64_t worker_id = request.worker_id();
   if (!workers_.count(worker_id))
     return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   DERM_RETURN_IF_ERROR(store_->TouchWorker(worker_id, clock_->NowMillis()));
   derm::v1::HeartbeatResponse response;
-  if (attempt_id != 0) {
-    auto lease = CurrentLease(attempt_id);
-    response.set_cancel(!lease.ok() || (*lease)->worker_id != worker_id);
+  if (request.attempt_id() != 0) {
+    auto lease = CurrentLease(request.attempt_id());
+    const bool current = lease.ok() && (*lease)->worker_id == worker_id;
+    response.set_cancel(!current);
+    if (current && request.has_progress()) {
+      (*lease)->progress = request.progress();
+      (*lease)->progress_seq = ++progress_seq_;
+      Changed();
+    }
   }
   return response;
 }

@@ -67,8 +67,10 @@ class Scheduler {
   StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
   // returns them in order and advances *after_event_id.
+  // With `progress_seen` (a watcher's own counter, start at 0), a progress event from the running
+  // attempt's latest heartbeat follows when there is a newer one.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
-                                                          int64_t wait_ms);
+                                                          int64_t wait_ms, uint64_t* progress_seen = nullptr);
   StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
   // The worker finishes its current task and is told to leave at its next AcquireTask.
   StatusOr<derm::v1::WorkerInfo> DrainWorker(int64_t worker_id);
@@ -78,8 +80,9 @@ class Scheduler {
   // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it;
   // answers drain = true at once to a drained worker.
   StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms);
-  // Renews the lease of `attempt_id`; cancel = true when the attempt is no longer current.
-  StatusOr<derm::v1::HeartbeatResponse> Heartbeat(int64_t worker_id, int64_t attempt_id);
+  // Renews the lease of the request's attempt and keeps its progress for watchers; cancel = true
+  // when the attempt is no longer current.
+  StatusOr<derm::v1::HeartbeatResponse> Heartbeat(const derm::v1::HeartbeatRequest& request);
   Status ReportFacts(const derm::v1::ReportFactsRequest& request);
   Status ReportEpoch(const derm::v1::ReportEpochRequest& request);
   Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
@@ -101,6 +104,8 @@ class Scheduler {
   struct Lease {
     int64_t job_id, run_id, worker_id;
     int64_t deadline_ms;
+    derm::v1::Progress progress;  // from the latest heartbeat
+    uint64_t progress_seq = 0;    // when it arrived (progress_seq_), 0: none yet
   };
   struct WorkerInfo {
     derm::v1::RegisterWorkerRequest spec;
@@ -144,6 +149,7 @@ class Scheduler {
   std::map<int64_t, Queued> queued_;       // by job id; GUARDED_BY(mu_)
   std::map<int64_t, Lease> leases_;        // by attempt id; GUARDED_BY(mu_)
   std::map<int64_t, WorkerInfo> workers_;  // GUARDED_BY(mu_)
+  uint64_t progress_seq_ = 0;              // GUARDED_BY(mu_)
   uint64_t version_ = 0;                   // GUARDED_BY(mu_)
   bool shutdown_ = false;                  // GUARDED_BY(mu_)
   Metrics metrics_;

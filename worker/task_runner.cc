@@ -124,6 +124,17 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
     return report_error.ok();
   };
   hooks.should_stop = [&] { return reporter->Cancelled(); };
+  hooks.on_progress = [&](int32_t epoch, int64_t done, int64_t total, double seconds) {
+    derm::v1::Progress p;
+    p.set_epoch(epoch);
+    p.set_images_done(done);
+    p.set_images_total(total);
+    const double rate = seconds > 0 ? done / seconds : 0;
+    p.set_images_per_second(rate);
+    if (rate > 0)
+      p.set_eta_seconds(((total - done) + static_cast<double>(cfg.epochs - epoch) * total) / rate);
+    reporter->Progress(p);
+  };
 
   core::Trainer trainer(*(*backbone)->net, cfg, static_cast<int>(names.size()));
   StatusOr<core::TrainOutcome> outcome = Status(StatusCode::kInternal, "not run");

@@ -23,6 +23,8 @@ class TaskReporter {
   virtual Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) = 0;
   // True once the scheduler asked to stop this task (polled before every batch).
   virtual bool Cancelled() = 0;
+  // The latest progress, sent with the next heartbeat. Cheap; called after every chunk.
+  virtual void Progress(const derm::v1::Progress& progress) {}
 };
 
 struct RunnerOptions {

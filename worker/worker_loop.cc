@@ -51,6 +51,10 @@ class GrpcReporter final : public TaskReporter {
         derm::v1::HeartbeatRequest req;
         req.set_worker_id(worker_id_);
         req.set_attempt_id(attempt_id_);
+        {
+          std::lock_guard<std::mutex> progress_lock(progress_mu_);
+          *req.mutable_progress() = progress_;
+        }
         derm::v1::HeartbeatResponse resp;
         auto ctx = Context(5000, token_);
         grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
@@ -82,6 +86,10 @@ class GrpcReporter final : public TaskReporter {
     return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportEpoch(c, req, a); });
   }
   bool Cancelled() override { return cancelled_ || stop_; }
+  void Progress(const derm::v1::Progress& progress) override {
+    std::lock_guard<std::mutex> lock(progress_mu_);
+    progress_ = progress;
+  }
 
   template <typename Fn>
   Status Call(Fn fn) {
@@ -98,6 +106,8 @@ class GrpcReporter final : public TaskReporter {
   const std::atomic<bool>& stop_;
   const std::string token_;
   std::atomic<bool> cancelled_{false};
+  std::mutex progress_mu_;
+  derm::v1::Progress progress_;  // GUARDED_BY(progress_mu_)
   std::mutex mu_;
   std::condition_variable cv_;
   bool done_ = false;

@@ -57,6 +57,14 @@ class SchedulerTest : public ::testing::Test {
     return r->task();
   }
   JobState State(int64_t job) { return scheduler_->GetJob(job)->state(); }
+  StatusOr<derm::v1::HeartbeatResponse> Beat(int64_t worker, int64_t attempt,
+                                             const derm::v1::Progress* p = nullptr) {
+    derm::v1::HeartbeatRequest req;
+    req.set_worker_id(worker);
+    req.set_attempt_id(attempt);
+    if (p) *req.mutable_progress() = *p;
+    return scheduler_->Heartbeat(req);
+  }
   Status Report(int64_t attempt, int epoch, const std::string& ckpt) {
     derm::v1::ReportEpochRequest req;
     req.set_attempt_id(attempt);
@@ -162,7 +170,7 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   const auto first = Acquire(w1);
   ASSERT_TRUE(Report(first.attempt_id(), 1, "after-1").ok());
   clock_.Advance(900);
-  ASSERT_TRUE(scheduler_->Heartbeat(w1, first.attempt_id()).ok());  // renews
+  ASSERT_TRUE(Beat(w1, first.attempt_id()).ok());  // renews
   clock_.Advance(900);
   EXPECT_EQ(scheduler_->ExpireLeases(), 0);
   clock_.Advance(200);
@@ -177,7 +185,7 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   EXPECT_EQ(second.resume_checkpoint(), "after-1");
   // The first worker comes back: it may not write anything.
   EXPECT_EQ(Report(first.attempt_id(), 2, "stale").code(), StatusCode::kFailedPrecondition);
-  EXPECT_TRUE(scheduler_->Heartbeat(w1, first.attempt_id())->cancel());
+  EXPECT_TRUE(Beat(w1, first.attempt_id())->cancel());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(first.attempt_id());
   EXPECT_EQ(scheduler_->CompleteTask(done).code(), StatusCode::kFailedPrecondition);
@@ -223,7 +231,7 @@ TEST_F(SchedulerTest, CancelQueuedRunningAndFinished) {
   EXPECT_EQ(State(queued), derm::v1::CANCELLED);
   EXPECT_FALSE(Acquire(w).job_id()) << "a cancelled job is not leased";
   ASSERT_TRUE(scheduler_->Cancel(running, "wrong data").ok());
-  EXPECT_TRUE(scheduler_->Heartbeat(w, task.attempt_id())->cancel());
+  EXPECT_TRUE(Beat(w, task.attempt_id())->cancel());
   EXPECT_EQ(Report(task.attempt_id(), 1, "").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(scheduler_->Cancel(running, "").status().code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(scheduler_->Cancel(999, "").status().code(), StatusCode::kNotFound);
@@ -262,6 +270,29 @@ TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
   auto rest = scheduler_->WaitForEvents(job, &resume, 0).value();
   ASSERT_EQ(rest.size(), 3u);
   EXPECT_EQ(rest[0].epoch().epoch(), 2);
+}
+
+TEST_F(SchedulerTest, HeartbeatProgressReachesWatchersOnce) {
+  const int64_t job = Submit(Spec());
+  const int64_t w = Worker();
+  const auto task = Acquire(w);
+  int64_t cursor = 0;
+  uint64_t seen = 0;
+  ASSERT_EQ(scheduler_->WaitForEvents(job, &cursor, 0, &seen)->size(), 2u)
+      << "QUEUED, RUNNING; no progress yet";
+  derm::v1::Progress p;
+  p.set_epoch(2);
+  p.set_images_done(64);
+  p.set_images_total(100);
+  p.set_eta_seconds(12.5);
+  ASSERT_FALSE(Beat(w, task.attempt_id(), &p)->cancel());
+  auto events = scheduler_->WaitForEvents(job, &cursor, 0, &seen).value();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event_id(), 0);
+  EXPECT_EQ(events[0].progress().images_done(), 64);
+  EXPECT_DOUBLE_EQ(events[0].progress().eta_seconds(), 12.5);
+  EXPECT_TRUE(scheduler_->WaitForEvents(job, &cursor, 0, &seen)->empty()) << "each progress once";
+  EXPECT_TRUE(scheduler_->WaitForEvents(job, &cursor, 0)->empty()) << "no progress without a counter";
 }
 
 TEST_F(SchedulerTest, BackoffDoublesPerAttempt) {

@@ -131,6 +131,7 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
         loss_sum += r.loss_sum;
         correct += r.correct;
       }
+      if (hooks.on_progress) hooks.on_progress(epoch, static_cast<int64_t>(end), train.size(), Seconds(t0));
     }
     EpochResult result;
     result.epoch = epoch;

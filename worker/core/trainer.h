@@ -45,6 +45,8 @@ struct TrainHooks {
   std::function<bool(const EpochResult&)> on_epoch;
   // Polled before every batch; returning true stops training within one batch.
   std::function<bool()> should_stop;
+  // After each backbone chunk: training images of `epoch` done so far, of `total`, in `seconds`.
+  std::function<void(int32_t epoch, int64_t done, int64_t total, double seconds)> on_progress;
 };
 
 struct TrainOutcome {

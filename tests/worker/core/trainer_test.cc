@@ -100,6 +100,20 @@ TEST_F(TrainerTest, BackboneChunkSizeDoesNotChangeTheMaths) {
   }
 }
 
+TEST_F(TrainerTest, ReportsProgressAfterEveryChunk) {
+  std::vector<std::pair<int32_t, int64_t>> seen;
+  TrainHooks hooks;
+  hooks.on_progress = [&](int32_t epoch, int64_t done, int64_t total, double seconds) {
+    EXPECT_EQ(total, train_.size());
+    EXPECT_GE(seconds, 0);
+    seen.push_back({epoch, done});
+  };
+  ASSERT_TRUE(Trainer(*net_, Config(), 3).Run(train_, val_, nullptr, "", hooks).ok());
+  // 30 images in chunks of 16: 16, 30 per epoch, for 3 epochs.
+  EXPECT_EQ(seen,
+            (std::vector<std::pair<int32_t, int64_t>>{{1, 16}, {1, 30}, {2, 16}, {2, 30}, {3, 16}, {3, 30}}));
+}
+
 TEST_F(TrainerTest, StopsWithinABatchWhenAsked) {
   int polls = 0;
   TrainHooks hooks;
