@@ -39,6 +39,8 @@ int main(int argc, char** argv) {
   app.add_flag("--fp32", fp32, "fp32 backbone (default on CPU)");
   app.add_option("--decode-threads", opt.runner.decode_threads, "image decode threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
+  app.add_option("--cache-dir", opt.runner.cache_dir,
+                 "keep decoded datasets here; repeated runs skip decoding");
   app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")
       ->check(CLI::Range(1, 4096));
   app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")

@@ -81,6 +81,7 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   d.width = spec.data().image_size(1);
   d.threads = options_.decode_threads;
   d.samples_per_class = spec.balance().samples_per_class();
+  d.cache_dir = options_.cache_dir;
   auto dataset = data::LoadDataset(d);
   if (!dataset.ok()) return Failure(dataset.status(), false);
   const data::Dataset& ds = *dataset;

@@ -33,6 +33,7 @@ struct RunnerOptions {
   // bf16 backbone: on by default on CUDA; on CPU opt-in, since it changes the features slightly.
   std::optional<bool> bf16;
   int decode_threads = 0;  // 0 = all cores
+  std::string cache_dir;   // decoded-dataset cache (data::DatasetOptions::cache_dir); "" = off
   int backbone_batch = 64;
 };
 

@@ -1,5 +1,7 @@
 #include "worker/data/dataset.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstring>
@@ -156,6 +158,127 @@ core::ImageSet DecodeAll(const std::vector<Entry>& entries, const DatasetOptions
   return set;
 }
 
+// --- the decode cache -------------------------------------------------------------------
+constexpr char kCacheMagic[] = "DERMCACHE1";
+
+void PutString(std::string* out, const std::string& s) {
+  const uint64_t n = s.size();
+  out->append(reinterpret_cast<const char*>(&n), sizeof n);
+  out->append(s);
+}
+
+class CacheReader {
+ public:
+  explicit CacheReader(std::string bytes) : b_(std::move(bytes)) {}
+  bool U64(uint64_t* v) {
+    if (pos_ + sizeof *v > b_.size()) return false;
+    std::memcpy(v, b_.data() + pos_, sizeof *v);
+    pos_ += sizeof *v;
+    return true;
+  }
+  bool Str(std::string* s) {
+    uint64_t n;
+    if (!U64(&n) || n > b_.size() - pos_) return false;
+    s->assign(b_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool Bytes(void* dst, uint64_t n) {
+    if (n > b_.size() - pos_) return false;
+    std::memcpy(dst, b_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  bool AtEnd() const { return pos_ == b_.size(); }
+
+ private:
+  std::string b_;
+  size_t pos_ = 0;
+};
+
+std::string SerializeDataset(const Dataset& ds) {
+  std::string out(kCacheMagic);
+  PutString(&out, ds.fingerprint);
+  const uint64_t classes = ds.class_names.size(), skipped = ds.skipped.size();
+  out.append(reinterpret_cast<const char*>(&classes), sizeof classes);
+  for (const auto& c : ds.class_names) PutString(&out, c);
+  out.append(reinterpret_cast<const char*>(&skipped), sizeof skipped);
+  for (const auto& s : ds.skipped) {
+    PutString(&out, s.path);
+    PutString(&out, s.reason);
+  }
+  for (const core::ImageSet* set : {&ds.train, &ds.validation, &ds.test}) {
+    const uint64_t dims[3] = {static_cast<uint64_t>(set->height), static_cast<uint64_t>(set->width),
+                              static_cast<uint64_t>(set->size())};
+    out.append(reinterpret_cast<const char*>(dims), sizeof dims);
+    out.append(reinterpret_cast<const char*>(set->labels.data()), set->labels.size() * sizeof(int32_t));
+    for (const auto& p : set->paths) PutString(&out, p);
+    out.append(reinterpret_cast<const char*>(set->pixels.data()), set->pixels.size());
+  }
+  return out;
+}
+
+// Fills `ds` from a cache file's bytes; false for a truncated or foreign file.
+bool ParseDataset(std::string bytes, Dataset* ds) {
+  if (bytes.compare(0, sizeof kCacheMagic - 1, kCacheMagic) != 0) return false;
+  CacheReader r(bytes.substr(sizeof kCacheMagic - 1));
+  uint64_t n;
+  if (!r.Str(&ds->fingerprint) || !r.U64(&n) || n > 100000) return false;
+  ds->class_names.resize(n);
+  for (auto& c : ds->class_names) {
+    if (!r.Str(&c)) return false;
+  }
+  if (!r.U64(&n) || n > 10000000) return false;
+  ds->skipped.resize(n);
+  for (auto& s : ds->skipped) {
+    if (!r.Str(&s.path) || !r.Str(&s.reason)) return false;
+  }
+  for (core::ImageSet* set : {&ds->train, &ds->validation, &ds->test}) {
+    uint64_t h, w, count;
+    if (!r.U64(&h) || !r.U64(&w) || !r.U64(&count) || h > 4096 || w > 4096 || count > 100000000) return false;
+    set->height = static_cast<int64_t>(h);
+    set->width = static_cast<int64_t>(w);
+    set->labels.resize(count);
+    if (!r.Bytes(set->labels.data(), count * sizeof(int32_t))) return false;
+    set->paths.resize(count);
+    for (auto& p : set->paths) {
+      if (!r.Str(&p)) return false;
+    }
+    set->pixels.resize(count * h * w * 3);
+    if (!r.Bytes(set->pixels.data(), set->pixels.size())) return false;
+  }
+  return r.AtEnd();
+}
+
+// The cache key: every candidate file's split, relative path, label and content hash (read and
+// hashed on `threads` threads, not decoded), the image size and the balancing.
+std::string CacheKey(const std::vector<Entry>* splits[3], const DatasetOptions& o, int threads) {
+  Sha256 key;
+  key.Update(std::to_string(o.height) + "x" + std::to_string(o.width) + " balance " +
+             std::to_string(o.samples_per_class) + "\n");
+  for (int s = 0; s < 3; ++s) {
+    const auto& entries = *splits[s];
+    std::vector<std::string> hashes(entries.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next++) < entries.size();) {
+        std::ifstream in(entries[i].path, std::ios::binary);
+        hashes[i] =
+            Sha256Hex(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    for (size_t i = 0; i < entries.size(); ++i) {
+      key.Update(std::to_string(s) + "\t" + entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" +
+                 hashes[i] + "\n");
+    }
+  }
+  return key.HexDigest();
+}
+
 }  // namespace
 
 StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int width, int threads,
@@ -239,6 +362,18 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   }
 
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  std::string cache_path;
+  if (!o.cache_dir.empty()) {
+    const std::vector<Entry>* splits[3] = {&train, &val, &test};
+    cache_path = (fs::path(o.cache_dir) / (CacheKey(splits, o, threads) + ".dermcache")).string();
+    std::ifstream in(cache_path, std::ios::binary);
+    Dataset cached;
+    if (in &&
+        ParseDataset(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
+                     &cached)) {
+      return cached;
+    }
+  }
   std::vector<std::string> lines[3];
   ds.train = DecodeAll(train, o, threads, &lines[0], &ds.skipped);
   if (o.samples_per_class > 0) {
@@ -259,6 +394,19 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
     for (const auto& line : lines[s]) fp.Update(std::string(split_names[s]) + "\t" + line + "\n");
   }
   ds.fingerprint = fp.HexDigest();
+  if (!cache_path.empty()) {
+    // Written to a temporary name and renamed, so a reader never sees half a file. A cache that
+    // cannot be written only costs the next run its decoding.
+    std::error_code ec;
+    fs::create_directories(o.cache_dir, ec);
+    const std::string tmp = cache_path + ".tmp" + std::to_string(::getpid());
+    std::ofstream out(tmp, std::ios::binary);
+    if (out << SerializeDataset(ds)) {
+      out.close();
+      fs::rename(tmp, cache_path, ec);
+    }
+    fs::remove(tmp, ec);
+  }
   return ds;
 }
 

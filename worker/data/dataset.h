@@ -22,6 +22,9 @@ struct DatasetOptions {
   int height = 224, width = 224;
   int threads = 0;            // decode threads; 0 = hardware concurrency
   int samples_per_class = 0;  // > 0: balance the training split with augmented copies
+  // Non-empty: decoded datasets are kept here, keyed by the files' contents, labels, split and
+  // image size, so a repeated run reads and hashes the files but skips decoding them.
+  std::string cache_dir;
 };
 
 struct SkippedFile {

@@ -147,5 +147,39 @@ TEST_F(DatasetTest, BalancesTheTrainingSplitWithAugmentedCopies) {
   EXPECT_EQ(none->train.size(), plain->train.size());
 }
 
+TEST_F(DatasetTest, CachesDecodedDatasetsByContent) {
+  auto o = Options();
+  o.cache_dir = dir_.Join("cache");
+  auto first = LoadDataset(o);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(o.cache_dir)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].extension(), ".dermcache");
+
+  auto second = LoadDataset(o);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->fingerprint, first->fingerprint);
+  EXPECT_EQ(second->train.pixels, first->train.pixels);
+  EXPECT_EQ(second->validation.paths, first->validation.paths);
+  EXPECT_EQ(second->class_names, first->class_names);
+
+  // A changed file is a different dataset: a new cache entry, a new fingerprint.
+  testing::WriteFile(dir_.Join("Train/dermatofibroma/img_00001.jpg"),
+                     testing::ReadFile(dir_.Join("Train/dermatofibroma/img_00002.jpg")));
+  auto changed = LoadDataset(o);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(changed->fingerprint, first->fingerprint);
+  EXPECT_EQ(std::distance(fs::directory_iterator(o.cache_dir), fs::directory_iterator()), 2);
+
+  // A damaged cache file is ignored and rewritten, never trusted.
+  for (const auto& e : fs::directory_iterator(o.cache_dir)) {
+    testing::WriteFile(e.path().string(), testing::ReadFile(e.path().string()).substr(0, 100));
+  }
+  auto again = LoadDataset(o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->train.pixels, changed->train.pixels);
+}
+
 }  // namespace
 }  // namespace derm::data
