@@ -24,9 +24,7 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   derm::v1::CompareRunsRequest req;
   for (int64_t id : run_ids) req.add_run_ids(id);
   derm::v1::CompareRunsResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CompareRuns(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::CompareRuns, req, &resp); !st.ok()) return Fail(st, err);
   if (IsStructured(format)) {
     out << ProtoText(resp, format);
     return kExitOk;

@@ -10,6 +10,8 @@
 
 namespace derm::client {
 
+using JobStub = derm::v1::JobService::Stub;
+
 struct ConnectionOptions {
   std::string server;  // HOST:PORT
   int64_t timeout_ms = 10000;
@@ -24,6 +26,14 @@ class Connection {
   std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms = -1) const;
   // Converts a failed call's status to a Status whose message is one line naming the problem.
   Status Explain(const grpc::Status& status) const;
+  // One unary call with the standard deadline, e.g. Call(&Stub::GetJob, request, &job); the
+  // result is explained as above.
+  template <typename Request, typename Response>
+  Status Call(grpc::Status (JobStub::*method)(grpc::ClientContext*, const Request&, Response*),
+              const Request& request, Response* response) const {
+    auto ctx = Context();
+    return Explain((stub_.get()->*method)(ctx.get(), request, response));
+  }
   const std::string& server() const { return options_.server; }
 
  private:

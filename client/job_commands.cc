@@ -13,8 +13,7 @@ Status PrintQuery(Connection& conn, const std::string& sql, std::ostream& out) {
   derm::v1::QueryRequest req;
   req.set_sql(sql);
   derm::v1::QueryResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok()) return conn.Explain(st);
+  if (Status st = conn.Call(&JobStub::Query, req, &resp); !st.ok()) return st;
   PrintTable(QueryTable(resp), OutputFormat::kTable, out);
   return Status::Ok();
 }
@@ -25,9 +24,7 @@ int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostr
   derm::v1::GetRunRequest req;
   req.set_run_id(run_id);
   derm::v1::RunReport run;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &run); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::GetRun, req, &run); !st.ok()) return Fail(st, err);
   if (IsStructured(format)) {
     out << ProtoText(run, format);
   } else {
@@ -40,9 +37,7 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
   derm::v1::GetJobRequest req;
   req.set_id(job_id);
   derm::v1::Job job;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, &job); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::GetJob, req, &job); !st.ok()) return Fail(st, err);
   PrintJobLine(job, out);
   out << "\nspec:\n";
   for (const auto& [name, value] : FlattenSpec(job.spec())) out << "  " << name << ": " << value << "\n";
@@ -81,9 +76,7 @@ int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::
   req.set_id(job_id);
   req.set_reason(reason);
   derm::v1::Job job;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->CancelJob(ctx.get(), req, &job); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::CancelJob, req, &job); !st.ok()) return Fail(st, err);
   PrintJobLine(job, out);
   return kExitOk;
 }
@@ -92,9 +85,7 @@ int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& 
   derm::v1::GetJobRequest get;
   get.set_id(job_id);
   derm::v1::Job job;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), get, &job); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::GetJob, get, &job); !st.ok()) return Fail(st, err);
   if (job.state() == derm::v1::QUEUED || job.state() == derm::v1::RUNNING) {
     return Fail(FailedPrecondition("job " + std::to_string(job_id) + " is still " +
                                    derm::v1::JobState_Name(job.state())),
@@ -104,9 +95,7 @@ int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& 
   *req.mutable_spec() = job.spec();
   (*req.mutable_spec()->mutable_tags())["retry_of"] = std::to_string(job_id);
   derm::v1::SubmitJobResponse resp;
-  auto sctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->SubmitJob(sctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::SubmitJob, req, &resp); !st.ok()) return Fail(st, err);
   out << "submitted job " << resp.job().id() << " (run " << resp.job().run_id() << "), a retry of job "
       << job_id << "\n";
   return kExitOk;
@@ -116,9 +105,7 @@ int DrainWorker(Connection& conn, int64_t worker_id, std::ostream& out, std::ost
   derm::v1::DrainWorkerRequest req;
   req.set_id(worker_id);
   derm::v1::WorkerInfo w;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->DrainWorker(ctx.get(), req, &w); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::DrainWorker, req, &w); !st.ok()) return Fail(st, err);
   out << "worker " << w.id() << " " << derm::v1::WorkerState_Name(w.state())
       << (w.running_job_id() ? ": finishing job " + std::to_string(w.running_job_id()) + ", then leaving"
                              : ": leaving")

@@ -52,10 +52,7 @@ int GetJob(Connection& conn, int64_t job_id, OutputFormat format, std::ostream& 
   derm::v1::GetJobRequest req;
   req.set_id(job_id);
   derm::v1::ListJobsResponse one;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(ctx.get(), req, one.add_jobs()); !st.ok()) {
-    return Fail(conn.Explain(st), err);
-  }
+  if (Status st = conn.Call(&JobStub::GetJob, req, one.add_jobs()); !st.ok()) return Fail(st, err);
   if (IsStructured(format)) {
     out << ProtoText(one.jobs(0), format);
   } else {
@@ -71,9 +68,7 @@ int GetRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& 
   derm::v1::ListRunsRequest req;
   req.set_filter(o.filter);
   derm::v1::ListRunsResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::ListRuns, req, &resp); !st.ok()) return Fail(st, err);
   if (resp.runs().empty()) return Fail(NotFound("run " + std::to_string(run_id) + " does not exist"), err);
   if (IsStructured(format)) {
     out << ProtoText(resp.runs(0), format);
@@ -98,9 +93,7 @@ int ListJobs(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
     req.add_states(state);
   }
   derm::v1::ListJobsResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListJobs(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::ListJobs, req, &resp); !st.ok()) return Fail(st, err);
   if (IsStructured(o.format)) {
     out << ProtoText(resp, o.format);
   } else {
@@ -118,9 +111,7 @@ int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
   while (all.runs_size() < o.limit) {
     req.set_page_size(std::min(1000, o.limit - all.runs_size()));
     derm::v1::ListRunsResponse page;
-    auto ctx = conn.Context();
-    if (grpc::Status st = conn.jobs()->ListRuns(ctx.get(), req, &page); !st.ok())
-      return Fail(conn.Explain(st), err);
+    if (Status st = conn.Call(&JobStub::ListRuns, req, &page); !st.ok()) return Fail(st, err);
     for (auto& r : *page.mutable_runs()) *all.add_runs() = std::move(r);
     if (page.next_page_token().empty()) break;
     req.set_page_token(page.next_page_token());
@@ -135,11 +126,8 @@ int ListRuns(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
 
 int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::ostream& err) {
   derm::v1::ListWorkersResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->ListWorkers(ctx.get(), derm::v1::ListWorkersRequest(), &resp);
-      !st.ok()) {
-    return Fail(conn.Explain(st), err);
-  }
+  if (Status st = conn.Call(&JobStub::ListWorkers, derm::v1::ListWorkersRequest(), &resp); !st.ok())
+    return Fail(st, err);
   if (IsStructured(format)) {
     out << ProtoText(resp, format);
     return kExitOk;
@@ -160,9 +148,7 @@ int Query(Connection& conn, const std::string& sql, int64_t max_rows, OutputForm
   req.set_sql(sql);
   req.set_max_rows(max_rows);
   derm::v1::QueryResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->Query(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::Query, req, &resp); !st.ok()) return Fail(st, err);
   if (IsStructured(format)) {
     out << ProtoText(resp, format);
   } else {

@@ -18,10 +18,7 @@ int Plot(Connection& conn, const PlotOptions& o, std::ostream& out, std::ostream
   for (int64_t id : o.run_ids) {
     derm::v1::GetRunRequest req;
     req.set_run_id(id);
-    auto ctx = conn.Context();
-    if (grpc::Status st = conn.jobs()->GetRun(ctx.get(), req, &runs.emplace_back()); !st.ok()) {
-      return Fail(conn.Explain(st), err);
-    }
+    if (Status st = conn.Call(&JobStub::GetRun, req, &runs.emplace_back()); !st.ok()) return Fail(st, err);
   }
   const std::string svg = o.confusion ? ConfusionSvg(runs, o.test) : LearningCurvesSvg(runs);
   if (ext == ".png") {

@@ -70,17 +70,13 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   derm::v1::GetJobRequest get;
   get.set_id(job.id());
   derm::v1::Job final_job;
-  auto gctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->GetJob(gctx.get(), get, &final_job); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::GetJob, get, &final_job); !st.ok()) return Fail(st, err);
   last = final_job.state();
   if (verbose && last == derm::v1::SUCCEEDED) {
     derm::v1::GetRunRequest run_req;
     run_req.set_run_id(final_job.run_id());
     derm::v1::RunReport run;
-    auto rctx = conn.Context();
-    if (grpc::Status st = conn.jobs()->GetRun(rctx.get(), run_req, &run); !st.ok())
-      return Fail(conn.Explain(st), err);
+    if (Status st = conn.Call(&JobStub::GetRun, run_req, &run); !st.ok()) return Fail(st, err);
     out << "\n";
     PrintRunReport(run, out);
   } else if (!verbose) {
@@ -125,9 +121,7 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   *req.mutable_spec() = parsed.spec;
   req.set_idempotency_key(o.idempotency_key);
   derm::v1::SubmitJobResponse resp;
-  auto ctx = conn.Context();
-  if (grpc::Status st = conn.jobs()->SubmitJob(ctx.get(), req, &resp); !st.ok())
-    return Fail(conn.Explain(st), err);
+  if (Status st = conn.Call(&JobStub::SubmitJob, req, &resp); !st.ok()) return Fail(st, err);
   if (resp.sweep_id() == 0) {
     out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
         << resp.job().run_id() << ")\n";
