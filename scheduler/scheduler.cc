@@ -303,7 +303,8 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
         events.push_back(std::move(ev));
       }
     }
-    if (!events.empty() || shutdown_) return events;
+    if (!events.empty()) return events;
+    if (shutdown_) return Unavailable("the scheduler is shutting down");
     const uint64_t seen = version_;
     if (!changed_cv_.wait_until(lock, deadline, [&] { return version_ != seen || shutdown_; })) {
       return events;

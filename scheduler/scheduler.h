@@ -66,7 +66,7 @@ class Scheduler {
   // Read-only SQL on its own connection (store/read_query.h); does not hold the scheduler's lock.
   StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
-  // returns them in order and advances *after_event_id.
+  // returns them in order and advances *after_event_id; UNAVAILABLE once shutting down.
   // With `progress_seen` (a watcher's own counter, start at 0), a progress event from the running
   // attempt's latest heartbeat follows when there is a newer one.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
