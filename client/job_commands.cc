@@ -1,4 +1,4 @@
-// dermctl describe / events / cancel / workers drain.
+// dermctl describe / events / cancel / retry / workers drain.
 #include <grpcpp/grpcpp.h>
 
 #include "client/commands.h"
@@ -6,19 +6,6 @@
 #include "common/rpc/params.h"
 
 namespace derm::client {
-namespace {
-
-// Runs a read-only query through the scheduler and prints it as a table.
-Status PrintQuery(Connection& conn, const std::string& sql, std::ostream& out) {
-  derm::v1::QueryRequest req;
-  req.set_sql(sql);
-  derm::v1::QueryResponse resp;
-  if (Status st = conn.Call(&JobStub::Query, req, &resp); !st.ok()) return st;
-  PrintTable(QueryTable(resp), OutputFormat::kTable, out);
-  return Status::Ok();
-}
-
-}  // namespace
 
 int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err) {
   derm::v1::GetRunRequest req;
@@ -43,31 +30,24 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
   for (const auto& [name, value] : FlattenSpec(job.spec())) out << "  " << name << ": " << value << "\n";
   const std::string id = std::to_string(job_id);
   out << "\nattempts:\n";
-  if (Status st = PrintQuery(conn,
-                             "SELECT id AS attempt, worker_id AS worker, state, cause, "
-                             "datetime(started_ms / 1000, 'unixepoch') AS started, "
-                             "(coalesce(ended_ms, started_ms) - started_ms) / 1000.0 AS seconds "
-                             "FROM attempts WHERE job_id = " +
-                                 id + " ORDER BY id",
-                             out);
-      !st.ok()) {
-    return Fail(st, err);
-  }
+  const int code = Query(conn,
+                         "SELECT id AS attempt, worker_id AS worker, state, cause, "
+                         "datetime(started_ms / 1000, 'unixepoch') AS started, "
+                         "(coalesce(ended_ms, started_ms) - started_ms) / 1000.0 AS seconds "
+                         "FROM attempts WHERE job_id = " +
+                             std::to_string(job_id) + " ORDER BY id",
+                         1000, OutputFormat::kTable, out, err);
+  if (code != kExitOk) return code;
   out << "\nevents:\n";
   return Events(conn, job_id, out, err);
 }
 
 int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
-  if (Status st =
-          PrintQuery(conn,
-                     "SELECT id AS event, datetime(time_ms / 1000, 'unixepoch') AS time, kind, "
-                     "coalesce(from_state, '') AS from_state, to_state, cause FROM events WHERE job_id = " +
-                         std::to_string(job_id) + " ORDER BY id",
-                     out);
-      !st.ok()) {
-    return Fail(st, err);
-  }
-  return kExitOk;
+  return Query(conn,
+               "SELECT id AS event, datetime(time_ms / 1000, 'unixepoch') AS time, kind, "
+               "coalesce(from_state, '') AS from_state, to_state, cause FROM events WHERE job_id = " +
+                   std::to_string(job_id) + " ORDER BY id",
+               1000, OutputFormat::kTable, out, err);
 }
 
 int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::ostream& out,

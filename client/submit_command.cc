@@ -38,7 +38,6 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   auto ctx = conn.Context(0);
   auto reader = conn.jobs()->WatchJob(ctx.get(), req);
   derm::v1::JobEvent ev;
-  derm::v1::JobState last = job.state();
   // A live progress bar only on a terminal; logs and pipes get the epoch lines alone.
   const bool live = verbose && &out == &std::cout && isatty(STDOUT_FILENO);
   bool bar_shown = false;
@@ -57,7 +56,6 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
       if (verbose) PrintEpochLine(ev.epoch(), ev.total_epochs(), out);
     } else {
       clear_bar();
-      last = ev.state();
       if (verbose) {
         out << "job " << job.id() << " " << derm::v1::JobState_Name(ev.state());
         if (!ev.message().empty()) out << ": " << ev.message();
@@ -71,7 +69,7 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   get.set_id(job.id());
   derm::v1::Job final_job;
   if (Status st = conn.Call(&JobStub::GetJob, get, &final_job); !st.ok()) return Fail(st, err);
-  last = final_job.state();
+  const derm::v1::JobState last = final_job.state();
   if (verbose && last == derm::v1::SUCCEEDED) {
     derm::v1::GetRunRequest run_req;
     run_req.set_run_id(final_job.run_id());

@@ -99,7 +99,12 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
     k->set_path(s.path);
     k->set_reason(s.reason);
   }
-  auto backbone = LoadBackbone(spec.model().weights(), static_cast<uint64_t>(spec.data().seed()));
+  StatusOr<const Backbone*> backbone = Internal("not loaded");
+  try {  // LibTorch (c10::Error, e.g. out of device memory) stops here
+    backbone = LoadBackbone(spec.model().weights(), static_cast<uint64_t>(spec.data().seed()));
+  } catch (const std::exception& e) {
+    return Failure(Internal(std::string("loading the backbone failed: ") + e.what()), true);
+  }
   if (!backbone.ok()) return Failure(backbone.status(), false);
   facts.set_weights((*backbone)->weights);
   facts.set_weights_sha256((*backbone)->weights_sha256);
