@@ -1,5 +1,6 @@
 #include "worker/task_runner.h"
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 #include <vector>
@@ -36,7 +37,19 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
 }
 
 StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string& path, uint64_t seed) {
-  std::string key, sha;
+  // An unchanged file (same path, size and modification time) is neither read nor hashed again.
+  std::string key = "random:" + std::to_string(seed);
+  if (!path.empty()) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const auto mtime = std::filesystem::last_write_time(path, ec);
+    if (ec) return NotFound("model.weights: cannot open " + path);
+    key =
+        "file:" + path + ":" + std::to_string(size) + ":" + std::to_string(mtime.time_since_epoch().count());
+  }
+  if (backbone_.net && backbone_.key == key) return &backbone_;
+  backbone_ = Backbone{};
+  std::string sha;
   if (!path.empty()) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return NotFound("model.weights: cannot open " + path);
@@ -45,12 +58,7 @@ StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string
     while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
       hash.Update({buf.data(), static_cast<size_t>(in.gcount())});
     sha = hash.HexDigest();
-    key = "file:" + sha;
-  } else {
-    key = "random:" + std::to_string(seed);
   }
-  if (backbone_.net && backbone_.key == key) return &backbone_;
-  backbone_ = Backbone{};
   core::TensorMap weights;
   if (path.empty()) {
     weights = core::ResNet50::RandomWeights(seed);

@@ -51,7 +51,7 @@ class TaskRunner {
 
  private:
   struct Backbone {
-    std::string key;                      // "random:SEED" or "file:SHA256"
+    std::string key;                      // "random:SEED" or "file:PATH:SIZE:MTIME"
     std::string weights, weights_sha256;  // as recorded with the run
     std::unique_ptr<core::ResNet50> net;
   };
