@@ -10,18 +10,15 @@
 #include <algorithm>
 #include <csignal>
 
-#include "worker/data/demo_data.h"
+#include "tests/testing/tiny_dataset.h"
 
 namespace derm::testing {
 
 Cluster::Cluster(const TempDir& dir, int train_per_class) : dir_(dir) {
-  data::DemoDataOptions o;
-  o.out_dir = dir_.Join("data");
-  o.train_per_class = train_per_class;
-  o.test_per_class = 1;
-  o.size = 32;
-  o.classes = 3;
-  if (Status st = data::WriteDemoData(o); !st.ok()) throw std::runtime_error(st.ToString());
+  if (Status st =
+          WriteTinyDataset(dir_.Join("data"), /*classes=*/3, train_per_class, /*test=*/1, /*size=*/32);
+      !st.ok())
+    throw std::runtime_error(st.ToString());
 }
 
 Cluster::~Cluster() {

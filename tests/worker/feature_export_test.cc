@@ -5,8 +5,8 @@
 #include <sstream>
 
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tiny_dataset.h"
 #include "worker/core/head.h"
-#include "worker/data/demo_data.h"
 
 namespace derm::worker {
 namespace {
@@ -23,13 +23,8 @@ size_t Fields(const std::string& line) { return std::count(line.begin(), line.en
 class FeatureExportTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    data::DemoDataOptions o;
-    o.out_dir = dir_.path();
-    o.train_per_class = 2;
-    o.test_per_class = 0;
-    o.size = 32;
-    o.classes = 2;
-    ASSERT_TRUE(data::WriteDemoData(o).ok());
+    ASSERT_TRUE(
+        testing::WriteTinyDataset(dir_.path(), /*classes=*/2, /*train=*/2, /*test=*/0, /*size=*/32).ok());
     testing::WriteFile(dir_.Join("Train/readme.txt"), "not an image");
     options_.images = dir_.Join("Train");
     options_.out = dir_.Join("features.csv");

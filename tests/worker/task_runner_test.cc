@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/tiny_dataset.h"
 #include "worker/core/safetensors.h"
-#include "worker/data/demo_data.h"
 #include "worker/data/sha256.h"
 
 namespace derm::worker {
@@ -33,13 +33,8 @@ class FakeReporter : public TaskReporter {
 class TaskRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    data::DemoDataOptions o;
-    o.out_dir = dir_.path();
-    o.train_per_class = 6;
-    o.test_per_class = 2;
-    o.size = 32;
-    o.classes = 2;
-    ASSERT_TRUE(data::WriteDemoData(o).ok());
+    ASSERT_TRUE(
+        testing::WriteTinyDataset(dir_.path(), /*classes=*/2, /*train=*/6, /*test=*/2, /*size=*/32).ok());
   }
   derm::v1::Task Task() const {
     derm::v1::Task t;

@@ -7,7 +7,7 @@
 #include <set>
 
 #include "tests/testing/temp_dir.h"
-#include "worker/data/demo_data.h"
+#include "tests/testing/tiny_dataset.h"
 
 namespace derm::data {
 namespace {
@@ -17,13 +17,8 @@ namespace fs = std::filesystem;
 class DatasetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    DemoDataOptions o;
-    o.out_dir = dir_.path();
-    o.train_per_class = 10;
-    o.test_per_class = 2;
-    o.size = 48;
-    o.classes = 3;
-    ASSERT_TRUE(WriteDemoData(o).ok());
+    ASSERT_TRUE(
+        testing::WriteTinyDataset(dir_.path(), /*classes=*/3, /*train=*/10, /*test=*/2, /*size=*/48).ok());
   }
   DatasetOptions Options() const {
     DatasetOptions o;
