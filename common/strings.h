@@ -1,6 +1,7 @@
 // Small string helpers shared by every module.
 #pragma once
 
+#include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,33 @@ inline std::string Trim(std::string_view s) {
   if (a == std::string_view::npos) return "";
   const size_t b = s.find_last_not_of(" \t\r\n");
   return std::string(s.substr(a, b - a + 1));
+}
+
+// `s` as a JSON string literal: quoted, with quotes, backslashes and control characters escaped.
+inline std::string JsonQuote(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+// True for the image file names derm reads (.jpg .jpeg .png .bmp), any case.
+inline bool HasImageExtension(std::string_view name) {
+  const size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || name.find('/', dot) != std::string_view::npos) return false;
+  std::string ext(name.substr(dot));
+  for (char& c : ext) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
 
 // The pieces of `s` between `sep`s; empty `s` gives no pieces.

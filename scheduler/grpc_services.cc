@@ -109,6 +109,12 @@ grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext* ctx, const derm::v
   return Reply(scheduler_->CompareRuns(*req), resp);
 }
 
+grpc::Status JobServiceImpl::GetModel(grpc::ServerContext* ctx, const derm::v1::GetModelRequest* req,
+                                      derm::v1::Model* resp) {
+  DERM_RPC_BEGIN("GetModel");
+  return Reply(scheduler_->GetModel(req->run_id()), resp);
+}
+
 grpc::Status JobServiceImpl::Query(grpc::ServerContext* ctx, const derm::v1::QueryRequest* req,
                                    derm::v1::QueryResponse* resp) {
   DERM_RPC_BEGIN("Query");

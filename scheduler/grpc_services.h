@@ -29,6 +29,7 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
                                   derm::v1::SplitMetrics*) override;
   grpc::Status CompareRuns(grpc::ServerContext*, const derm::v1::CompareRunsRequest*,
                            derm::v1::CompareRunsResponse*) override;
+  grpc::Status GetModel(grpc::ServerContext*, const derm::v1::GetModelRequest*, derm::v1::Model*) override;
   grpc::Status Query(grpc::ServerContext*, const derm::v1::QueryRequest*, derm::v1::QueryResponse*) override;
   grpc::Status ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,
                            derm::v1::ListWorkersResponse*) override;

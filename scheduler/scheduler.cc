@@ -32,7 +32,7 @@ Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, Sc
 
 void Scheduler::Enqueue(const Job& job) {
   queue_.insert({-static_cast<int64_t>(job.spec().priority()), job.id()});
-  queued_[job.id()] = Queued{job.spec(), job.not_before_ms(), clock_->NowMillis()};
+  queued_[job.id()] = Queued{job.spec(), job.not_before_ms(), clock_->NowMillis(), {}};
   work_cv_.notify_all();
 }
 
@@ -45,12 +45,24 @@ Status Scheduler::Recover() {
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(auto jobs, store_->ActiveJobs());
   const int64_t now = clock_->NowMillis();
+  const std::string cause = "scheduler restarted while the attempt ran";
   for (Job& job : jobs) {
+    if (job.spec().kind() == "infer") {
+      DERM_ASSIGN_OR_RETURN(auto attempts, store_->RunningAttempts(job.id()));
+      for (const auto& a : attempts) {
+        DERM_RETURN_IF_ERROR(
+            store_->RequeueShard(job.id(), a.shard, a.id, "WORKER_LOST", cause, now).status());
+      }
+      DERM_RETURN_IF_ERROR(EnqueueShards(job));
+      DERM_RETURN_IF_ERROR(
+          FinishInferJobIfDoneLocked(job));  // it may have stopped right after its last shard
+      continue;
+    }
     if (job.state() == derm::v1::RUNNING) {
       DERM_ASSIGN_OR_RETURN(auto attempts, store_->RunningAttempts(job.id()));
-      const int64_t attempt = attempts.empty() ? 0 : attempts.back();
-      DERM_RETURN_IF_ERROR(store_->EndAttempt(job.id(), attempt, "WORKER_LOST", derm::v1::QUEUED,
-                                              "scheduler restarted while the attempt ran", now));
+      const int64_t attempt = attempts.empty() ? 0 : attempts.back().id;
+      DERM_RETURN_IF_ERROR(
+          store_->EndAttempt(job.id(), attempt, "WORKER_LOST", derm::v1::QUEUED, cause, now));
     }
     Enqueue(job);
   }
@@ -101,6 +113,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
   if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
+  if (spec.kind() == "infer") return SubmitInfer(spec, key);
   PendingSubmit me{std::move(spec), key};
   std::unique_lock<std::mutex> lock(submit_mu_);
   submit_queue_.push_back(&me);
@@ -172,6 +185,10 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
                               derm::v1::JobState_Name(job.state()));
   }
   const std::string cause = reason.empty() ? "cancelled by user" : "cancelled: " + reason;
+  if (job.spec().kind() == "infer") {
+    DERM_RETURN_IF_ERROR(EndInferJobLocked(job_id, "CANCELLED", derm::v1::CANCELLED, cause));
+    return store_->GetJob(job_id);
+  }
   int64_t attempt_id = 0;
   for (const auto& [id, lease] : leases_) {
     if (lease.job_id == job_id) attempt_id = id;
@@ -271,6 +288,10 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
     DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(job_id));
     DERM_ASSIGN_OR_RETURN(auto stored, store_->Events(job_id, *after_event_id));
     std::vector<derm::v1::JobEvent> events;
+    derm::v1::ShardProgress shards;
+    if (job.spec().kind() == "infer" && !stored.empty()) {
+      DERM_ASSIGN_OR_RETURN(shards, ShardProgressLocked(job_id));
+    }
     for (const auto& e : stored) {
       derm::v1::JobEvent ev;
       ev.set_job_id(job_id);
@@ -279,6 +300,7 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
       ev.set_state(e.to);
       ev.set_message(e.cause);
       ev.set_total_epochs(job.spec().train().epochs());
+      if (job.spec().kind() == "infer") *ev.mutable_shards() = shards;
       if (e.is_epoch) {
         DERM_ASSIGN_OR_RETURN(auto epochs, store_->Epochs(job.run_id(), e.epoch - 1, e.epoch));
         if (epochs.empty()) {  // no longer stored (cannot happen today: epochs are only replaced)
@@ -381,6 +403,12 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
         next_ready = std::min(next_ready, queued.not_before_ms);
         continue;
       }
+      if (queued.spec.kind() == "infer") {
+        metrics_.ObserveQueueWait(static_cast<double>(now - queued.enqueued_ms) / 1000);
+        DERM_ASSIGN_OR_RETURN(*response.mutable_task(), LeaseShard(job_id, worker_id, now));
+        Changed();
+        return response;
+      }
       DERM_ASSIGN_OR_RETURN(int64_t attempt_id, store_->StartAttempt(job_id, worker_id, now));
       metrics_.ObserveQueueWait(
           static_cast<double>(now - std::max(queued.enqueued_ms, queued.not_before_ms)) / 1000);
@@ -441,6 +469,7 @@ StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::Heart
 Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  if (lease->shard >= 0) return InvalidArgument("an inference shard has no run facts");
   DERM_RETURN_IF_ERROR(store_->RecordFacts(lease->run_id, request.facts(), clock_->NowMillis()));
   Changed();
   return Status::Ok();
@@ -449,6 +478,7 @@ Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
 Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  if (lease->shard >= 0) return InvalidArgument("an inference shard has no epochs");
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease->job_id));
   const int32_t epoch = request.metrics().epoch();
   if (epoch < 1 || epoch > job.spec().train().epochs()) {
@@ -464,6 +494,7 @@ Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
 Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
+  if (lease->shard >= 0) return CompleteShardLocked(request.attempt_id(), *lease, request.shard());
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease->job_id));
   DERM_RETURN_IF_ERROR(store_->RecordResult(lease->run_id, job.spec().train().epochs(), request.result(),
                                             clock_->NowMillis()));
@@ -477,6 +508,7 @@ Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
 Status Scheduler::EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
                                    const std::string& cause) {
   const Lease lease = leases_.at(attempt_id);
+  if (lease.shard >= 0) return EndShardAttemptLocked(attempt_id, lease, attempt_state, retryable, cause);
   leases_.erase(attempt_id);
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease.job_id));
   const bool retry = retryable && job.attempts() <= job.spec().max_retries();

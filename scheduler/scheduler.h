@@ -7,12 +7,18 @@
 // the next attempt resumes from the last epoch checkpoint. Results are accepted only from the
 // job's current attempt (fencing), so a worker that lost its lease cannot overwrite anything.
 //
+// An inference job (kind: infer) is split into shards at submission (scheduler/inference.cc):
+// each shard is leased on its own attempt, so any number of workers work on one job; a shard
+// whose attempt is lost is leased again, a finished one never; the job succeeds when every shard
+// has, and fails once its images' errors exceed infer.max_errors or a shard runs out of retries.
+//
 // Time comes from the injected Clock, so tests drive lease expiry with a FakeClock.
 // Thread-safety: thread-safe; every public method may be called from any thread.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -60,6 +66,8 @@ class Scheduler {
   StatusOr<derm::v1::SplitMetrics> GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request);
   // 2 to 10 runs side by side (scheduler/run_comparison.h).
   StatusOr<derm::v1::CompareRunsResponse> CompareRuns(const derm::v1::CompareRunsRequest& request);
+  // A finished run's exported model.
+  StatusOr<derm::v1::Model> GetModel(int64_t run_id);
   // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
   // order, page size or token.
   StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
@@ -106,6 +114,7 @@ class Scheduler {
     int64_t deadline_ms;
     derm::v1::Progress progress;  // from the latest heartbeat
     uint64_t progress_seq = 0;    // when it arrived (progress_seq_), 0: none yet
+    int32_t shard = -1;           // infer: the leased shard
   };
   struct WorkerInfo {
     derm::v1::RegisterWorkerRequest spec;
@@ -115,6 +124,7 @@ class Scheduler {
     derm::v1::JobSpec spec;
     int64_t not_before_ms = 0;
     int64_t enqueued_ms = 0;
+    std::deque<int32_t> shards;  // infer: shards waiting for a worker; the job leaves the queue when empty
   };
   // (-priority, job id): iteration order is the scheduling order.
   using QueueKey = std::pair<int64_t, int64_t>;
@@ -125,7 +135,28 @@ class Scheduler {
   Status EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
                           const std::string& cause);
   void Enqueue(const derm::v1::Job& job);  // REQUIRES mu_
-  void Changed();                          // REQUIRES mu_
+
+  // --- inference jobs (scheduler/inference.cc) ---
+  // Lists the input, splits it into shards and stores the job with them, in one transaction.
+  StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
+  // Queues the job's QUEUED shards. REQUIRES mu_.
+  Status EnqueueShards(const derm::v1::Job& job);
+  // Leases the next shard of the queued infer job to the worker. REQUIRES mu_.
+  StatusOr<derm::v1::Task> LeaseShard(int64_t job_id, int64_t worker_id, int64_t now);
+  Status CompleteShardLocked(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result);
+  // A shard's attempt ended without finishing it: queue the shard again, or fail the job when
+  // retries are used up or the failure is not retryable. REQUIRES mu_.
+  Status EndShardAttemptLocked(int64_t attempt_id, const Lease& lease, const std::string& attempt_state,
+                               bool retryable, const std::string& cause);
+  // Ends an infer job and every lease it holds. REQUIRES mu_.
+  Status EndInferJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
+                           const std::string& cause);
+  // Fails the job once its errors exceed infer.max_errors; when every shard is done, writes the
+  // CSV and ends the job SUCCEEDED. REQUIRES mu_.
+  Status FinishInferJobIfDoneLocked(const derm::v1::Job& job);
+  // Shard counts for a watcher. REQUIRES mu_.
+  StatusOr<derm::v1::ShardProgress> ShardProgressLocked(int64_t job_id);
+  void Changed();  // REQUIRES mu_
 
   struct PendingSubmit {
     derm::v1::JobSpec spec;

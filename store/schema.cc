@@ -207,15 +207,73 @@ LEFT JOIN class_metrics t ON t.run_id = c.run_id AND t.epoch = c.epoch AND t.spl
 LEFT JOIN class_metrics p ON p.run_id = c.run_id AND p.epoch = c.epoch AND p.split = c.split
                          AND p.class_index = c.pred_class;
 )sql",
+    // 1 -> 2: bulk inference. Predictions and skipped files belong to a job (a training job's run
+    // or an inference job); inference jobs are split into shards, each leased by an attempt.
+    R"sql(
+CREATE TABLE predictions_v2 (
+  job_id          INTEGER NOT NULL REFERENCES jobs(id),
+  run_id          INTEGER REFERENCES runs(id),  -- the run whose model predicted; NULL: a model file
+  split           TEXT NOT NULL CHECK (split IN ('validation','test','infer')),
+  path            TEXT NOT NULL,
+  sha256          TEXT,             -- infer: of the file's bytes
+  true_class      INTEGER,          -- NULL for infer
+  predicted_class INTEGER NOT NULL,
+  predicted_name  TEXT,             -- infer: the class name
+  probability     REAL NOT NULL,    -- of the predicted class
+  top_k           TEXT,             -- infer: JSON [[class name, probability], ...], best first
+  probabilities   TEXT,             -- infer, when asked: JSON array in class order
+  features        BLOB,             -- infer, when asked: 2048 little-endian float32
+  shard           INTEGER,          -- infer: the shard it came from
+  PRIMARY KEY (job_id, split, path)
+) WITHOUT ROWID;
+INSERT INTO predictions_v2(job_id, run_id, split, path, true_class, predicted_class, probability)
+  SELECT r.job_id, p.run_id, p.split, p.path, p.true_class, p.predicted_class, p.probability
+  FROM predictions p JOIN runs r ON r.id = p.run_id;
+DROP TABLE predictions;
+ALTER TABLE predictions_v2 RENAME TO predictions;
+CREATE INDEX predictions_by_run ON predictions(run_id, split);
+
+CREATE TABLE skipped_files_v2 (
+  job_id INTEGER NOT NULL REFERENCES jobs(id),
+  run_id INTEGER REFERENCES runs(id),  -- NULL for inference jobs
+  path   TEXT NOT NULL,
+  reason TEXT NOT NULL
+);
+INSERT INTO skipped_files_v2(job_id, run_id, path, reason)
+  SELECT r.job_id, s.run_id, s.path, s.reason FROM skipped_files s JOIN runs r ON r.id = s.run_id;
+DROP TABLE skipped_files;
+ALTER TABLE skipped_files_v2 RENAME TO skipped_files;
+CREATE INDEX skipped_files_by_job ON skipped_files(job_id);
+
+CREATE TABLE shards (
+  job_id       INTEGER NOT NULL REFERENCES jobs(id),
+  shard        INTEGER NOT NULL,
+  inputs       TEXT NOT NULL,    -- the shard's image paths, one per line
+  images       INTEGER NOT NULL,
+  state        TEXT NOT NULL DEFAULT 'QUEUED' CHECK (state IN ('QUEUED','RUNNING','SUCCEEDED')),
+  attempt_id   INTEGER REFERENCES attempts(id),  -- the attempt holding or having finished it
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  predictions  INTEGER NOT NULL DEFAULT 0,
+  errors       INTEGER NOT NULL DEFAULT 0,
+  model_sha256 TEXT,
+  class_names  TEXT,             -- JSON array, in label order
+  PRIMARY KEY (job_id, shard)
+) WITHOUT ROWID;
+
+ALTER TABLE attempts ADD COLUMN shard INTEGER;  -- infer: the shard the attempt leased
+)sql",
 };
 
 }  // namespace
 
 Status Migrate(Database* db) {
-  auto stmt = db->Prepare("PRAGMA user_version");
-  if (!stmt.ok()) return stmt.status();
-  DERM_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  int version = row ? static_cast<int>(stmt->Int(0)) : 0;
+  int version = 0;
+  {  // finalised before the migrations run: DROP TABLE fails beside an open statement
+    auto stmt = db->Prepare("PRAGMA user_version");
+    if (!stmt.ok()) return stmt.status();
+    DERM_ASSIGN_OR_RETURN(bool row, stmt->Step());
+    version = row ? static_cast<int>(stmt->Int(0)) : 0;
+  }
   if (version > kSchemaVersion) {
     return FailedPrecondition("database schema version " + std::to_string(version) +
                               " is newer than this scheduler's " + std::to_string(kSchemaVersion));

@@ -7,7 +7,7 @@
 
 namespace derm::store {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 // Brings `db` from whatever version it has up to kSchemaVersion, one transaction per step.
 // FAILED_PRECONDITION if the file is newer than this binary knows.

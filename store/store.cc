@@ -4,6 +4,7 @@
 
 #include "common/rpc/params.h"
 #include "common/strings.h"
+#include "store/json_text.h"
 #include "store/run_query.h"
 #include "store/schema.h"
 
@@ -12,29 +13,6 @@ namespace {
 
 using derm::v1::Job;
 using derm::v1::JobState;
-
-std::string JsonString(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
-
-std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
-  std::string out = "[";
-  for (int i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonString(items[i]);
-  return out + "]";
-}
 
 constexpr const char* kJobColumns =
     "id, spec, state, message, attempts, created_ms, updated_ms, "
@@ -111,12 +89,13 @@ StatusOr<Job> Store::InsertJobRows(const derm::v1::JobSpec& spec, const std::str
     DERM_RETURN_IF_ERROR(st);
   }
   const int64_t job_id = db_->LastInsertId();
-  {
+  int64_t run_id = 0;  // an inference job has no run of its own
+  if (spec.kind() != "infer") {
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO runs(job_id, name) VALUES (?,?)"));
     DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, spec.name()).Run());
+    run_id = db_->LastInsertId();
   }
-  const int64_t run_id = db_->LastInsertId();
-  {
+  if (run_id) {
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO params(run_id, name, value) VALUES (?,?,?)"));
     for (const auto& [name, value] : FlattenSpec(spec)) {
       DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, name).Bind(3, value).Run());
@@ -278,6 +257,14 @@ Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& 
                          int64_t not_before_ms) {
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
+  DERM_RETURN_IF_ERROR(
+      EndAttemptRows(job_id, attempt_id, attempt_state, job_state, cause, now_ms, not_before_ms));
+  return txn.Commit();
+}
+
+Status Store::EndAttemptRows(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
+                             JobState job_state, const std::string& cause, int64_t now_ms,
+                             int64_t not_before_ms) {
   if (attempt_id != 0) {
     DERM_ASSIGN_OR_RETURN(
         auto s,
@@ -306,8 +293,7 @@ Status Store::EndAttempt(int64_t job_id, int64_t attempt_id, const std::string& 
                           db_->Prepare("UPDATE runs SET ended_ms = ? WHERE job_id = ? AND ended_ms IS NULL"));
     DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
   }
-  DERM_RETURN_IF_ERROR(InsertEvent(job_id, from, job_state, cause, now_ms));
-  return txn.Commit();
+  return InsertEvent(job_id, from, job_state, cause, now_ms);
 }
 
 Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t now_ms) {
@@ -341,7 +327,8 @@ Status Store::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64_t n
     DERM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM skipped_files WHERE run_id = ?"));
     DERM_RETURN_IF_ERROR(del.Bind(1, run_id).Run());
     DERM_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("INSERT INTO skipped_files(run_id, path, reason) VALUES (?,?,?)"));
+                          db_->Prepare("INSERT INTO skipped_files(job_id, run_id, path, reason) "
+                                       "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3)"));
     for (const auto& sk : f.skipped()) {
       DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, sk.path()).Bind(3, sk.reason()).Run());
       s.Reset();
@@ -429,15 +416,22 @@ Status Store::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunRes
     DERM_RETURN_IF_ERROR(InsertSplit(run_id, epoch, "test", result.test()));
   }
   DERM_ASSIGN_OR_RETURN(
-      auto s,
-      db_->Prepare("INSERT OR REPLACE INTO predictions(run_id, split, path, true_class, predicted_class, "
-                   "probability) VALUES (?,?,?,?,?,?)"));
+      auto s, db_->Prepare("INSERT OR REPLACE INTO predictions(job_id, run_id, split, path, true_class, "
+                           "predicted_class, probability) "
+                           "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6)"));
   for (const auto& p : result.predictions()) {
     s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
     DERM_RETURN_IF_ERROR(s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability())).Run());
     s.Reset();
   }
-  (void)now_ms;
+  if (!result.model().empty()) {
+    DERM_ASSIGN_OR_RETURN(
+        auto m,
+        db_->Prepare("INSERT OR REPLACE INTO artifacts(run_id, kind, epoch, attempt_id, bytes, created_ms) "
+                     "SELECT ?1, 'model', ?2, attempt_id, ?3, ?4 FROM artifacts "
+                     "WHERE run_id = ?1 AND kind = 'checkpoint' AND epoch = ?2"));
+    DERM_RETURN_IF_ERROR(m.Bind(1, run_id).Bind(2, epoch).BindBlob(3, result.model()).Bind(4, now_ms).Run());
+  }
   return txn.Commit();
 }
 
@@ -477,15 +471,15 @@ StatusOr<std::vector<Job>> Store::ActiveJobs() {
   return QueryJobs("WHERE state IN ('QUEUED','RUNNING') ORDER BY id", 1 << 30);
 }
 
-StatusOr<std::vector<int64_t>> Store::RunningAttempts(int64_t job_id) {
-  DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING' ORDER BY id"));
+StatusOr<std::vector<Store::RunningAttempt>> Store::RunningAttempts(int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT id, coalesce(shard, -1) FROM attempts "
+                                             "WHERE job_id = ? AND state = 'RUNNING' ORDER BY id"));
   s.Bind(1, job_id);
-  std::vector<int64_t> ids;
+  std::vector<RunningAttempt> out;
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return ids;
-    ids.push_back(s.Int(0));
+    if (!row) return out;
+    out.push_back({s.Int(0), static_cast<int32_t>(s.Int(1))});
   }
 }
 

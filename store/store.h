@@ -34,6 +34,12 @@ struct Checkpoint {
   std::string bytes;
 };
 
+// Where an inference job stands, from its shards.
+struct ShardTotals {
+  int32_t shards = 0, shards_done = 0;
+  int64_t images = 0, images_done = 0, errors = 0;
+};
+
 class Store {
  public:
   // Opens or creates the database at `path` and migrates it to the current schema.
@@ -92,8 +98,12 @@ class Store {
   StatusOr<std::vector<derm::v1::Job>> ListJobs(const std::vector<derm::v1::JobState>& states, int limit);
   // Jobs in QUEUED or RUNNING, oldest first (restart recovery).
   StatusOr<std::vector<derm::v1::Job>> ActiveJobs();
-  // The running attempt ids of a job (restart recovery).
-  StatusOr<std::vector<int64_t>> RunningAttempts(int64_t job_id);
+  // The running attempts of a job (restart recovery), with their shards (-1: not a shard).
+  struct RunningAttempt {
+    int64_t id = 0;
+    int32_t shard = -1;
+  };
+  StatusOr<std::vector<RunningAttempt>> RunningAttempts(int64_t job_id);
   // The job's events with id > after_id, oldest first.
   StatusOr<std::vector<StoredEvent>> Events(int64_t job_id, int64_t after_id);
   // Epochs of `run_id` in (after_epoch, last_epoch], in order, with per-class metrics and
@@ -108,6 +118,35 @@ class Store {
   StatusOr<std::vector<derm::v1::RunSummary>> ListRuns(const std::string& filter, const std::string& order_by,
                                                        int limit, int64_t offset);
 
+  // --- inference jobs (store/inference_store.cc) ---
+  // Inserts a QUEUED infer job (no run) with one QUEUED shard per element of `shards`, in one
+  // transaction. ALREADY_EXISTS if `idempotency_key` is taken.
+  StatusOr<derm::v1::Job> InsertInferJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                                         const std::vector<std::vector<std::string>>& shards, int64_t now_ms);
+  // Leases shard `shard` of a QUEUED or RUNNING job to `worker_id`: a new RUNNING attempt, the job
+  // RUNNING, the shard RUNNING. Returns the attempt id.
+  StatusOr<int64_t> StartShardAttempt(int64_t job_id, int32_t shard, int64_t worker_id, int64_t now_ms);
+  // Ends a shard's attempt that did not finish it (`attempt_state` WORKER_LOST, FAILED or
+  // CANCELLED): the shard is QUEUED again. Returns how many attempts the shard has had.
+  StatusOr<int32_t> RequeueShard(int64_t job_id, int32_t shard, int64_t attempt_id,
+                                 const std::string& attempt_state, const std::string& cause, int64_t now_ms);
+  // Stores a shard's predictions (run_id 0: a model file) and errors, ends its attempt SUCCEEDED
+  // and marks it SUCCEEDED, in one transaction. FAILED_PRECONDITION (nothing stored) when the
+  // model differs from the one the job's other shards used.
+  Status CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, int64_t run_id,
+                       const derm::v1::ShardResult& result, int64_t now_ms);
+  StatusOr<ShardTotals> Totals(int64_t job_id);
+  // The job's QUEUED shards, in order.
+  StatusOr<std::vector<int32_t>> QueuedShards(int64_t job_id);
+  StatusOr<std::vector<std::string>> ShardInputs(int64_t job_id, int32_t shard);
+  // The job's first `limit` per-image errors ("path: reason").
+  StatusOr<std::vector<std::string>> JobErrors(int64_t job_id, int limit);
+  // Ends every RUNNING attempt of the job with `attempt_state` and moves the job to `job_state`.
+  Status EndJob(int64_t job_id, const std::string& attempt_state, derm::v1::JobState job_state,
+                const std::string& cause, int64_t now_ms);
+  // The exported model a finished run stored (RunResult.model); NOT_FOUND when there is none.
+  StatusOr<std::string> Model(int64_t run_id);
+
   Database* db() { return db_.get(); }
   const std::string& path() const { return path_; }
 
@@ -115,6 +154,10 @@ class Store {
   Store(std::unique_ptr<Database> db, std::string path) : db_(std::move(db)), path_(std::move(path)) {}
   StatusOr<derm::v1::Job> InsertJobRows(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
                                         int64_t now_ms, int64_t sweep_id = 0);
+  // EndAttempt inside the caller's transaction.
+  Status EndAttemptRows(int64_t job_id, int64_t attempt_id, const std::string& attempt_state,
+                        derm::v1::JobState job_state, const std::string& cause, int64_t now_ms,
+                        int64_t not_before_ms);
   Status InsertEvent(int64_t job_id, const std::string& from, derm::v1::JobState to, const std::string& cause,
                      int64_t now_ms, int32_t epoch = 0);
   Status InsertSplit(int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m);

@@ -1,16 +1,14 @@
 #include "worker/task_runner.h"
 
-#include <filesystem>
-#include <fstream>
 #include <thread>
 #include <vector>
 
 #include "common/rpc/spec_rules.h"
-#include "worker/core/safetensors.h"
+#include "worker/core/model_file.h"
 #include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
-#include "worker/data/sha256.h"
+#include "worker/infer_runner.h"
 #include "worker/result_convert.h"
 
 namespace derm::worker {
@@ -23,6 +21,26 @@ TaskOutcome Failure(Status status, bool retryable) {
   return o;
 }
 
+// The exported model of a finished run: its last checkpoint's head with the run's facts.
+StatusOr<std::string> ExportRunModel(const std::string& checkpoint, const std::vector<std::string>& names,
+                                     const derm::v1::JobSpec& spec, const Backbone& backbone,
+                                     int64_t run_id) {
+  core::HeadConfig hc;
+  hc.classes = static_cast<int64_t>(names.size());
+  Rng unused(0);
+  core::DenseHead head(hc, unused, at::kCPU);
+  DERM_RETURN_IF_ERROR(head.Restore(checkpoint).status().WithPrefix("exporting the model"));
+  core::ModelInfo info;
+  info.class_names = names;
+  info.height = spec.data().image_size(0);
+  info.width = spec.data().image_size(1);
+  info.weights = backbone.weights;
+  info.weights_sha256 = backbone.weights_sha256;
+  info.backbone_seed = static_cast<uint64_t>(spec.data().seed());
+  info.source_run_id = run_id;
+  return core::ExportModel(head, info);
+}
+
 }  // namespace
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
@@ -31,55 +49,27 @@ TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
                              ? options_.threads
                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const at::Device device(options_.device);
-  backbone_options_.channels_last = true;
-  backbone_options_.bf16 = options_.bf16.value_or(device.is_cuda());
-  device_description_ = options_.device + (backbone_options_.bf16 ? " bf16" : " fp32") + " channels_last";
+  core::BackboneOptions backbone;
+  backbone.channels_last = true;
+  backbone.bf16 = options_.bf16.value_or(device.is_cuda());
+  device_description_ = options_.device + (backbone.bf16 ? " bf16" : " fp32") + " channels_last";
+  backbones_ = std::make_unique<BackboneCache>(options_.device, backbone);
+  infer_ = std::make_unique<InferRunner>(options_, backbones_.get());
 }
 
-StatusOr<const TaskRunner::Backbone*> TaskRunner::LoadBackbone(const std::string& path, uint64_t seed) {
-  // An unchanged file (same path, size and modification time) is neither read nor hashed again.
-  std::string key = "random:" + std::to_string(seed);
-  if (!path.empty()) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(path, ec);
-    const auto mtime = std::filesystem::last_write_time(path, ec);
-    if (ec) return NotFound("model.weights: cannot open " + path);
-    key =
-        "file:" + path + ":" + std::to_string(size) + ":" + std::to_string(mtime.time_since_epoch().count());
-  }
-  if (backbone_.net && backbone_.key == key) return &backbone_;
-  backbone_ = Backbone{};
-  std::string sha;
-  if (!path.empty()) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return NotFound("model.weights: cannot open " + path);
-    data::Sha256 hash;
-    std::vector<char> buf(1 << 20);
-    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
-      hash.Update({buf.data(), static_cast<size_t>(in.gcount())});
-    sha = hash.HexDigest();
-  }
-  core::TensorMap weights;
-  if (path.empty()) {
-    weights = core::ResNet50::RandomWeights(seed);
-  } else {
-    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(path));
-  }
-  auto net = core::ResNet50::Create(weights, at::Device(options_.device), backbone_options_);
-  if (!net.ok()) return net.status().WithPrefix("model.weights " + path);
-  backbone_.key = key;
-  backbone_.weights = path.empty() ? "random(seed=" + std::to_string(seed) + ")" : path;
-  backbone_.weights_sha256 = sha;
-  backbone_.net = std::make_unique<core::ResNet50>(std::move(net).value());
-  return &backbone_;
-}
+TaskRunner::~TaskRunner() = default;
 
 TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) {
-  derm::v1::JobSpec spec = task.spec();
-  ApplySpecDefaults(&spec);
-  if (auto problems = ValidateSpec(spec); !problems.empty()) {
+  derm::v1::Task t = task;
+  ApplySpecDefaults(t.mutable_spec());
+  if (auto problems = ValidateSpec(t.spec()); !problems.empty()) {
     return Failure(InvalidArgument("invalid job spec: " + JoinProblems(problems)), false);
   }
+  return t.spec().kind() == "infer" ? infer_->Run(t, reporter) : Train(t, reporter);
+}
+
+TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter) {
+  const derm::v1::JobSpec& spec = task.spec();
   data::DatasetOptions d;
   d.train_dir = spec.data().train_dir();
   d.test_dir = spec.data().test_dir();
@@ -109,7 +99,7 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   }
   StatusOr<const Backbone*> backbone = Internal("not loaded");
   try {  // LibTorch (c10::Error, e.g. out of device memory) stops here
-    backbone = LoadBackbone(spec.model().weights(), static_cast<uint64_t>(spec.data().seed()));
+    backbone = backbones_->Load(spec.model().weights(), static_cast<uint64_t>(spec.data().seed()));
   } catch (const std::exception& e) {
     return Failure(Internal(std::string("loading the backbone failed: ") + e.what()), true);
   }
@@ -132,9 +122,11 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
 
   const auto& names = ds.class_names;
   Status report_error;
+  std::string last_checkpoint = task.resume_checkpoint();
   core::TrainHooks hooks;
   hooks.on_epoch = [&](const core::EpochResult& r) {
     report_error = reporter->Epoch(ToProto(r, names), r.checkpoint);
+    last_checkpoint = r.checkpoint;
     return report_error.ok();
   };
   hooks.should_stop = [&] { return reporter->Cancelled(); };
@@ -162,6 +154,9 @@ TaskOutcome TaskRunner::Run(const derm::v1::Task& task, TaskReporter* reporter) 
   if (!outcome.ok()) return Failure(outcome.status(), false);
 
   TaskOutcome done;
+  auto model = ExportRunModel(last_checkpoint, names, spec, **backbone, task.run_id());
+  if (!model.ok()) return Failure(model.status(), false);
+  done.result.set_model(std::move(model).value());
   AddPredictions("validation", ds.validation, outcome->validation, &done.result);
   if (outcome->test) {
     *done.result.mutable_test() = ToProto(*outcome->test, names);

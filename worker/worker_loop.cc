@@ -150,7 +150,7 @@ Status WorkerLoop::Register() {
 void WorkerLoop::RunTask(const derm::v1::Task& task) {
   std::cerr << "derm-worker: job " << task.job_id() << " attempt " << task.attempt_id()
             << (task.resume_epoch() ? " resuming after epoch " + std::to_string(task.resume_epoch()) : "")
-            << std::endl;
+            << (task.spec().kind() == "infer" ? " shard " + std::to_string(task.shard()) : "") << std::endl;
   TaskOutcome outcome;
   {
     GrpcReporter reporter(stub_.get(), worker_id_, task.attempt_id(), heartbeat_ms_, stop_, options_.token);
@@ -159,6 +159,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
       derm::v1::CompleteTaskRequest req;
       req.set_attempt_id(task.attempt_id());
       *req.mutable_result() = std::move(outcome.result);
+      *req.mutable_shard() = std::move(outcome.shard);
       outcome.status = reporter.Call(
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->CompleteTask(c, req, a); });
     } else if (outcome.status.code() != StatusCode::kFailedPrecondition &&

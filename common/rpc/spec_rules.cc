@@ -6,6 +6,15 @@ namespace derm {
 
 void ApplySpecDefaults(derm::v1::JobSpec* spec) {
   if (spec->kind().empty()) spec->set_kind("train");
+  if (!spec->resources().has_gpus()) spec->mutable_resources()->set_gpus(0);
+  if (!spec->has_max_retries()) spec->set_max_retries(3);
+  if (spec->kind() == "infer") {
+    auto* infer = spec->mutable_infer();
+    if (!infer->has_top_k()) infer->set_top_k(3);
+    if (!infer->has_shard_size()) infer->set_shard_size(256);
+    if (!infer->has_max_errors()) infer->set_max_errors(10);
+    return;
+  }
   auto* data = spec->mutable_data();
   if (!data->has_validation_split()) data->set_validation_split(0.2);
   if (!data->has_seed()) data->set_seed(123);
@@ -26,8 +35,6 @@ void ApplySpecDefaults(derm::v1::JobSpec* spec) {
   if (!train->has_epochs()) train->set_epochs(10);
   if (!train->has_optimizer()) train->set_optimizer("adam");
   if (!train->has_learning_rate()) train->set_learning_rate(0.001);
-  if (!spec->resources().has_gpus()) spec->mutable_resources()->set_gpus(0);
-  if (!spec->has_max_retries()) spec->set_max_retries(3);
 }
 
 namespace {
@@ -53,13 +60,53 @@ class Checker {
   std::vector<SpecProblem> problems_;
 };
 
+// The parts every kind shares.
+void CheckCommon(const derm::v1::JobSpec& spec, Checker& c) {
+  c.Require(spec.name().size() <= 200, "name", "is longer than 200 characters");
+  c.Range(spec.resources().gpus(), 0, 64, "resources.gpus");
+  c.Require(spec.resources().memory_mb() >= 0, "resources.memory_mb", "must not be negative");
+  c.Range(spec.priority(), -1000000, 1000000, "priority");
+  c.Range(spec.max_retries(), 0, 100, "max_retries");
+  for (const auto& [k, v] : spec.tags()) {
+    c.Require(!k.empty() && k.size() <= 100 && v.size() <= 1000, "tags",
+              "keys must be 1-100 characters and values at most 1000");
+  }
+}
+
+void CheckInfer(const derm::v1::JobSpec& spec, Checker& c) {
+  const auto& model = spec.model();
+  c.Require((model.run_id() > 0) != !model.file().empty(), "model",
+            "an infer job needs exactly one of model.run_id (a finished run) and model.file (an exported "
+            "model)");
+  c.Require(model.run_id() >= 0, "model.run_id", "must not be negative");
+  const auto& in = spec.input();
+  const int inputs = !in.folder().empty() + !in.glob().empty() + !in.list_file().empty();
+  c.Require(inputs == 1, "input",
+            "an infer job needs exactly one of input.folder, input.glob and input.list_file");
+  const auto& infer = spec.infer();
+  c.Range(infer.top_k(), 1, 1000, "infer.top_k");
+  c.Range(infer.shard_size(), 1, 4096, "infer.shard_size");
+  c.Require(infer.max_errors() >= 0, "infer.max_errors", "must not be negative");
+  c.Require(!spec.has_data() && !spec.has_train() && !spec.has_augment() && !spec.has_balance() &&
+                !spec.has_sweep(),
+            "kind",
+            "an infer job takes model, input and infer; data, train, augment, balance and sweep are "
+            "for training");
+}
+
 }  // namespace
 
 std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
   Checker c;
-  c.Require(spec.kind() == "train", "kind",
-            "must be \"train\" (bulk inference is not available yet), got \"" + spec.kind() + "\"");
-  c.Require(spec.name().size() <= 200, "name", "is longer than 200 characters");
+  CheckCommon(spec, c);
+  if (spec.kind() == "infer") {
+    CheckInfer(spec, c);
+    return c.Take();
+  }
+  c.Require(spec.kind() == "train", "kind", "must be \"train\" or \"infer\", got \"" + spec.kind() + "\"");
+  c.Require(
+      !spec.has_input() && !spec.has_infer() && spec.model().run_id() == 0 && spec.model().file().empty(),
+      "kind", "input, infer, model.run_id and model.file are for kind: infer");
   const auto& data = spec.data();
   c.Require(!data.train_dir().empty(), "data.train_dir", "is required");
   c.Require(data.validation_split() > 0 && data.validation_split() < 1, "data.validation_split",
@@ -88,14 +135,6 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
             "must be \"adam\", got \"" + train.optimizer() + "\"");
   c.Require(train.learning_rate() > 0 && train.learning_rate() <= 10, "train.learning_rate",
             "must be greater than 0 and at most 10");
-  c.Range(spec.resources().gpus(), 0, 64, "resources.gpus");
-  c.Require(spec.resources().memory_mb() >= 0, "resources.memory_mb", "must not be negative");
-  c.Range(spec.priority(), -1000000, 1000000, "priority");
-  c.Range(spec.max_retries(), 0, 100, "max_retries");
-  for (const auto& [k, v] : spec.tags()) {
-    c.Require(!k.empty() && k.size() <= 100 && v.size() <= 1000, "tags",
-              "keys must be 1-100 characters and values at most 1000");
-  }
   return c.Take();
 }
 

@@ -113,6 +113,40 @@ at::Tensor DenseHead::Probabilities(const at::Tensor& x) const {
   return at::softmax(at::addmm(bias_, x, weight_.t()), 1);
 }
 
+std::map<std::string, at::Tensor> DenseHead::InferenceTensors() const {
+  std::map<std::string, at::Tensor> out = {{"weight", weight_.to(at::kCPU)}, {"bias", bias_.to(at::kCPU)}};
+  if (standardized()) {
+    out["feature_mean"] = mean_.to(at::kCPU);
+    out["feature_inv_std"] = inv_std_.to(at::kCPU);
+  }
+  return out;
+}
+
+Status DenseHead::LoadInferenceTensors(const std::map<std::string, at::Tensor>& tensors) {
+  auto get = [&](const std::string& name, std::vector<int64_t> shape, bool required,
+                 at::Tensor* out) -> Status {
+    auto it = tensors.find(name);
+    if (it == tensors.end())
+      return required ? InvalidArgument("head tensor " + name + " is missing") : Status::Ok();
+    if (it->second.scalar_type() != at::kFloat || it->second.sizes() != at::IntArrayRef(shape)) {
+      std::string dims;
+      for (int64_t d : shape) dims += (dims.empty() ? "" : ", ") + std::to_string(d);
+      return InvalidArgument("head tensor " + name + " must be float32 of shape [" + dims + "]");
+    }
+    *out = it->second.to(device_);
+    return Status::Ok();
+  };
+  at::Tensor w, b, mean, inv_std;
+  DERM_RETURN_IF_ERROR(get("weight", {config_.classes, config_.in_features}, true, &w));
+  DERM_RETURN_IF_ERROR(get("bias", {config_.classes}, true, &b));
+  DERM_RETURN_IF_ERROR(get("feature_mean", {config_.in_features}, false, &mean));
+  DERM_RETURN_IF_ERROR(get("feature_inv_std", {config_.in_features}, false, &inv_std));
+  if (mean.defined() != inv_std.defined())
+    return InvalidArgument("head tensors feature_mean and feature_inv_std come together");
+  weight_ = w, bias_ = b, mean_ = mean, inv_std_ = inv_std;
+  return Status::Ok();
+}
+
 std::string DenseHead::Serialize(int32_t epoch) const {
   std::string out(kMagic, sizeof kMagic);
   Put(&out, epoch);

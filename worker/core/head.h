@@ -10,6 +10,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "common/rng.h"
@@ -49,6 +50,12 @@ class DenseHead {
 
   const at::Tensor& weight() const { return weight_; }
   const at::Tensor& bias() const { return bias_; }
+
+  // What inference needs: "weight", "bias" and, when standardised, "feature_mean" and
+  // "feature_inv_std" (float, on the CPU).
+  std::map<std::string, at::Tensor> InferenceTensors() const;
+  // Sets them; INVALID_ARGUMENT naming the tensor when one is missing or has the wrong shape.
+  Status LoadInferenceTensors(const std::map<std::string, at::Tensor>& tensors);
 
   // Checkpoint bytes; Restore() accepts only a checkpoint of the same shape.
   std::string Serialize(int32_t epoch) const;

@@ -6,6 +6,7 @@
 #include <iterator>
 #include <vector>
 
+#include "common/strings.h"
 #include "worker/core/json_lite.h"
 
 namespace derm::core {
@@ -44,7 +45,7 @@ struct Span {
 
 }  // namespace
 
-StatusOr<TensorMap> ParseSafetensors(std::string_view bytes) {
+StatusOr<TensorMap> ParseSafetensors(std::string_view bytes, Metadata* metadata) {
   if (bytes.size() < 8) return InvalidArgument("safetensors: file is shorter than its 8-byte header length");
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
@@ -61,7 +62,16 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes) {
   TensorMap tensors;
   std::vector<Span> spans;
   for (const auto& [name, info] : header->object) {
-    if (name == "__metadata__") continue;
+    if (name == "__metadata__") {
+      if (info.kind != JsonValue::Kind::kObject)
+        return InvalidArgument("safetensors: __metadata__ is not an object");
+      for (const auto& [key, value] : info.object) {
+        if (value.kind != JsonValue::Kind::kString)
+          return InvalidArgument("safetensors: __metadata__ value " + key + " is not a string");
+        if (metadata) (*metadata)[key] = value.string;
+      }
+      continue;
+    }
     auto bad = [&](const std::string& why) {
       return InvalidArgument("safetensors: tensor " + name + ": " + why);
     };
@@ -125,9 +135,17 @@ StatusOr<TensorMap> ReadSafetensors(const std::string& path) {
   return parsed;
 }
 
-StatusOr<std::string> SerializeSafetensors(const TensorMap& tensors) {
+StatusOr<std::string> SerializeSafetensors(const TensorMap& tensors, const Metadata& metadata) {
   std::string header = "{", data;
   bool first = true;
+  if (!metadata.empty()) {
+    header += "\"__metadata__\":{";
+    for (const auto& [key, value] : metadata) {
+      header += std::string(first ? "" : ",") + JsonQuote(key) + ":" + JsonQuote(value);
+      first = false;
+    }
+    header += "}";
+  }
   for (const auto& [name, t] : tensors) {
     const DType* dtype = FindDType(t.scalar_type());
     if (!dtype) return InvalidArgument("safetensors: tensor " + name + " has an unsupported dtype");

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/rng.h"
+#include "common/strings.h"
 #include "worker/data/sha256.h"
 
 namespace derm::data {
@@ -27,11 +28,6 @@ struct Entry {
   std::string rel;   // relative to its root, for the fingerprint
   int32_t label;
 };
-
-bool IsImageExt(std::string ext) {
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
-}
 
 StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const char* what) {
   std::error_code ec;
@@ -64,7 +60,7 @@ StatusOr<std::vector<Entry>> Scan(const std::string& root, const std::vector<std
     std::sort(files.begin(), files.end());
     size_t images = 0;
     for (const auto& f : files) {
-      if (!IsImageExt(f.extension().string())) {
+      if (!HasImageExtension(f.filename().string())) {
         skipped->push_back({f.string(), "not an image file type (.jpg .jpeg .png .bmp)"});
         continue;
       }
@@ -293,7 +289,7 @@ StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int
   std::sort(files.begin(), files.end());
   std::vector<Entry> entries;
   for (const auto& f : files) {
-    if (IsImageExt(f.extension().string())) {
+    if (HasImageExtension(f.filename().string())) {
       entries.push_back({f.string(), fs::relative(f, dir).string(), -1});
     } else {
       skipped->push_back({f.string(), "not an image file type (.jpg .jpeg .png .bmp)"});
@@ -334,7 +330,23 @@ void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_
   }
 }
 
-bool IsImageFileName(const std::string& name) { return IsImageExt(fs::path(name).extension().string()); }
+DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int width, int threads) {
+  std::vector<Entry> entries;
+  entries.reserve(paths.size());
+  for (const auto& p : paths) entries.push_back({p, p, -1});
+  DatasetOptions o;
+  o.height = height;
+  o.width = width;
+  DecodedFiles out;
+  std::vector<std::string> lines;  // "path\tlabel\thash"
+  out.images = DecodeAll(
+      entries, o, threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      &lines, &out.errors);
+  for (const auto& line : lines) out.sha256.push_back(line.substr(line.rfind('\t') + 1));
+  return out;
+}
+
+bool IsImageFileName(const std::string& name) { return HasImageExtension(name); }
 
 StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   Dataset ds;

@@ -54,6 +54,16 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& options);
 StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int width, int threads,
                                          std::vector<SkippedFile>* skipped);
 
+// Decoded images of an explicit list of files (labels -1), in list order, with each file's
+// SHA-256; files that cannot be read or decoded go to `errors` with the reason. Decodes on
+// `threads` threads (0 = all cores).
+struct DecodedFiles {
+  core::ImageSet images;
+  std::vector<std::string> sha256;  // per image in `images`
+  std::vector<SkippedFile> errors;
+};
+DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int width, int threads);
+
 // True for the file types OpenCV decodes that derm accepts (.jpg .jpeg .png .bmp), any case.
 bool IsImageFileName(const std::string& name);
 

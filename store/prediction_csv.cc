@@ -1,0 +1,107 @@
+#include "store/prediction_csv.h"
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "common/strings.h"
+
+namespace derm::store {
+namespace {
+
+StatusOr<int64_t> ScalarInt(Database* db, const std::string& sql, int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db->Prepare(sql));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Step());
+  return row ? s.Int(0) : 0;
+}
+
+}  // namespace
+
+Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path) {
+  DERM_ASSIGN_OR_RETURN(const int64_t k, ScalarInt(db,
+                                                   "SELECT coalesce(max(json_array_length(top_k)), 0) FROM predictions "
+                                                   "WHERE job_id = ? AND split = 'infer'",
+                                                   job_id));
+  DERM_ASSIGN_OR_RETURN(const int64_t with_probs, ScalarInt(db,
+                                                            "SELECT count(*) FROM predictions WHERE job_id = ? AND "
+                                                            "split = 'infer' AND probabilities IS NOT NULL",
+                                                            job_id));
+  DERM_ASSIGN_OR_RETURN(const int64_t with_features, ScalarInt(db,
+                                                               "SELECT count(*) FROM predictions WHERE job_id = ? "
+                                                               "AND split = 'infer' AND features IS NOT NULL",
+                                                               job_id));
+  std::vector<std::string> classes;
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("SELECT value FROM json_each((SELECT class_names FROM shards "
+                                              "WHERE job_id = ? AND class_names IS NOT NULL LIMIT 1))"));
+    s.Bind(1, job_id);
+    while (true) {
+      DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      classes.push_back(s.Text(0));
+    }
+  }
+  std::string select = "SELECT path, sha256, predicted_name, probability, features, NULL";
+  for (int64_t i = 0; i < k; ++i) {
+    select += ", json_extract(top_k, '$[" + std::to_string(i) + "][0]'), json_extract(top_k, '$[" +
+              std::to_string(i) + "][1]')";
+  }
+  if (with_probs) {
+    for (size_t c = 0; c < classes.size(); ++c) select += ", json_extract(probabilities, '$[" + std::to_string(c) + "]')";
+  }
+  std::string errors = "SELECT path, NULL, NULL, NULL, NULL, reason";
+  for (int64_t i = 0; i < 2 * k + (with_probs ? static_cast<int64_t>(classes.size()) : 0); ++i) errors += ", NULL";
+  DERM_ASSIGN_OR_RETURN(auto s, db->Prepare(select + " FROM predictions WHERE job_id = ?1 AND split = 'infer' UNION ALL " +
+                                            errors + " FROM skipped_files WHERE job_id = ?1 ORDER BY 1"));
+  s.Bind(1, job_id);
+
+  const std::string tmp = path + ".tmp";
+  std::ofstream out(tmp, std::ios::trunc);
+  if (!out) return InvalidArgument("infer.output_csv: cannot write " + tmp);
+  out << "path,sha256,predicted,probability";
+  for (int64_t i = 1; i <= k; ++i) out << ",class_" << i << ",p_" << i;
+  if (with_probs) {
+    for (const auto& c : classes) out << "," << CsvCell("p_" + c);
+  }
+  if (with_features) {
+    for (int f = 0; f < 2048; ++f) out << ",f" << f;
+  }
+  out << ",error\n";
+  const int extra = static_cast<int>(2 * k + (with_probs ? classes.size() : 0));
+  char buf[32];
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const bool error = !s.IsNull(5);
+    out << CsvCell(s.Text(0)) << "," << s.Text(1) << "," << CsvCell(s.Text(2)) << ",";
+    if (!error) {
+      std::snprintf(buf, sizeof buf, "%.6g", s.Double(3));
+      out << buf;
+    }
+    for (int i = 0; i < extra; ++i) out << "," << CsvCell(s.Text(6 + i));
+    if (with_features) {
+      const std::string blob = s.Blob(4);
+      const size_t n = blob.size() / sizeof(float);
+      for (size_t f = 0; f < 2048; ++f) {
+        out << ",";
+        if (f < n) {
+          float v;
+          std::memcpy(&v, blob.data() + f * sizeof v, sizeof v);
+          std::snprintf(buf, sizeof buf, "%.7g", v);
+          out << buf;
+        }
+      }
+    }
+    out << "," << CsvCell(error ? s.Text(5) : "") << "\n";
+  }
+  out.close();
+  if (!out) return InvalidArgument("infer.output_csv: writing " + tmp + " failed");
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return InvalidArgument("infer.output_csv: cannot replace " + path + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace derm::store

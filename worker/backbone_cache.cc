@@ -1,0 +1,49 @@
+#include "worker/backbone_cache.h"
+
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+#include "worker/core/safetensors.h"
+#include "worker/data/sha256.h"
+
+namespace derm::worker {
+
+StatusOr<const Backbone*> BackboneCache::Load(const std::string& path, uint64_t seed) {
+  std::string key = "random:" + std::to_string(seed);
+  if (!path.empty()) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    const auto mtime = std::filesystem::last_write_time(path, ec);
+    if (ec) return NotFound("model.weights: cannot open " + path);
+    key =
+        "file:" + path + ":" + std::to_string(size) + ":" + std::to_string(mtime.time_since_epoch().count());
+  }
+  if (backbone_.net && backbone_.key == key) return &backbone_;
+  backbone_ = Backbone{};
+  std::string sha;
+  if (!path.empty()) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return NotFound("model.weights: cannot open " + path);
+    data::Sha256 hash;
+    std::vector<char> buf(1 << 20);
+    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
+      hash.Update({buf.data(), static_cast<size_t>(in.gcount())});
+    sha = hash.HexDigest();
+  }
+  core::TensorMap weights;
+  if (path.empty()) {
+    weights = core::ResNet50::RandomWeights(seed);
+  } else {
+    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(path));
+  }
+  auto net = core::ResNet50::Create(weights, at::Device(device_), options_);
+  if (!net.ok()) return net.status().WithPrefix("model.weights " + path);
+  backbone_.key = key;
+  backbone_.weights = path.empty() ? "random(seed=" + std::to_string(seed) + ")" : path;
+  backbone_.weights_sha256 = sha;
+  backbone_.net = std::make_unique<core::ResNet50>(std::move(net).value());
+  return &backbone_;
+}
+
+}  // namespace derm::worker
