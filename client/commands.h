@@ -46,6 +46,7 @@ struct PlotOptions {
 struct ExportOptions {
   std::string what;    // runs, metrics, classes, confusion, predictions, params
   int64_t run_id = 0;  // 0: every run
+  int64_t job_id = 0;  // predictions, errors: 0 = every job
   OutputFormat format = OutputFormat::kCsv;
   std::string file;  // "" = stdout
 };
@@ -67,6 +68,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
                 std::ostream& err);
 int Plot(Connection& conn, const PlotOptions& options, std::ostream& out, std::ostream& err);
 int Export(Connection& conn, const ExportOptions& options, std::ostream& out, std::ostream& err);
+// An inference job's predicted classes and unreadable images.
+int PrintInferenceSummary(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 // Submits a finished job's spec again as a new job.
 int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);

@@ -87,12 +87,16 @@ int main(int argc, char** argv) {
 
   derm::client::ExportOptions export_options;
   std::string export_format = "csv";
-  auto* exp =
-      app.add_subcommand("export", "runs, metrics, classes, confusion, predictions or params as CSV or JSON");
+  auto* exp = app.add_subcommand(
+      "export",
+      "runs, metrics, classes, confusion, predictions, errors or params as CSV or JSON; a run's model file");
   exp->add_option("what", export_options.what, "what to export")
       ->required()
-      ->check(CLI::IsMember({"runs", "metrics", "classes", "confusion", "predictions", "params"}));
-  exp->add_option("--run", export_options.run_id, "only this run");
+      ->check(CLI::IsMember(
+          {"runs", "metrics", "classes", "confusion", "predictions", "errors", "params", "model"}));
+  exp->add_option("--run", export_options.run_id, "only this run (model: the run, required)");
+  exp->add_option("--job", export_options.job_id,
+                  "predictions, errors: only this job (e.g. an inference job)");
   exp->add_option("-o,--output", export_format, "csv, json or yaml")
       ->check(CLI::IsMember({"csv", "json", "yaml"}));
   exp->add_option("--out", export_options.file, "file to write (default: standard output)");

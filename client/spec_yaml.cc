@@ -226,11 +226,25 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   auto* data = out.spec.mutable_data();
   auto resolve = [&](const std::string& p) {
     if (p.empty() || std::filesystem::path(p).is_absolute()) return p;
-    return (std::filesystem::absolute(base_dir) / p).lexically_normal().string();
+    // A spec in the current folder has an empty base_dir, which absolute() refuses.
+    return (std::filesystem::absolute(base_dir.empty() ? "." : base_dir) / p).lexically_normal().string();
   };
-  data->set_train_dir(resolve(data->train_dir()));
-  data->set_test_dir(resolve(data->test_dir()));
-  out.spec.mutable_model()->set_weights(resolve(out.spec.model().weights()));
+  if (out.spec.kind() == "train") {
+    data->set_train_dir(resolve(data->train_dir()));
+    data->set_test_dir(resolve(data->test_dir()));
+  } else {
+    out.spec.clear_data();  // ApplySpecDefaults leaves an infer spec's data alone; keep it unset
+  }
+  auto* model = out.spec.mutable_model();
+  model->set_weights(resolve(model->weights()));
+  model->set_file(resolve(model->file()));
+  if (out.spec.has_input()) {
+    auto* in = out.spec.mutable_input();
+    in->set_folder(resolve(in->folder()));
+    in->set_glob(resolve(in->glob()));
+    in->set_list_file(resolve(in->list_file()));
+  }
+  if (out.spec.has_infer()) out.spec.mutable_infer()->set_output_csv(resolve(out.spec.infer().output_csv()));
   return out;
 }
 

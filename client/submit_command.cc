@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 #include "client/commands.h"
 #include "client/report_printer.h"
@@ -46,6 +47,7 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
     bar_shown = false;
   };
   while (reader->Read(&ev)) {
+    if (ev.has_shards() && ev.message().find(" leased by worker ") != std::string::npos) continue;
     if (ev.has_progress()) {
       if (live) {
         out << "\r\033[K" << ProgressBar(ev.progress(), ev.total_epochs());
@@ -59,6 +61,11 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
       if (verbose) {
         out << "job " << job.id() << " " << derm::v1::JobState_Name(ev.state());
         if (!ev.message().empty()) out << ": " << ev.message();
+        if (ev.has_shards() && ev.state() == derm::v1::RUNNING) {
+          const auto& p = ev.shards();
+          out << " [" << p.shards_done() << "/" << p.shards_total() << " shards, " << p.images_done() << "/"
+              << p.images_total() << " images]";
+        }
         out << "\n";
       }
     }
@@ -70,7 +77,10 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   derm::v1::Job final_job;
   if (Status st = conn.Call(&JobStub::GetJob, get, &final_job); !st.ok()) return Fail(st, err);
   const derm::v1::JobState last = final_job.state();
-  if (verbose && last == derm::v1::SUCCEEDED) {
+  if (verbose && last == derm::v1::SUCCEEDED && final_job.spec().kind() == "infer") {
+    out << "\n";
+    if (int code = PrintInferenceSummary(conn, final_job.id(), out, err); code != kExitOk) return code;
+  } else if (verbose && last == derm::v1::SUCCEEDED) {
     derm::v1::GetRunRequest run_req;
     run_req.set_run_id(final_job.run_id());
     derm::v1::RunReport run;
@@ -99,15 +109,20 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   text << in.rdbuf();
   ParsedSpec parsed = LoadSpec(text.str(), fs::path(o.file).parent_path().string());
   if (parsed.problems.empty() && o.check_paths) {
-    const auto& data = parsed.spec.data();
-    for (const auto& [field, path] : {std::pair<std::string, std::string>{"data.train_dir", data.train_dir()},
-                                      {"data.test_dir", data.test_dir()}}) {
+    const auto& s = parsed.spec;
+    const bool folder = true, file = false;
+    for (const auto& [field, path, is_folder] :
+         {std::tuple<std::string, std::string, bool>{"data.train_dir", s.data().train_dir(), folder},
+          {"data.test_dir", s.data().test_dir(), folder},
+          {"input.folder", s.input().folder(), folder},
+          {"input.list_file", s.input().list_file(), file},
+          {"model.file", s.model().file(), file}}) {
       std::error_code ec;
-      if (path.empty() || fs::is_directory(path, ec)) continue;
+      if (path.empty() || (is_folder ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec))) continue;
       auto line = parsed.lines.find(field);
       parsed.problems.push_back(
           (line != parsed.lines.end() ? "line " + std::to_string(line->second) + ": " : "") + field +
-          " folder " + path + " does not exist");
+          (is_folder ? " folder " : " file ") + path + " does not exist");
     }
   }
   if (!parsed.problems.empty()) {
@@ -121,8 +136,12 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   derm::v1::SubmitJobResponse resp;
   if (Status st = conn.Call(&JobStub::SubmitJob, req, &resp); !st.ok()) return Fail(st, err);
   if (resp.sweep_id() == 0) {
-    out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id() << " (run "
-        << resp.job().run_id() << ")\n";
+    out << (resp.deduplicated() ? "already submitted: job " : "submitted job ") << resp.job().id();
+    if (resp.job().run_id()) {
+      out << " (run " << resp.job().run_id() << ")\n";
+    } else {
+      out << " (inference)\n";
+    }
     out.flush();
     if (o.follow || o.wait) return Follow(conn, resp.job(), o.follow, out, err);
     return kExitOk;

@@ -11,7 +11,8 @@ namespace derm::scheduler {
 
 using derm::v1::Job;
 
-StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key) {
+StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::JobSpec& spec,
+                                                             const std::string& key) {
   derm::v1::SubmitJobResponse response;
   if (!key.empty()) {
     std::lock_guard<std::mutex> lock(mu_);
@@ -36,7 +37,8 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
     shards.emplace_back(paths.begin() + i, paths.begin() + std::min(paths.size(), i + per_shard));
   }
   std::lock_guard<std::mutex> lock(mu_);
-  DERM_ASSIGN_OR_RETURN(*response.mutable_job(), store_->InsertInferJob(spec, key, shards, clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(*response.mutable_job(),
+                        store_->InsertInferJob(spec, key, shards, clock_->NowMillis()));
   DERM_RETURN_IF_ERROR(EnqueueShards(response.job()));
   Changed();
   return response;
@@ -83,8 +85,8 @@ StatusOr<derm::v1::Task> Scheduler::LeaseShard(int64_t job_id, int64_t worker_id
   return task;
 }
 
-Status Scheduler::EndInferJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
-                                    const std::string& cause) {
+Status Scheduler::EndInferJobLocked(int64_t job_id, const std::string& attempt_state,
+                                    derm::v1::JobState state, const std::string& cause) {
   for (auto it = leases_.begin(); it != leases_.end();) {
     it = it->second.job_id == job_id ? leases_.erase(it) : std::next(it);  // workers learn at their heartbeat
   }
@@ -106,7 +108,8 @@ Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
     std::string examples;
     for (const auto& e : first) examples += (examples.empty() ? "" : "; ") + e;
     return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
-                             std::to_string(t.errors) + " images could not be read, more than infer.max_errors (" +
+                             std::to_string(t.errors) +
+                                 " images could not be read, more than infer.max_errors (" +
                                  std::to_string(budget) + "); e.g. " + examples);
   }
   if (t.shards_done < t.shards) return Status::Ok();
@@ -124,10 +127,11 @@ Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
                                (csv.empty() ? "" : ", written to " + csv));
 }
 
-Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result) {
+Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease,
+                                      const derm::v1::ShardResult& result) {
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease.job_id));
-  Status st = store_->CompleteShard(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(), result,
-                                    clock_->NowMillis());
+  Status st = store_->CompleteShard(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(),
+                                    result, clock_->NowMillis());
   if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kInvalidArgument) {
     DERM_RETURN_IF_ERROR(EndInferJobLocked(job.id(), "FAILED", derm::v1::FAILED, st.message()));
     return st;
@@ -138,13 +142,14 @@ Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease, co
   return FinishInferJobIfDoneLocked(job);
 }
 
-Status Scheduler::EndShardAttemptLocked(int64_t attempt_id, const Lease& lease, const std::string& attempt_state,
-                                        bool retryable, const std::string& cause) {
+Status Scheduler::EndShardAttemptLocked(int64_t attempt_id, const Lease& lease,
+                                        const std::string& attempt_state, bool retryable,
+                                        const std::string& cause) {
   leases_.erase(attempt_id);
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease.job_id));
   const std::string shard = "shard " + std::to_string(lease.shard);
-  DERM_ASSIGN_OR_RETURN(int32_t attempts, store_->RequeueShard(job.id(), lease.shard, attempt_id, attempt_state,
-                                                               cause, clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(int32_t attempts, store_->RequeueShard(job.id(), lease.shard, attempt_id,
+                                                               attempt_state, cause, clock_->NowMillis()));
   if (!retryable) return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED, shard + ": " + cause);
   if (attempts > job.spec().max_retries()) {
     return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,

@@ -37,7 +37,8 @@ Status CheckResult(const derm::v1::ShardResult& r) {
     if (p.top_classes_size() == 0 || p.top_classes_size() != p.top_probabilities_size())
       return InvalidArgument("prediction for " + p.path() + " has no top classes");
     for (int c : p.top_classes()) {
-      if (c < 0 || c >= classes) return InvalidArgument("prediction for " + p.path() + " names class " + std::to_string(c));
+      if (c < 0 || c >= classes)
+        return InvalidArgument("prediction for " + p.path() + " names class " + std::to_string(c));
     }
     if (p.probabilities_size() != 0 && p.probabilities_size() != classes)
       return InvalidArgument("prediction for " + p.path() + " has the wrong number of probabilities");
@@ -47,13 +48,15 @@ Status CheckResult(const derm::v1::ShardResult& r) {
 
 }  // namespace
 
-StatusOr<derm::v1::Job> Store::InsertInferJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+StatusOr<derm::v1::Job> Store::InsertInferJob(const derm::v1::JobSpec& spec,
+                                              const std::string& idempotency_key,
                                               const std::vector<std::vector<std::string>>& shards,
                                               int64_t now_ms) {
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   DERM_ASSIGN_OR_RETURN(derm::v1::Job job, InsertJobRows(spec, idempotency_key, now_ms));
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO shards(job_id, shard, inputs, images) VALUES (?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("INSERT INTO shards(job_id, shard, inputs, images) VALUES (?,?,?,?)"));
   for (size_t i = 0; i < shards.size(); ++i) {
     std::string inputs;
     for (const auto& p : shards[i]) inputs += (inputs.empty() ? "" : "\n") + p;
@@ -79,8 +82,9 @@ StatusOr<int64_t> Store::StartShardAttempt(int64_t job_id, int32_t shard, int64_
                                                "updated_ms = ? WHERE id = ?"));
     DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, job_id).Run());
   }
-  DERM_ASSIGN_OR_RETURN(auto a, db_->Prepare("INSERT INTO attempts(job_id, worker_id, state, started_ms, shard) "
-                                             "VALUES (?,?,'RUNNING',?,?)"));
+  DERM_ASSIGN_OR_RETURN(auto a,
+                        db_->Prepare("INSERT INTO attempts(job_id, worker_id, state, started_ms, shard) "
+                                     "VALUES (?,?,'RUNNING',?,?)"));
   DERM_RETURN_IF_ERROR(a.Bind(1, job_id).Bind(2, worker_id).Bind(3, now_ms).Bind(4, shard).Run());
   const int64_t attempt_id = db_->LastInsertId();
   {
@@ -89,7 +93,8 @@ StatusOr<int64_t> Store::StartShardAttempt(int64_t job_id, int32_t shard, int64_
                                                "WHERE job_id = ? AND shard = ? AND state = 'QUEUED'"));
     DERM_RETURN_IF_ERROR(s.Bind(1, attempt_id).Bind(2, job_id).Bind(3, shard).Run());
     if (db_->Changes() != 1)
-      return FailedPrecondition("shard " + std::to_string(shard) + " of job " + std::to_string(job_id) + " is not QUEUED");
+      return FailedPrecondition("shard " + std::to_string(shard) + " of job " + std::to_string(job_id) +
+                                " is not QUEUED");
   }
   DERM_RETURN_IF_ERROR(InsertEvent(
       job_id, from, derm::v1::RUNNING,
@@ -99,7 +104,8 @@ StatusOr<int64_t> Store::StartShardAttempt(int64_t job_id, int32_t shard, int64_
 }
 
 StatusOr<int32_t> Store::RequeueShard(int64_t job_id, int32_t shard, int64_t attempt_id,
-                                      const std::string& attempt_state, const std::string& cause, int64_t now_ms) {
+                                      const std::string& attempt_state, const std::string& cause,
+                                      int64_t now_ms) {
   Transaction txn(db_.get());
   DERM_RETURN_IF_ERROR(txn.status());
   {
@@ -148,7 +154,10 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
     } else {
       p.BindNull(2);
     }
-    p.Bind(3, x.path()).Bind(4, x.sha256()).Bind(5, x.top_classes(0)).Bind(6, r.class_names(x.top_classes(0)));
+    p.Bind(3, x.path())
+        .Bind(4, x.sha256())
+        .Bind(5, x.top_classes(0))
+        .Bind(6, r.class_names(x.top_classes(0)));
     p.Bind(7, static_cast<double>(x.top_probabilities(0))).Bind(8, TopK(x, r));
     if (x.probabilities_size()) {
       p.Bind(9, Probabilities(x));
@@ -170,22 +179,26 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
     e.Reset();
   }
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE attempts SET state = 'SUCCEEDED', cause = 'completed', "
-                                               "ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE attempts SET state = 'SUCCEEDED', cause = 'completed', "
+                                       "ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
     DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, attempt_id).Run());
   }
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE shards SET state = 'SUCCEEDED', predictions = ?, errors = ?, "
-                                               "model_sha256 = ?, class_names = ? "
-                                               "WHERE job_id = ? AND shard = ? AND attempt_id = ?"));
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("UPDATE shards SET state = 'SUCCEEDED', predictions = ?, errors = ?, "
+                                       "model_sha256 = ?, class_names = ? "
+                                       "WHERE job_id = ? AND shard = ? AND attempt_id = ?"));
     s.Bind(1, r.predictions_size()).Bind(2, r.errors_size()).Bind(3, r.model_sha256());
-    DERM_RETURN_IF_ERROR(s.Bind(4, JsonArray(r.class_names())).Bind(5, job_id).Bind(6, shard).Bind(7, attempt_id).Run());
+    DERM_RETURN_IF_ERROR(
+        s.Bind(4, JsonArray(r.class_names())).Bind(5, job_id).Bind(6, shard).Bind(7, attempt_id).Run());
     if (db_->Changes() != 1)
-      return FailedPrecondition("attempt " + std::to_string(attempt_id) + " does not hold shard " + std::to_string(shard));
+      return FailedPrecondition("attempt " + std::to_string(attempt_id) + " does not hold shard " +
+                                std::to_string(shard));
   }
   DERM_RETURN_IF_ERROR(InsertEvent(job_id, "RUNNING", derm::v1::RUNNING,
-                                   "shard " + std::to_string(shard) + " done: " +
-                                       std::to_string(r.predictions_size()) + " predictions, " +
+                                   "shard " + std::to_string(shard) +
+                                       " done: " + std::to_string(r.predictions_size()) + " predictions, " +
                                        std::to_string(r.errors_size()) + " errors",
                                    now_ms));
   return txn.Commit();
@@ -193,9 +206,10 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
 
 StatusOr<ShardTotals> Store::Totals(int64_t job_id) {
   DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("SELECT count(*), coalesce(sum(state = 'SUCCEEDED'), 0), coalesce(sum(images), 0), "
-                           "coalesce(sum(CASE WHEN state = 'SUCCEEDED' THEN images END), 0), "
-                           "coalesce(sum(errors), 0) FROM shards WHERE job_id = ?"));
+      auto s,
+      db_->Prepare("SELECT count(*), coalesce(sum(state = 'SUCCEEDED'), 0), coalesce(sum(images), 0), "
+                   "coalesce(sum(CASE WHEN state = 'SUCCEEDED' THEN images END), 0), "
+                   "coalesce(sum(errors), 0) FROM shards WHERE job_id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Step());
   ShardTotals t;
   if (!row) return t;
@@ -258,10 +272,12 @@ Status Store::EndJob(int64_t job_id, const std::string& attempt_state, derm::v1:
 }
 
 StatusOr<std::string> Store::Model(int64_t run_id) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND kind = 'model' "
-                                             "ORDER BY epoch DESC LIMIT 1"));
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND kind = 'model' "
+                                     "ORDER BY epoch DESC LIMIT 1"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
-  if (!row) return NotFound("run " + std::to_string(run_id) + " has no model (it has not finished successfully)");
+  if (!row)
+    return NotFound("run " + std::to_string(run_id) + " has no model (it has not finished successfully)");
   return s.Blob(0);
 }
 

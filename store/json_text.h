@@ -3,9 +3,9 @@
 
 #include <google/protobuf/repeated_ptr_field.h>
 
-#include "common/strings.h"
-
 #include <string>
+
+#include "common/strings.h"
 
 namespace derm::store {
 

@@ -20,18 +20,21 @@ StatusOr<int64_t> ScalarInt(Database* db, const std::string& sql, int64_t job_id
 }  // namespace
 
 Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path) {
-  DERM_ASSIGN_OR_RETURN(const int64_t k, ScalarInt(db,
-                                                   "SELECT coalesce(max(json_array_length(top_k)), 0) FROM predictions "
-                                                   "WHERE job_id = ? AND split = 'infer'",
-                                                   job_id));
-  DERM_ASSIGN_OR_RETURN(const int64_t with_probs, ScalarInt(db,
-                                                            "SELECT count(*) FROM predictions WHERE job_id = ? AND "
-                                                            "split = 'infer' AND probabilities IS NOT NULL",
-                                                            job_id));
-  DERM_ASSIGN_OR_RETURN(const int64_t with_features, ScalarInt(db,
-                                                               "SELECT count(*) FROM predictions WHERE job_id = ? "
-                                                               "AND split = 'infer' AND features IS NOT NULL",
-                                                               job_id));
+  DERM_ASSIGN_OR_RETURN(const int64_t k,
+                        ScalarInt(db,
+                                  "SELECT coalesce(max(json_array_length(top_k)), 0) FROM predictions "
+                                  "WHERE job_id = ? AND split = 'infer'",
+                                  job_id));
+  DERM_ASSIGN_OR_RETURN(const int64_t with_probs,
+                        ScalarInt(db,
+                                  "SELECT count(*) FROM predictions WHERE job_id = ? AND "
+                                  "split = 'infer' AND probabilities IS NOT NULL",
+                                  job_id));
+  DERM_ASSIGN_OR_RETURN(const int64_t with_features,
+                        ScalarInt(db,
+                                  "SELECT count(*) FROM predictions WHERE job_id = ? "
+                                  "AND split = 'infer' AND features IS NOT NULL",
+                                  job_id));
   std::vector<std::string> classes;
   {
     DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("SELECT value FROM json_each((SELECT class_names FROM shards "
@@ -49,12 +52,15 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
               std::to_string(i) + "][1]')";
   }
   if (with_probs) {
-    for (size_t c = 0; c < classes.size(); ++c) select += ", json_extract(probabilities, '$[" + std::to_string(c) + "]')";
+    for (size_t c = 0; c < classes.size(); ++c)
+      select += ", json_extract(probabilities, '$[" + std::to_string(c) + "]')";
   }
   std::string errors = "SELECT path, NULL, NULL, NULL, NULL, reason";
-  for (int64_t i = 0; i < 2 * k + (with_probs ? static_cast<int64_t>(classes.size()) : 0); ++i) errors += ", NULL";
-  DERM_ASSIGN_OR_RETURN(auto s, db->Prepare(select + " FROM predictions WHERE job_id = ?1 AND split = 'infer' UNION ALL " +
-                                            errors + " FROM skipped_files WHERE job_id = ?1 ORDER BY 1"));
+  for (int64_t i = 0; i < 2 * k + (with_probs ? static_cast<int64_t>(classes.size()) : 0); ++i)
+    errors += ", NULL";
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db->Prepare(select + " FROM predictions WHERE job_id = ?1 AND split = 'infer' UNION ALL " +
+                          errors + " FROM skipped_files WHERE job_id = ?1 ORDER BY 1"));
   s.Bind(1, job_id);
 
   const std::string tmp = path + ".tmp";

@@ -266,7 +266,7 @@ ALTER TABLE attempts ADD COLUMN shard INTEGER;  -- infer: the shard the attempt 
 
 }  // namespace
 
-Status Migrate(Database* db) {
+Status Migrate(Database* db, int target) {
   int version = 0;
   {  // finalised before the migrations run: DROP TABLE fails beside an open statement
     auto stmt = db->Prepare("PRAGMA user_version");
@@ -278,7 +278,7 @@ Status Migrate(Database* db) {
     return FailedPrecondition("database schema version " + std::to_string(version) +
                               " is newer than this scheduler's " + std::to_string(kSchemaVersion));
   }
-  for (; version < kSchemaVersion; ++version) {
+  for (; version < target && version < kSchemaVersion; ++version) {
     Transaction txn(db);
     DERM_RETURN_IF_ERROR(txn.status());
     DERM_RETURN_IF_ERROR(db->Exec(kMigrations[version]));

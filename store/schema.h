@@ -9,8 +9,8 @@ namespace derm::store {
 
 inline constexpr int kSchemaVersion = 2;
 
-// Brings `db` from whatever version it has up to kSchemaVersion, one transaction per step.
-// FAILED_PRECONDITION if the file is newer than this binary knows.
-Status Migrate(Database* db);
+// Brings `db` from whatever version it has up to `target` (tests migrate to older versions),
+// one transaction per step. FAILED_PRECONDITION if the file is newer than this binary knows.
+Status Migrate(Database* db, int target = kSchemaVersion);
 
 }  // namespace derm::store

@@ -42,7 +42,8 @@ StatusOr<const InferRunner::Model*> InferRunner::LoadModel(const derm::v1::Task&
   return &model_;
 }
 
-StatusOr<const Backbone*> InferRunner::LoadBackbone(const derm::v1::JobSpec& spec, const core::ModelInfo& info) {
+StatusOr<const Backbone*> InferRunner::LoadBackbone(const derm::v1::JobSpec& spec,
+                                                    const core::ModelInfo& info) {
   if (info.weights_sha256.empty()) return backbones_->Load("", info.backbone_seed);
   const std::string path = spec.model().weights().empty() ? info.weights : spec.model().weights();
   auto backbone = backbones_->Load(path, 0);
@@ -114,7 +115,8 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
         std::vector<int64_t> idx(images.size());
         std::iota(idx.begin(), idx.end(), 0);
         at::Tensor f = features.Features(images, idx, nullptr);
-        at::Tensor probs = head.Probabilities(head.Standardize(f.to((*backbone)->net->device()))).to(at::kCPU);
+        at::Tensor probs =
+            head.Probabilities(head.Standardize(f.to((*backbone)->net->device()))).to(at::kCPU);
         auto [top_p, top_c] = probs.topk(k, 1);
         f = f.to(at::kCPU).contiguous();
         top_p = top_p.contiguous();
@@ -140,7 +142,8 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
       }
       derm::v1::Progress progress;
       const auto processed = static_cast<int64_t>(std::min(inputs.size(), start + batch));
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       progress.set_images_done(processed);
       progress.set_images_total(static_cast<int64_t>(inputs.size()));
       if (seconds > 0) progress.set_images_per_second(static_cast<double>(processed) / seconds);

@@ -24,7 +24,8 @@ Status TooMany(const std::string& field) {
 
 StatusOr<std::vector<std::string>> ListFolder(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return InvalidArgument("input.folder " + dir + " does not exist or is not a folder");
+  if (!fs::is_directory(dir, ec))
+    return InvalidArgument("input.folder " + dir + " does not exist or is not a folder");
   std::vector<std::string> out;
   fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
   if (ec) return InvalidArgument("input.folder " + dir + " cannot be listed: " + ec.message());
@@ -35,7 +36,8 @@ StatusOr<std::vector<std::string>> ListFolder(const std::string& dir) {
     if (out.size() > kMaxInferImages) return TooMany("input.folder");
   }
   std::sort(out.begin(), out.end());
-  if (out.empty()) return InvalidArgument("input.folder " + dir + " has no image files (.jpg .jpeg .png .bmp)");
+  if (out.empty())
+    return InvalidArgument("input.folder " + dir + " has no image files (.jpg .jpeg .png .bmp)");
   return out;
 }
 

@@ -21,5 +21,4 @@ inline constexpr size_t kMaxInferImages = 5'000'000;
 // field when the folder or list file is missing, nothing matches, or there are too many.
 StatusOr<std::vector<std::string>> ListInput(const derm::v1::InputSpec& input);
 
-
 }  // namespace derm

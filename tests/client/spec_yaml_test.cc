@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 namespace derm::client {
 namespace {
 
@@ -69,6 +71,26 @@ TEST(SpecYamlTest, LoadSpecAppliesRulesWithLinesAndResolvesPaths) {
   EXPECT_EQ(ok.spec.data().train_dir(), "/base/data/Train");
   EXPECT_EQ(ok.spec.data().test_dir(), "/abs/Test");
   EXPECT_EQ(ok.spec.train().epochs(), 10) << "defaults applied";
+}
+
+TEST(SpecYamlTest, InferSpecsResolveTheirPathsAlsoFromASpecInTheCurrentFolder) {
+  auto p = LoadSpec(
+      "kind: infer\nmodel: {file: m.dermmodel, weights: w/r50.safetensors}\ninput: {list_file: in/list.txt}\n"
+      "infer: {top_k: 2, output_csv: out/p.csv}\n",
+      "");
+  ASSERT_TRUE(p.problems.empty()) << p.problems.front();
+  const std::string cwd = std::filesystem::current_path().string();
+  EXPECT_EQ(p.spec.model().file(), cwd + "/m.dermmodel");
+  EXPECT_EQ(p.spec.model().weights(), cwd + "/w/r50.safetensors");
+  EXPECT_EQ(p.spec.input().list_file(), cwd + "/in/list.txt");
+  EXPECT_EQ(p.spec.infer().output_csv(), cwd + "/out/p.csv");
+  EXPECT_EQ(p.spec.infer().shard_size(), 256);
+  EXPECT_FALSE(p.spec.has_data());
+
+  auto bad = LoadSpec("kind: infer\nmodel: {run_id: 3}\ninput: {folder: a, glob: '*.jpg'}\n", "/base");
+  ASSERT_EQ(bad.problems.size(), 1u);
+  EXPECT_NE(bad.problems[0].find("line 3: input an infer job needs exactly one of"), std::string::npos)
+      << bad.problems[0];
 }
 
 TEST(SpecYamlTest, SweepsParseAndTheirPointsAreCheckedLocally) {

@@ -87,5 +87,44 @@ TEST(SpecRulesTest, FlattensEveryHyperparameter) {
   EXPECT_EQ(params.at("data.train_dir"), "/data/Train");
 }
 
+TEST(SpecRulesTest, InferSpecsTakeAModelAndAnInputAndNothingOfTraining) {
+  derm::v1::JobSpec spec;
+  spec.set_kind("infer");
+  spec.mutable_model()->set_run_id(3);
+  spec.mutable_input()->set_folder("/archive");
+  ApplySpecDefaults(&spec);
+  EXPECT_EQ(spec.infer().top_k(), 3);
+  EXPECT_EQ(spec.infer().shard_size(), 256);
+  EXPECT_EQ(spec.infer().max_errors(), 10);
+  EXPECT_FALSE(spec.has_train()) << "no training defaults in an infer spec";
+  EXPECT_TRUE(ValidateSpec(spec).empty()) << JoinProblems(ValidateSpec(spec));
+
+  auto both = spec;
+  both.mutable_model()->set_file("/m.dermmodel");
+  EXPECT_TRUE(HasProblem(ValidateSpec(both), "model"));
+  auto none = spec;
+  none.mutable_model()->clear_run_id();
+  EXPECT_TRUE(HasProblem(ValidateSpec(none), "model"));
+  auto two_inputs = spec;
+  two_inputs.mutable_input()->set_glob("/x/*.jpg");
+  EXPECT_TRUE(HasProblem(ValidateSpec(two_inputs), "input"));
+  auto huge = spec;
+  huge.mutable_infer()->set_shard_size(1000000);
+  huge.mutable_infer()->set_top_k(0);
+  huge.mutable_infer()->set_max_errors(-1);
+  const auto problems = ValidateSpec(huge);
+  EXPECT_TRUE(HasProblem(problems, "infer.shard_size"));
+  EXPECT_TRUE(HasProblem(problems, "infer.top_k"));
+  EXPECT_TRUE(HasProblem(problems, "infer.max_errors"));
+  auto with_data = spec;
+  with_data.mutable_data()->set_train_dir("/data");
+  EXPECT_TRUE(HasProblem(ValidateSpec(with_data), "kind"));
+
+  auto train = Minimal();
+  train.mutable_input()->set_folder("/archive");
+  ApplySpecDefaults(&train);
+  EXPECT_TRUE(HasProblem(ValidateSpec(train), "kind")) << "input is for infer jobs";
+}
+
 }  // namespace
 }  // namespace derm

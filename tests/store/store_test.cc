@@ -36,13 +36,14 @@ derm::v1::EpochMetrics Epoch(int epoch, double val_acc) {
   return m;
 }
 
-int64_t Scalar(Store* s, const std::string& sql) {
-  auto stmt = s->db()->Prepare(sql);
+int64_t Scalar(Database* db, const std::string& sql) {
+  auto stmt = db->Prepare(sql);
   EXPECT_TRUE(stmt.ok()) << stmt.status().ToString();
   auto row = stmt->Step();
   EXPECT_TRUE(row.ok() && *row) << sql;
   return stmt->Int(0);
 }
+int64_t Scalar(Store* s, const std::string& sql) { return Scalar(s->db(), sql); }
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -67,6 +68,28 @@ TEST_F(StoreTest, MigratesOnceAndUsesWal) {
   store_.reset();
   auto again = Store::Open(dir_.Join("results.db"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
+}
+
+TEST_F(StoreTest, Version2KeepsEveryPredictionAndSkippedFileOfAVersion1Database) {
+  auto v1 = Database::Open(dir_.Join("v1.db"));
+  ASSERT_TRUE(v1.ok());
+  Database* db = v1->get();
+  ASSERT_TRUE(Migrate(db, 1).ok());
+  ASSERT_TRUE(
+      db->Exec("INSERT INTO jobs(id, name, kind, state, priority, max_retries, spec, created_ms, updated_ms) "
+               "VALUES (7, 'old', 'train', 'SUCCEEDED', 0, 3, x'', 1, 1);"
+               "INSERT INTO runs(id, job_id, name) VALUES (5, 7, 'old');"
+               "INSERT INTO predictions VALUES (5, 'validation', 'a.jpg', 1, 0, 0.5);"
+               "INSERT INTO predictions VALUES (5, 'test', 'b.jpg', 2, 2, 0.9);"
+               "INSERT INTO skipped_files VALUES (5, 'c.txt', 'not an image file type');")
+          .ok());
+  ASSERT_TRUE(Migrate(db).ok());
+  EXPECT_EQ(Scalar(db, "PRAGMA user_version"), kSchemaVersion);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM predictions WHERE job_id = 7 AND run_id = 5"), 2);
+  EXPECT_EQ(Scalar(db, "SELECT predicted_class FROM predictions WHERE split = 'test' AND path = 'b.jpg'"), 2);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM skipped_files WHERE job_id = 7 AND run_id = 5"), 1);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_table_info('attempts') WHERE name = 'shard'"), 1);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {

@@ -4,31 +4,12 @@
 
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_dataset.h"
+#include "tests/worker/fake_reporter.h"
 #include "worker/core/safetensors.h"
 #include "worker/data/sha256.h"
 
 namespace derm::worker {
 namespace {
-
-class FakeReporter : public TaskReporter {
- public:
-  Status Facts(const derm::v1::RunFacts& f) override {
-    facts.push_back(f);
-    return Status::Ok();
-  }
-  Status Epoch(const derm::v1::EpochMetrics& m, const std::string& checkpoint) override {
-    epochs.push_back(m);
-    checkpoints.push_back(checkpoint);
-    return epoch_status;
-  }
-  bool Cancelled() override { return cancel; }
-
-  std::vector<derm::v1::RunFacts> facts;
-  std::vector<derm::v1::EpochMetrics> epochs;
-  std::vector<std::string> checkpoints;
-  Status epoch_status;
-  bool cancel = false;
-};
 
 class TaskRunnerTest : public ::testing::Test {
  protected:

@@ -28,7 +28,8 @@ StatusOr<std::string> ExportModel(const DenseHead& head, const ModelInfo& info) 
   TensorMap tensors;
   for (auto& [name, t] : head.InferenceTensors()) tensors["head." + name] = t;
   std::string classes = "[";
-  for (size_t i = 0; i < info.class_names.size(); ++i) classes += (i ? "," : "") + JsonQuote(info.class_names[i]);
+  for (size_t i = 0; i < info.class_names.size(); ++i)
+    classes += (i ? "," : "") + JsonQuote(info.class_names[i]);
   classes += "]";
   const Metadata metadata = {
       {"format", kFormat},
@@ -56,7 +57,8 @@ StatusOr<LoadedModel> LoadModel(std::string_view bytes, const at::Device& device
   DERM_ASSIGN_OR_RETURN(std::string format, field("format"));
   if (format != kFormat) return InvalidArgument("model file: format is " + format + ", expected " + kFormat);
   DERM_ASSIGN_OR_RETURN(std::string backbone, field("backbone"));
-  if (backbone != "resnet50") return InvalidArgument("model file: backbone " + backbone + " is not supported");
+  if (backbone != "resnet50")
+    return InvalidArgument("model file: backbone " + backbone + " is not supported");
   DERM_ASSIGN_OR_RETURN(std::string preprocessing, field("preprocessing"));
   if (preprocessing != kPreprocessing)
     return InvalidArgument("model file: preprocessing \"" + preprocessing + "\" is not supported");
@@ -68,7 +70,8 @@ StatusOr<LoadedModel> LoadModel(std::string_view bytes, const at::Device& device
   if (!classes.ok() || classes->kind != JsonValue::Kind::kArray || classes->array.size() < 2)
     return InvalidArgument("model file: class_names must be a JSON array of at least 2 names");
   for (const auto& c : classes->array) {
-    if (c.kind != JsonValue::Kind::kString) return InvalidArgument("model file: class_names must hold strings");
+    if (c.kind != JsonValue::Kind::kString)
+      return InvalidArgument("model file: class_names must hold strings");
     info.class_names.push_back(c.string);
   }
   DERM_ASSIGN_OR_RETURN(std::string size, field("image_size"));

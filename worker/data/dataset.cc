@@ -83,6 +83,10 @@ struct Decoded {
 Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* reason) {
   Decoded d;
   std::ifstream in(entry.path, std::ios::binary);
+  if (!in.is_open()) {
+    *reason = "no such file or not readable";
+    return d;
+  }
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {
     *reason = "cannot be read";
