@@ -16,7 +16,8 @@ int PrintInferenceSummary(Connection& conn, int64_t job_id, std::ostream& out, s
   out << "\nunreadable images:\n";
   code = Query(conn, "SELECT path, reason FROM skipped_files WHERE job_id = " + id + " ORDER BY path", 20,
                OutputFormat::kTable, out, err);
-  out << "(all rows: dermctl export predictions --job " << id << ", dermctl export errors --job " << id << ")\n";
+  out << "(all rows: dermctl export predictions --job " << id << ", dermctl export errors --job " << id
+      << ")\n";
   return code;
 }
 

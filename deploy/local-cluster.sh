@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local derm cluster: one derm-scheduler (SQLite results database, loopback, a free port) and
-# one derm-worker, with logs and pid files in RUN_DIR.
+# WORKERS derm-workers (default 1, each started with WORKER_FLAGS; PIN_CORES=1 puts worker i on
+# core i-1 alone), with logs and pid files in RUN_DIR.
 #   deploy/local-cluster.sh start RUN_DIR   # writes RUN_DIR/address and RUN_DIR/http-address
 #                                           # (HOST:PORT of gRPC and of /metrics, /healthz)
 #   deploy/local-cluster.sh stop RUN_DIR
@@ -9,14 +10,16 @@ cd "$(dirname "$0")/.."
 cmd=${1:?usage: local-cluster.sh start|stop RUN_DIR}
 RUN_DIR=${2:?usage: local-cluster.sh start|stop RUN_DIR}
 BIN=${BIN:-build}
+WORKERS=${WORKERS:-1}
+WORKER_FLAGS=${WORKER_FLAGS:-}
 
 stop() {
-  for name in worker scheduler; do
-    if [ -f "$RUN_DIR/$name.pid" ]; then
-      pid=$(cat "$RUN_DIR/$name.pid")
+  for pidfile in "$RUN_DIR"/worker*.pid "$RUN_DIR/scheduler.pid"; do
+    if [ -f "$pidfile" ]; then
+      pid=$(cat "$pidfile")
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      rm -f "$RUN_DIR/$name.pid"
+      rm -f "$pidfile"
     fi
   done
 }
@@ -37,9 +40,15 @@ case "$cmd" in
     [ -n "$address" ] || { echo "local-cluster: the scheduler did not start" >&2; exit 1; }
     echo "$address" > "$RUN_DIR/address"
     sed -n 's/^derm-scheduler http on //p' "$RUN_DIR/scheduler.out" > "$RUN_DIR/http-address"
-    "$BIN/worker/derm-worker" --scheduler "$address" > "$RUN_DIR/worker.out" 2> "$RUN_DIR/worker.log" &
-    echo $! > "$RUN_DIR/worker.pid"
-    echo "local-cluster: scheduler on $address (metrics: http://$(cat "$RUN_DIR/http-address")/metrics), one worker; logs in $RUN_DIR"
+    for i in $(seq "$WORKERS"); do
+      # shellcheck disable=SC2086  # WORKER_FLAGS is a list of flags
+      pin=()  # PIN_CORES=1: worker i runs on core i-1 alone (benchmarks of scaling)
+      [ "${PIN_CORES:-0}" = 1 ] && pin=(taskset -c $(((i - 1) % $(nproc))))
+      "${pin[@]}" "$BIN/worker/derm-worker" --scheduler "$address" --name "local-$i" $WORKER_FLAGS \
+        > "$RUN_DIR/worker$i.out" 2> "$RUN_DIR/worker$i.log" &
+      echo $! > "$RUN_DIR/worker$i.pid"
+    done
+    echo "local-cluster: scheduler on $address (metrics: http://$(cat "$RUN_DIR/http-address")/metrics), $WORKERS worker(s); logs in $RUN_DIR"
     ;;
   stop)
     stop

@@ -83,7 +83,7 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
 
   // Decoding batch b+1 (on the decode pool) overlaps the backbone's work on batch b.
   const std::vector<std::string> inputs(task.inputs().begin(), task.inputs().end());
-  const auto batch = static_cast<size_t>(std::max(1, options_.backbone_batch));
+  const auto batch = static_cast<size_t>(BackboneBatch(options_, info.height, info.width));
   auto decode = [&](size_t start) {
     const std::vector<std::string> paths(inputs.begin() + start,
                                          inputs.begin() + std::min(inputs.size(), start + batch));

@@ -41,8 +41,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   app.add_option("--cache-dir", opt.runner.cache_dir,
                  "keep decoded datasets here; repeated runs skip decoding");
-  app.add_option("--backbone-batch", opt.runner.backbone_batch, "images per backbone forward pass")
-      ->check(CLI::Range(1, 4096));
+  app.add_option("--backbone-batch", opt.runner.backbone_batch,
+                 "images per backbone forward pass (0 = by device and image size)")
+      ->check(CLI::Range(0, 4096));
   app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")
       ->check(CLI::Range(0, 1 << 30));
 
@@ -54,7 +55,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100000));
   gen->add_option("--test-per-class", demo.test_per_class, "test images per class")
       ->check(CLI::Range(0, 100000));
-  gen->add_option("--size", demo.size, "image side in pixels")->check(CLI::Range(32, 1024));
+  gen->add_option("--size", demo.size, "image side (width) in pixels")->check(CLI::Range(32, 1024));
+  gen->add_option("--height", demo.height, "image height, when not square (e.g. --size 600 --height 450)")
+      ->check(CLI::Range(32, 1024));
   gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")
       ->check(CLI::Range(1, 9));
   gen->add_option("--seed", demo.seed, "random seed");
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
     }
     std::cout << "wrote " << demo.out_dir << "/Train (" << demo.train_per_class << " per class) and "
               << demo.out_dir << "/Test (" << demo.test_per_class << " per class), " << demo.size << "x"
-              << demo.size << " JPEG\n";
+              << (demo.height ? demo.height : demo.size) << " JPEG\n";
     return 0;
   }
 

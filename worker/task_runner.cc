@@ -118,7 +118,7 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   cfg.augment.zoom = spec.augment().zoom();
   cfg.standardize = spec.model().standardize_features();
   cfg.seed = static_cast<uint64_t>(spec.data().seed());
-  cfg.backbone_batch = options_.backbone_batch;
+  cfg.backbone_batch = BackboneBatch(options_, d.height, d.width);
 
   const auto& names = ds.class_names;
   Status report_error;

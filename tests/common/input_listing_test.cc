@@ -21,8 +21,8 @@ TEST_F(InputListingTest, AFolderGivesItsImageFilesRecursivelySorted) {
   in.set_folder(dir_.Join("in"));
   auto paths = ListInput(in);
   ASSERT_TRUE(paths.ok()) << paths.status().ToString();
-  const std::vector<std::string> want = {dir_.Join("in/a.png"), dir_.Join("in/b/1.jpeg"), dir_.Join("in/b/2.JPG"),
-                                         dir_.Join("in/c/d/3.bmp")};
+  const std::vector<std::string> want = {dir_.Join("in/a.png"), dir_.Join("in/b/1.jpeg"),
+                                         dir_.Join("in/b/2.JPG"), dir_.Join("in/c/d/3.bmp")};
   EXPECT_EQ(*paths, want);
 }
 
@@ -45,8 +45,8 @@ TEST_F(InputListingTest, AListFileKeepsItsOrderResolvesRelativeLinesAndDropsRepe
   auto paths = ListInput(in);
   ASSERT_TRUE(paths.ok()) << paths.status().ToString();
   // Listed files count even when missing or not images: the worker reports each with its reason.
-  const std::vector<std::string> want = {dir_.Join("in/b/2.JPG"), dir_.Join("in/a.png"), dir_.Join("in/missing.jpg"),
-                                         dir_.Join("in/notes.txt")};
+  const std::vector<std::string> want = {dir_.Join("in/b/2.JPG"), dir_.Join("in/a.png"),
+                                         dir_.Join("in/missing.jpg"), dir_.Join("in/notes.txt")};
   EXPECT_EQ(*paths, want);
 }
 
@@ -55,7 +55,8 @@ TEST_F(InputListingTest, MissingOrEmptyInputsAreClearErrors) {
   in.set_folder(dir_.Join("nowhere"));
   auto r = ListInput(in);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find("input.folder " + dir_.Join("nowhere") + " does not exist"), std::string::npos);
+  EXPECT_NE(r.status().message().find("input.folder " + dir_.Join("nowhere") + " does not exist"),
+            std::string::npos);
   in.set_folder(dir_.Join("in/e"));
   EXPECT_NE(ListInput(in).status().message().find("has no image files"), std::string::npos);
   in.Clear();

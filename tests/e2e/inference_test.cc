@@ -45,7 +45,8 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   // Kill worker 1 once a shard is done and it holds another one.
   bool killed = false;
   const auto last = cluster.Follow(job.id(), [&](const derm::v1::JobEvent& e) {
-    if (!killed && e.shards().shards_done() >= 1 && e.message().find("leased by worker 1") != std::string::npos) {
+    if (!killed && e.shards().shards_done() >= 1 &&
+        e.message().find("leased by worker 1") != std::string::npos) {
       cluster.worker(0).Signal(SIGKILL);
       cluster.worker(0).Wait();
       killed = true;
@@ -59,13 +60,15 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   const int64_t images = 3 * 40 + 3;
   EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*)" + where), images);
   EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(DISTINCT path)" + where), images);
-  EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM attempts WHERE job_id = " + std::to_string(job.id()) +
-                                            " AND state = 'WORKER_LOST'"),
+  EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM attempts WHERE job_id = " +
+                                            std::to_string(job.id()) + " AND state = 'WORKER_LOST'"),
             1);
   EXPECT_EQ(testing::QueryText(db.get(), "SELECT reason FROM skipped_files WHERE path LIKE '%broken.jpg'"),
             "not a decodable image");
-  EXPECT_EQ(testing::QueryText(db.get(), "SELECT reason FROM skipped_files WHERE path LIKE '%empty.png'"), "empty file");
-  EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM skipped_files WHERE job_id = " + std::to_string(job.id())),
+  EXPECT_EQ(testing::QueryText(db.get(), "SELECT reason FROM skipped_files WHERE path LIKE '%empty.png'"),
+            "empty file");
+  EXPECT_EQ(testing::QueryInt(
+                db.get(), "SELECT count(*) FROM skipped_files WHERE job_id = " + std::to_string(job.id())),
             2);
   std::ifstream csv(dir.Join("predictions.csv"));
   int lines = 0;
@@ -82,7 +85,8 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   core::BackboneOptions backbone;
   backbone.channels_last = true;  // as the worker runs it
-  auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(model->info.backbone_seed), at::kCPU, backbone);
+  auto net =
+      core::ResNet50::Create(core::ResNet50::RandomWeights(model->info.backbone_seed), at::kCPU, backbone);
   ASSERT_TRUE(net.ok());
   auto stmt = db->Prepare("SELECT path, predicted_class, probability" + where + " ORDER BY path");
   std::vector<std::string> paths;
@@ -93,8 +97,8 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
     predicted.push_back(stmt->Int(1));
     probability.push_back(stmt->Double(2));
   }
-  data::DecodedFiles decoded = data::DecodeFiles(paths, static_cast<int>(model->info.height),
-                                                 static_cast<int>(model->info.width), 0);
+  data::DecodedFiles decoded =
+      data::DecodeFiles(paths, static_cast<int>(model->info.height), static_cast<int>(model->info.width), 0);
   ASSERT_EQ(decoded.images.size(), images);
   core::TrainConfig tc;
   const core::Trainer trainer(*net, tc, static_cast<int>(model->info.class_names.size()));
@@ -131,8 +135,9 @@ TEST(InferenceTest, DermctlSubmitsAnInferSpecExportsTheModelAndUsesItAsAFile) {
   auto followed = dermctl({"submit", dir.Join("infer.yaml"), "--follow"});
   ASSERT_EQ(followed.exit_code, 0) << followed.err << cluster.WorkerLog(0);
   EXPECT_NE(followed.out.find("(inference)"), std::string::npos) << followed.out;
-  EXPECT_NE(followed.out.find("completed: 3 predictions, 0 unreadable images, written to " + dir.Join("out.csv")),
-            std::string::npos)
+  EXPECT_NE(
+      followed.out.find("completed: 3 predictions, 0 unreadable images, written to " + dir.Join("out.csv")),
+      std::string::npos)
       << followed.out;
   EXPECT_NE(followed.out.find("predicted classes:"), std::string::npos);
   const std::string csv = testing::ReadFile(dir.Join("out.csv"));
@@ -143,7 +148,8 @@ TEST(InferenceTest, DermctlSubmitsAnInferSpecExportsTheModelAndUsesItAsAFile) {
   ASSERT_EQ(rows.exit_code, 0) << rows.err;
   EXPECT_EQ(std::count(rows.out.begin(), rows.out.end(), '\n'), 4) << rows.out;
 
-  testing::WriteFile(dir.Join("bad.yaml"), "kind: infer\nmodel: {file: nowhere.dermmodel}\ninput: {folder: data/Test}\n");
+  testing::WriteFile(dir.Join("bad.yaml"),
+                     "kind: infer\nmodel: {file: nowhere.dermmodel}\ninput: {folder: data/Test}\n");
   auto bad = dermctl({"submit", dir.Join("bad.yaml")});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("line 2: model.file file " + dir.Join("nowhere.dermmodel") + " does not exist"),

@@ -32,7 +32,8 @@ class InferenceTest : public SchedulerTest {
     return spec;
   }
   // What a worker would report for `task`: class 0 for every image, the first `errors` as errors.
-  static derm::v1::ShardResult Result(const derm::v1::Task& task, int errors = 0, const std::string& model = "m") {
+  static derm::v1::ShardResult Result(const derm::v1::Task& task, int errors = 0,
+                                      const std::string& model = "m") {
     derm::v1::ShardResult r;
     r.add_class_names("benign");
     r.add_class_names("malignant, maybe");
@@ -100,7 +101,8 @@ TEST_F(InferenceTest, ShardsGoToEveryWorkerAndTheJobSucceedsWhenAllAreDone) {
   while (std::getline(csv, line)) {
     ++lines;
     EXPECT_TRUE(line.find(",benign,0.75,benign,0.75,\"malignant, maybe\",0.25,") != std::string::npos ||
-                line.find(",\"malignant, maybe\",0.75,\"malignant, maybe\",0.75,benign,0.25,") != std::string::npos)
+                line.find(",\"malignant, maybe\",0.75,\"malignant, maybe\",0.75,benign,0.25,") !=
+                    std::string::npos)
         << line;
   }
   EXPECT_EQ(lines, 10);
@@ -140,7 +142,8 @@ TEST_F(InferenceTest, ErrorsBeyondTheBudgetFailTheJobAndSaySo) {
   ASSERT_TRUE(Complete(t2, Result(t2, /*errors=*/1)).ok());
   const auto failed = scheduler_->GetJob(job).value();
   EXPECT_EQ(failed.state(), derm::v1::FAILED);
-  EXPECT_NE(failed.message().find("2 images could not be read, more than infer.max_errors (1)"), std::string::npos)
+  EXPECT_NE(failed.message().find("2 images could not be read, more than infer.max_errors (1)"),
+            std::string::npos)
       << failed.message();
   EXPECT_NE(failed.message().find("not a decodable image"), std::string::npos);
   EXPECT_EQ(Count("SELECT count(*) FROM skipped_files WHERE job_id = " + std::to_string(job)), 2);

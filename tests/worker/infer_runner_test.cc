@@ -22,7 +22,8 @@ namespace {
 class InferRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(testing::WriteTinyDataset(dir_.path(), /*classes=*/3, /*train=*/6, /*test=*/3, /*size=*/32).ok());
+    ASSERT_TRUE(
+        testing::WriteTinyDataset(dir_.path(), /*classes=*/3, /*train=*/6, /*test=*/3, /*size=*/32).ok());
     derm::v1::Task train;
     auto* s = train.mutable_spec();
     s->mutable_data()->set_train_dir(dir_.Join("Train"));
@@ -151,12 +152,14 @@ TEST_F(InferRunnerTest, BackboneWeightsMustBeTheOnesTheModelWasTrainedWith) {
   task.set_model(core::ExportModel(*loaded->head, info).value());
   TaskOutcome out = runner_.Run(task, &reporter_);
   EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(out.status.message().find("/elsewhere/resnet50.safetensors"), std::string::npos) << out.status.ToString();
+  EXPECT_NE(out.status.message().find("/elsewhere/resnet50.safetensors"), std::string::npos)
+      << out.status.ToString();
 
   task.mutable_spec()->mutable_model()->set_weights(dir_.Join("w.safetensors"));
   out = runner_.Run(task, &reporter_);
   EXPECT_EQ(out.status.code(), StatusCode::kFailedPrecondition);
-  EXPECT_NE(out.status.message().find("but the model was trained with weights of SHA-256 000000"), std::string::npos)
+  EXPECT_NE(out.status.message().find("but the model was trained with weights of SHA-256 000000"),
+            std::string::npos)
       << out.status.ToString();
   EXPECT_FALSE(out.retryable);
 }

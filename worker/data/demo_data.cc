@@ -211,6 +211,8 @@ const std::vector<std::string>& DemoClassNames() {
 
 Status WriteDemoData(const DemoDataOptions& o) {
   if (o.size < 32 || o.size > 1024) return InvalidArgument("--size must be between 32 and 1024");
+  if (o.height != 0 && (o.height < 32 || o.height > 1024))
+    return InvalidArgument("--height must be between 32 and 1024");
   if (o.train_per_class < 1 || o.train_per_class > 100000 || o.test_per_class < 0 ||
       o.test_per_class > 100000) {
     return InvalidArgument("images per class must be between 1 and 100000");
@@ -234,8 +236,10 @@ Status WriteDemoData(const DemoDataOptions& o) {
         Rng rng = Rng::Stream(o.seed, (static_cast<uint64_t>(split) * 16 + cls) * 1000003 + i);
         char file[32];
         snprintf(file, sizeof file, "img_%05d.jpg", i);
-        if (!cv::imwrite((dir / file).string(), DrawImage(cls, o.size, rng),
-                         {cv::IMWRITE_JPEG_QUALITY, 92})) {
+        cv::Mat img = DrawImage(cls, o.size, rng);
+        if (o.height > 0 && o.height != o.size)
+          cv::resize(img, img, cv::Size(o.size, o.height), 0, 0, cv::INTER_AREA);
+        if (!cv::imwrite((dir / file).string(), img, {cv::IMWRITE_JPEG_QUALITY, 92})) {
           return Internal("cannot write " + (dir / file).string());
         }
       }

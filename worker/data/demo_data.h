@@ -16,7 +16,8 @@ struct DemoDataOptions {
   std::string out_dir;  // receives Train/ and Test/
   int train_per_class = 40;
   int test_per_class = 8;
-  int size = 64;    // square images, pixels
+  int size = 64;    // image width (and height unless `height` is set), pixels
+  int height = 0;   // > 0: drawn at size x size, then resized to size x height (e.g. 600 x 450)
   int classes = 9;  // the first N of DemoClassNames() (tests use few)
   uint64_t seed = 123;
 };

@@ -1,0 +1,41 @@
+// derm-decode-bench: how fast this machine reads, decodes and resizes a folder of images on every
+// core, the way the worker does (data::DecodeFiles) — the ceiling for bulk inference when the
+// model is cheap. Prints one JSON line.
+//   build/bench/derm-decode-bench --images DIR [--size 224] [--threads 0] [--rounds 2]
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "common/rpc/input_listing.h"
+#include "worker/data/dataset.h"
+
+int main(int argc, char** argv) {
+  std::string images;
+  int size = 224, threads = 0, rounds = 2;
+  CLI::App app("derm-decode-bench: image decode rate on all cores");
+  app.add_option("--images", images, "folder of images (recursive)")->required();
+  app.add_option("--size", size, "decoded side, pixels")->check(CLI::Range(32, 1024));
+  app.add_option("--threads", threads, "decode threads (0 = all cores)");
+  app.add_option("--rounds", rounds, "timed passes over the folder (the best is reported)")->check(CLI::Range(1, 100));
+  CLI11_PARSE(app, argc, argv);
+  derm::v1::InputSpec input;
+  input.set_folder(images);
+  auto paths = derm::ListInput(input);
+  if (!paths.ok()) {
+    std::cerr << "derm-decode-bench: " << paths.status().message() << "\n";
+    return 2;
+  }
+  if (threads == 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  double best = 0;
+  for (int r = 0; r < rounds; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto decoded = derm::data::DecodeFiles(*paths, size, size, threads);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = std::max(best, static_cast<double>(decoded.images.size()) / s);
+  }
+  std::cout << "{\"images\": " << paths->size() << ", \"size\": " << size << ", \"threads\": " << threads
+            << ", \"decode_img_per_s\": " << static_cast<int64_t>(best * 10) / 10.0 << "}\n";
+  return 0;
+}
