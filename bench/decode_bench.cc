@@ -3,7 +3,6 @@
 // model is cheap. Prints one JSON line.
 //   build/bench/derm-decode-bench --images DIR [--size 224] [--threads 0] [--rounds 2]
 #include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <iostream>
 #include <thread>
@@ -18,7 +17,8 @@ int main(int argc, char** argv) {
   app.add_option("--images", images, "folder of images (recursive)")->required();
   app.add_option("--size", size, "decoded side, pixels")->check(CLI::Range(32, 1024));
   app.add_option("--threads", threads, "decode threads (0 = all cores)");
-  app.add_option("--rounds", rounds, "timed passes over the folder (the best is reported)")->check(CLI::Range(1, 100));
+  app.add_option("--rounds", rounds, "timed passes over the folder (the best is reported)")
+      ->check(CLI::Range(1, 100));
   CLI11_PARSE(app, argc, argv);
   derm::v1::InputSpec input;
   input.set_folder(images);

@@ -59,6 +59,29 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   ASSERT_TRUE(store->RecordResult(job.run_id(), 1, result, 5).ok());
   ASSERT_TRUE(store->EndAttempt(job.id(), attempt, "SUCCEEDED", derm::v1::SUCCEEDED, "completed", 6).ok());
 
+  // Job 2: an inference job with one finished shard.
+  derm::v1::JobSpec infer;
+  infer.set_kind("infer");
+  infer.mutable_model()->set_run_id(job.run_id());
+  infer.mutable_input()->set_folder("/archive");
+  ApplySpecDefaults(&infer);
+  const auto infer_job = store->InsertInferJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
+  ASSERT_EQ(infer_job.id(), 2);
+  const int64_t shard_attempt = store->StartShardAttempt(2, 0, worker, 8).value();
+  derm::v1::ShardResult shard;
+  shard.add_class_names("a");
+  shard.add_class_names("b");
+  auto* q = shard.add_predictions();
+  q->set_path("/archive/1.jpg");
+  q->add_top_classes(1);
+  q->add_top_probabilities(0.8f);
+  q->add_top_classes(0);
+  q->add_top_probabilities(0.2f);
+  auto* e = shard.add_errors();
+  e->set_path("/archive/2.jpg");
+  e->set_reason("not a decodable image");
+  ASSERT_TRUE(store->CompleteShard(2, 0, shard_attempt, job.run_id(), shard, 9).ok());
+
   for (const auto& sql : queries) {
     auto stmt = store->db()->Prepare(sql);
     ASSERT_TRUE(stmt.ok()) << sql << "\n" << stmt.status().ToString();
