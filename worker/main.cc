@@ -41,6 +41,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   app.add_option("--cache-dir", opt.runner.cache_dir,
                  "keep decoded datasets here; repeated runs skip decoding");
+  app.add_option(
+         "--cache-budget", opt.runner.cache_budget,
+         "decoded images kept in RAM, e.g. 2G; a larger dataset is read from --cache-dir a batch at a "
+         "time (default: no limit)")
+      ->transform(CLI::AsSizeValue(false));
   app.add_option("--backbone-batch", opt.runner.backbone_batch,
                  "images per backbone forward pass (0 = by device and image size)")
       ->check(CLI::Range(0, 4096));
@@ -105,6 +110,10 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (opt.runner.cache_budget > 0 && opt.runner.cache_dir.empty()) {
+    std::cerr << "derm-worker: --cache-budget needs --cache-dir (the decoded images live there)\n";
+    return 2;
+  }
   try {
     at::Device device(opt.runner.device);
     if (device.is_cuda() && !derm::core::shim::CudaAvailable()) {

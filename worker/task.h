@@ -29,8 +29,9 @@ struct RunnerOptions {
   int threads = 0;             // intra-op threads; 0 = every core
   // bf16 backbone: on by default on CUDA; on CPU opt-in, since it changes the features slightly.
   std::optional<bool> bf16;
-  int decode_threads = 0;  // 0 = all cores
-  std::string cache_dir;   // decoded-dataset cache (data::DatasetOptions::cache_dir); "" = off
+  int decode_threads = 0;    // 0 = all cores
+  std::string cache_dir;     // decoded-dataset cache (data::DatasetOptions::cache_dir); "" = off
+  int64_t cache_budget = 0;  // bytes of decoded images kept in RAM (data::DatasetOptions); 0 = all
   // Images per backbone forward pass; 0 = BackboneBatch()'s choice. Training rounds it up to a
   // multiple of its batch size.
   int backbone_batch = 0;

@@ -80,6 +80,7 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   d.threads = options_.decode_threads;
   d.samples_per_class = spec.balance().samples_per_class();
   d.cache_dir = options_.cache_dir;
+  d.cache_budget = options_.cache_budget;
   auto dataset = data::LoadDataset(d);
   if (!dataset.ok()) return Failure(dataset.status(), false);
   const data::Dataset& ds = *dataset;

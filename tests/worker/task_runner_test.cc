@@ -64,6 +64,23 @@ TEST_F(TaskRunnerTest, ResumesFromACheckpoint) {
   EXPECT_EQ(second.epochs[0].validation().loss(), reporter_.epochs[1].validation().loss());
 }
 
+TEST_F(TaskRunnerTest, ADatasetAboveTheCacheBudgetTrainsExactlyAsInRam) {
+  ASSERT_TRUE(runner_.Run(Task(), &reporter_).status.ok());
+  RunnerOptions streaming;
+  streaming.cache_dir = dir_.Join("cache");
+  streaming.cache_budget = 1024;  // bytes: far below the dataset
+  TaskRunner runner(streaming);
+  FakeReporter streamed;
+  TaskOutcome out = runner.Run(Task(), &streamed);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_EQ(streamed.epochs.size(), reporter_.epochs.size());
+  for (size_t e = 0; e < streamed.epochs.size(); ++e) {
+    EXPECT_EQ(streamed.epochs[e].loss(), reporter_.epochs[e].loss());
+    EXPECT_EQ(streamed.epochs[e].validation().loss(), reporter_.epochs[e].validation().loss());
+  }
+  EXPECT_EQ(streamed.facts[0].dataset_fingerprint(), reporter_.facts[0].dataset_fingerprint());
+}
+
 TEST_F(TaskRunnerTest, MissingDataFailsWithoutRetryAndNamesTheFolder) {
   auto task = Task();
   task.mutable_spec()->mutable_data()->set_train_dir(dir_.Join("missing"));

@@ -31,10 +31,9 @@ at::Tensor Trainer::Features(const ImageSet& set, const std::vector<int64_t>& id
                              const std::vector<AffineParams>* aug) const {
   shim::InferenceGuard guard;
   const int64_t n = static_cast<int64_t>(idx.size()), h = set.height, w = set.width;
-  const int64_t image_bytes = h * w * 3;
   at::Tensor raw = at::empty({n, h, w, 3}, at::kByte);
   uint8_t* dst = raw.data_ptr<uint8_t>();
-  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + i * image_bytes, set.image(idx[i]), image_bytes);
+  set.Gather(idx.data(), idx.size(), dst);
   at::Tensor x = raw.to(backbone_.device()).permute({0, 3, 1, 2}).to(at::kFloat).contiguous();
   if (aug) x = ApplyAffine(x, *aug);
   // torchvision preprocessing on 0..255 values: (x/255 - mean) / std.

@@ -16,6 +16,7 @@
 
 #include "common/rng.h"
 #include "common/strings.h"
+#include "worker/data/decode_cache.h"
 #include "worker/data/sha256.h"
 
 namespace derm::data {
@@ -119,135 +120,95 @@ Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* 
   return d;
 }
 
-// Decodes `entries` into an ImageSet on `threads` threads; undecodable files go to `skipped`.
-core::ImageSet DecodeAll(const std::vector<Entry>& entries, const DatasetOptions& o, int threads,
-                         std::vector<std::string>* hashes, std::vector<SkippedFile>* skipped) {
+// Decodes `entries` on `threads` threads; undecodable files go to `skipped`. With `sink` the
+// images are appended to the cache file being written (in chunks, so RAM holds one chunk) and
+// the set is backed by it; else they are kept in RAM.
+StatusOr<core::ImageSet> DecodeAll(const std::vector<Entry>& entries, const DatasetOptions& o, int threads,
+                                   std::vector<std::string>* hashes, std::vector<SkippedFile>* skipped,
+                                   CacheWriter* sink = nullptr) {
   core::ImageSet set;
   set.height = o.height;
   set.width = o.width;
-  const size_t n = entries.size(), image_bytes = static_cast<size_t>(o.height) * o.width * 3;
-  set.pixels.resize(n * image_bytes);
-  std::vector<Decoded> results(n);
-  std::vector<std::string> reasons(n);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next++) < n;) {
-      results[i] = DecodeOne(entries[i], o.height, o.width, set.pixels.data() + i * image_bytes, &reasons[i]);
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
-
-  size_t kept = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (!results[i].ok) {
-      skipped->push_back({entries[i].path, reasons[i]});
-      continue;
-    }
-    if (kept != i)
-      std::memmove(set.pixels.data() + kept * image_bytes, set.pixels.data() + i * image_bytes, image_bytes);
-    set.labels.push_back(entries[i].label);
-    set.paths.push_back(entries[i].path);
-    hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" +
-                      results[i].content_hash);
-    ++kept;
+  const size_t n = entries.size(), image_bytes = static_cast<size_t>(set.image_bytes());
+  if (sink) {
+    set.file = sink->file();
+    set.file_offset = sink->offset();
   }
-  set.pixels.resize(kept * image_bytes);
+  const size_t chunk = sink ? 512 : std::max<size_t>(n, 1);
+  std::vector<uint8_t> buffer;
+  for (size_t begin = 0; begin < n; begin += chunk) {
+    const size_t end = std::min(n, begin + chunk);
+    // RAM: decode in place after the images kept so far; a file: into the chunk buffer.
+    const size_t base = sink ? 0 : set.pixels.size();
+    std::vector<uint8_t>& dst = sink ? buffer : set.pixels;
+    dst.resize(base + (end - begin) * image_bytes);
+    std::vector<Decoded> results(end - begin);
+    std::vector<std::string> reasons(end - begin);
+    std::atomic<size_t> next{begin};
+    auto work = [&] {
+      for (size_t i; (i = next++) < end;) {
+        results[i - begin] = DecodeOne(entries[i], o.height, o.width,
+                                       dst.data() + base + (i - begin) * image_bytes, &reasons[i - begin]);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+
+    size_t kept = base;
+    for (size_t i = begin; i < end; ++i) {
+      const Decoded& r = results[i - begin];
+      if (!r.ok) {
+        skipped->push_back({entries[i].path, reasons[i - begin]});
+        continue;
+      }
+      const uint8_t* image = dst.data() + base + (i - begin) * image_bytes;
+      if (sink) {
+        DERM_RETURN_IF_ERROR(sink->Append(image, image_bytes));
+      } else if (dst.data() + kept != image) {
+        std::memmove(dst.data() + kept, image, image_bytes);
+      }
+      kept += image_bytes;
+      set.labels.push_back(entries[i].label);
+      set.paths.push_back(entries[i].path);
+      hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" + r.content_hash);
+    }
+    if (!sink) set.pixels.resize(kept);
+  }
   return set;
 }
 
-// --- the decode cache -------------------------------------------------------------------
-constexpr char kCacheMagic[] = "DERMCACHE1";
-
-void PutString(std::string* out, const std::string& s) {
-  const uint64_t n = s.size();
-  out->append(reinterpret_cast<const char*>(&n), sizeof n);
-  out->append(s);
-}
-
-class CacheReader {
- public:
-  explicit CacheReader(std::string bytes) : b_(std::move(bytes)) {}
-  bool U64(uint64_t* v) {
-    if (pos_ + sizeof *v > b_.size()) return false;
-    std::memcpy(v, b_.data() + pos_, sizeof *v);
-    pos_ += sizeof *v;
-    return true;
-  }
-  bool Str(std::string* s) {
-    uint64_t n;
-    if (!U64(&n) || n > b_.size() - pos_) return false;
-    s->assign(b_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool Bytes(void* dst, uint64_t n) {
-    if (n > b_.size() - pos_) return false;
-    std::memcpy(dst, b_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool AtEnd() const { return pos_ == b_.size(); }
-
- private:
-  std::string b_;
-  size_t pos_ = 0;
-};
-
-std::string SerializeDataset(const Dataset& ds) {
-  std::string out(kCacheMagic);
-  PutString(&out, ds.fingerprint);
-  const uint64_t classes = ds.class_names.size(), skipped = ds.skipped.size();
-  out.append(reinterpret_cast<const char*>(&classes), sizeof classes);
-  for (const auto& c : ds.class_names) PutString(&out, c);
-  out.append(reinterpret_cast<const char*>(&skipped), sizeof skipped);
-  for (const auto& s : ds.skipped) {
-    PutString(&out, s.path);
-    PutString(&out, s.reason);
-  }
-  for (const core::ImageSet* set : {&ds.train, &ds.validation, &ds.test}) {
-    const uint64_t dims[3] = {static_cast<uint64_t>(set->height), static_cast<uint64_t>(set->width),
-                              static_cast<uint64_t>(set->size())};
-    out.append(reinterpret_cast<const char*>(dims), sizeof dims);
-    out.append(reinterpret_cast<const char*>(set->labels.data()), set->labels.size() * sizeof(int32_t));
-    for (const auto& p : set->paths) PutString(&out, p);
-    out.append(reinterpret_cast<const char*>(set->pixels.data()), set->pixels.size());
-  }
-  return out;
-}
-
-// Fills `ds` from a cache file's bytes; false for a truncated or foreign file.
-bool ParseDataset(std::string bytes, Dataset* ds) {
-  if (bytes.compare(0, sizeof kCacheMagic - 1, kCacheMagic) != 0) return false;
-  CacheReader r(bytes.substr(sizeof kCacheMagic - 1));
-  uint64_t n;
-  if (!r.Str(&ds->fingerprint) || !r.U64(&n) || n > 100000) return false;
-  ds->class_names.resize(n);
-  for (auto& c : ds->class_names) {
-    if (!r.Str(&c)) return false;
-  }
-  if (!r.U64(&n) || n > 10000000) return false;
-  ds->skipped.resize(n);
-  for (auto& s : ds->skipped) {
-    if (!r.Str(&s.path) || !r.Str(&s.reason)) return false;
-  }
-  for (core::ImageSet* set : {&ds->train, &ds->validation, &ds->test}) {
-    uint64_t h, w, count;
-    if (!r.U64(&h) || !r.U64(&w) || !r.U64(&count) || h > 4096 || w > 4096 || count > 100000000) return false;
-    set->height = static_cast<int64_t>(h);
-    set->width = static_cast<int64_t>(w);
-    set->labels.resize(count);
-    if (!r.Bytes(set->labels.data(), count * sizeof(int32_t))) return false;
-    set->paths.resize(count);
-    for (auto& p : set->paths) {
-      if (!r.Str(&p)) return false;
+// BalanceClasses, appending the copies to `sink` when the set is backed by it.
+Status Balance(core::ImageSet* set, int num_classes, int per_class, uint64_t seed, CacheWriter* sink) {
+  std::vector<std::vector<int64_t>> members(num_classes);
+  for (int64_t i = 0; i < set->size(); ++i) members[set->labels[i]].push_back(i);
+  const int h = static_cast<int>(set->height), w = static_cast<int>(set->width);
+  const size_t image_bytes = static_cast<size_t>(set->image_bytes());
+  for (int c = 0; c < num_classes; ++c) {
+    const auto& sources = members[c];
+    if (sources.empty() || static_cast<int>(sources.size()) >= per_class) continue;
+    Rng rng = Rng::Stream(seed, 0xBA1A0000ULL + static_cast<uint64_t>(c));
+    for (int k = 0; static_cast<int>(sources.size()) + k < per_class; ++k) {
+      const int64_t src = sources[k % sources.size()];
+      const double angle = rng.Uniform(-36.0, 36.0), zoom = rng.Uniform(0.9, 1.1);
+      const bool flip = rng.Uniform() < 0.5;
+      cv::Mat source(h, w, CV_8UC3);  // a copy: `pixels` may move as copies are appended
+      set->Gather(&src, 1, source.data);
+      if (flip) cv::flip(source, source, 1);
+      cv::Mat rot = cv::getRotationMatrix2D(cv::Point2f(w / 2.0f, h / 2.0f), angle, zoom);
+      cv::Mat out;
+      cv::warpAffine(source, out, rot, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+      if (sink) {
+        DERM_RETURN_IF_ERROR(sink->Append(out.data, image_bytes));
+      } else {
+        set->pixels.insert(set->pixels.end(), out.data, out.data + image_bytes);
+      }
+      set->labels.push_back(c);
+      set->paths.push_back(set->paths[src] + "#copy" + std::to_string(k));
     }
-    set->pixels.resize(count * h * w * 3);
-    if (!r.Bytes(set->pixels.data(), set->pixels.size())) return false;
   }
-  return r.AtEnd();
+  return Status::Ok();
 }
 
 // The cache key: every candidate file's split, relative path, label and content hash (read and
@@ -305,33 +266,11 @@ StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int
   o.width = width;
   std::vector<std::string> hashes;
   return DecodeAll(entries, o, threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()),
-                   &hashes, skipped);
+                   &hashes, skipped);  // in RAM: cannot fail
 }
 
 void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_t seed) {
-  std::vector<std::vector<int64_t>> members(num_classes);
-  for (int64_t i = 0; i < set->size(); ++i) members[set->labels[i]].push_back(i);
-  const int h = static_cast<int>(set->height), w = static_cast<int>(set->width);
-  const size_t image_bytes = static_cast<size_t>(h) * w * 3;
-  for (int c = 0; c < num_classes; ++c) {
-    const auto& sources = members[c];
-    if (sources.empty() || static_cast<int>(sources.size()) >= per_class) continue;
-    Rng rng = Rng::Stream(seed, 0xBA1A0000ULL + static_cast<uint64_t>(c));
-    for (int k = 0; static_cast<int>(sources.size()) + k < per_class; ++k) {
-      const int64_t src = sources[k % sources.size()];
-      const double angle = rng.Uniform(-36.0, 36.0), zoom = rng.Uniform(0.9, 1.1);
-      const bool flip = rng.Uniform() < 0.5;
-      cv::Mat in(h, w, CV_8UC3, set->pixels.data() + src * image_bytes);
-      cv::Mat source = in.clone();  // `pixels` may move as copies are appended
-      if (flip) cv::flip(source, source, 1);
-      cv::Mat rot = cv::getRotationMatrix2D(cv::Point2f(w / 2.0f, h / 2.0f), angle, zoom);
-      cv::Mat out;
-      cv::warpAffine(source, out, rot, cv::Size(w, h), cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
-      set->pixels.insert(set->pixels.end(), out.data, out.data + image_bytes);
-      set->labels.push_back(c);
-      set->paths.push_back(set->paths[src] + "#copy" + std::to_string(k));
-    }
-  }
+  (void)Balance(set, num_classes, per_class, seed, nullptr);  // cannot fail in RAM
 }
 
 DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int width, int threads) {
@@ -343,9 +282,11 @@ DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int 
   o.width = width;
   DecodedFiles out;
   std::vector<std::string> lines;  // "path\tlabel\thash"
-  out.images = DecodeAll(
-      entries, o, threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-      &lines, &out.errors);
+  out.images =
+      DecodeAll(entries, o,
+                threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+                &lines, &out.errors)
+          .value();  // in RAM: cannot fail
   for (const auto& line : lines) out.sha256.push_back(line.substr(line.rfind('\t') + 1));
   return out;
 }
@@ -382,22 +323,25 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   if (!o.cache_dir.empty()) {
     const std::vector<Entry>* splits[3] = {&train, &val, &test};
     cache_path = (fs::path(o.cache_dir) / (CacheKey(splits, o, threads) + ".dermcache")).string();
-    std::ifstream in(cache_path, std::ios::binary);
-    Dataset cached;
-    if (in &&
-        ParseDataset(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()),
-                     &cached)) {
-      return cached;
-    }
+    auto cached = ReadCache(cache_path, o.cache_budget);
+    if (cached.ok()) return cached;  // a damaged cache is decoded again and rewritten
+  }
+  // Above the budget the images go straight to the cache file as they are decoded.
+  std::unique_ptr<CacheWriter> sink;
+  const int64_t estimate =
+      static_cast<int64_t>(train.size() + val.size() + test.size()) * o.height * o.width * 3;
+  if (!cache_path.empty() && o.cache_budget > 0 && estimate > o.cache_budget) {
+    DERM_ASSIGN_OR_RETURN(sink, CacheWriter::Create(cache_path));
   }
   std::vector<std::string> lines[3];
-  ds.train = DecodeAll(train, o, threads, &lines[0], &ds.skipped);
+  DERM_ASSIGN_OR_RETURN(ds.train, DecodeAll(train, o, threads, &lines[0], &ds.skipped, sink.get()));
   if (o.samples_per_class > 0) {
-    BalanceClasses(&ds.train, static_cast<int>(ds.class_names.size()), o.samples_per_class, o.seed);
+    DERM_RETURN_IF_ERROR(
+        Balance(&ds.train, static_cast<int>(ds.class_names.size()), o.samples_per_class, o.seed, sink.get()));
     lines[0].push_back("balance\t" + std::to_string(o.samples_per_class));
   }
-  ds.validation = DecodeAll(val, o, threads, &lines[1], &ds.skipped);
-  ds.test = DecodeAll(test, o, threads, &lines[2], &ds.skipped);
+  DERM_ASSIGN_OR_RETURN(ds.validation, DecodeAll(val, o, threads, &lines[1], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.test, DecodeAll(test, o, threads, &lines[2], &ds.skipped, sink.get()));
   if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
   if (ds.validation.size() == 0) {
     return InvalidArgument("the validation split of " + o.train_dir +
@@ -410,18 +354,12 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
     for (const auto& line : lines[s]) fp.Update(std::string(split_names[s]) + "\t" + line + "\n");
   }
   ds.fingerprint = fp.HexDigest();
-  if (!cache_path.empty()) {
-    // Written to a temporary name and renamed, so a reader never sees half a file. A cache that
-    // cannot be written only costs the next run its decoding.
-    std::error_code ec;
-    fs::create_directories(o.cache_dir, ec);
-    const std::string tmp = cache_path + ".tmp" + std::to_string(::getpid());
-    std::ofstream out(tmp, std::ios::binary);
-    if (out << SerializeDataset(ds)) {
-      out.close();
-      fs::rename(tmp, cache_path, ec);
-    }
-    fs::remove(tmp, ec);
+  if (sink) {
+    DERM_RETURN_IF_ERROR(sink->Finish(ds));
+  } else if (!cache_path.empty()) {
+    // A cache that cannot be written only costs the next run its decoding.
+    auto writer = CacheWriter::Create(cache_path);
+    if (writer.ok()) (void)(*writer)->Finish(ds);
   }
   return ds;
 }

@@ -25,6 +25,9 @@ struct DatasetOptions {
   // Non-empty: decoded datasets are kept here, keyed by the files' contents, labels, split and
   // image size, so a repeated run reads and hashes the files but skips decoding them.
   std::string cache_dir;
+  // > 0 (with cache_dir): a dataset whose decoded images take more bytes than this is decoded
+  // straight into its cache file and read from it a batch at a time instead of kept in RAM.
+  int64_t cache_budget = 0;
 };
 
 struct SkippedFile {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <map>
+#include <numeric>
 #include <set>
 
 #include "tests/testing/temp_dir.h"
@@ -174,6 +175,45 @@ TEST_F(DatasetTest, CachesDecodedDatasetsByContent) {
   auto again = LoadDataset(o);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->train.pixels, changed->train.pixels);
+}
+
+// Every image of `set`, read the way the trainer reads them.
+std::vector<uint8_t> AllPixels(const core::ImageSet& set) {
+  std::vector<int64_t> idx(set.size());
+  std::iota(idx.begin(), idx.end(), 0);
+  std::vector<uint8_t> out(idx.size() * set.image_bytes());
+  set.Gather(idx.data(), idx.size(), out.data());
+  return out;
+}
+
+TEST_F(DatasetTest, AboveTheCacheBudgetImagesStreamFromTheCacheFileAndMatchRam) {
+  auto o = Options();
+  o.samples_per_class = 7;  // balancing copies are streamed too
+  auto ram = LoadDataset(o);
+  ASSERT_TRUE(ram.ok()) << ram.status().ToString();
+  o.cache_dir = dir_.Join("cache");
+  o.cache_budget = 1;                     // bytes: everything streams
+  for (int pass = 0; pass < 2; ++pass) {  // decoded into the file, then read from the cache
+    auto streamed = LoadDataset(o);
+    ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
+    EXPECT_EQ(streamed->fingerprint, ram->fingerprint);
+    for (auto [a, b] : {std::pair{&streamed->train, &ram->train},
+                        {&streamed->validation, &ram->validation},
+                        {&streamed->test, &ram->test}}) {
+      EXPECT_TRUE(a->file != nullptr) << "pass " << pass;
+      EXPECT_TRUE(a->pixels.empty());
+      EXPECT_EQ(a->paths, b->paths);
+      EXPECT_EQ(a->labels, b->labels);
+      EXPECT_EQ(AllPixels(*a), b->pixels) << "pass " << pass;
+    }
+  }
+  o.cache_budget = 0;  // the same cache file, read into RAM
+  auto loaded = LoadDataset(o);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->train.file, nullptr);
+  EXPECT_EQ(loaded->train.pixels, ram->train.pixels);
+  EXPECT_EQ(std::distance(fs::directory_iterator(o.cache_dir), fs::directory_iterator()), 1)
+      << "no temporary left";
 }
 
 }  // namespace
