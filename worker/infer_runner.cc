@@ -12,17 +12,6 @@
 #include "worker/data/sha256.h"
 
 namespace derm::worker {
-namespace {
-
-TaskOutcome Failure(Status status, bool retryable) {
-  TaskOutcome o;
-  o.status = std::move(status);
-  o.retryable = retryable;
-  return o;
-}
-
-}  // namespace
-
 InferRunner::InferRunner(const RunnerOptions& options, BackboneCache* backbones)
     : options_(options), backbones_(backbones) {}
 

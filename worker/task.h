@@ -56,4 +56,11 @@ struct TaskOutcome {
   derm::v1::ShardResult shard;  // infer
 };
 
+inline TaskOutcome Failure(Status status, bool retryable) {
+  TaskOutcome o;
+  o.status = std::move(status);
+  o.retryable = retryable;
+  return o;
+}
+
 }  // namespace derm::worker

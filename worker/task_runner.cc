@@ -14,13 +14,6 @@
 namespace derm::worker {
 namespace {
 
-TaskOutcome Failure(Status status, bool retryable) {
-  TaskOutcome o;
-  o.status = std::move(status);
-  o.retryable = retryable;
-  return o;
-}
-
 // The exported model of a finished run: its last checkpoint's head with the run's facts.
 StatusOr<std::string> ExportRunModel(const std::string& checkpoint, const std::vector<std::string>& names,
                                      const derm::v1::JobSpec& spec, const Backbone& backbone,

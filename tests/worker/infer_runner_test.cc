@@ -164,6 +164,30 @@ TEST_F(InferRunnerTest, BackboneWeightsMustBeTheOnesTheModelWasTrainedWith) {
   EXPECT_FALSE(out.retryable);
 }
 
+TEST_F(InferRunnerTest, OnCudaPredictsLikeOnTheCpu) {
+  if (!core::shim::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  const TaskOutcome cpu = runner_.Run(Shard(), &reporter_);
+  ASSERT_TRUE(cpu.status.ok()) << cpu.status.ToString();
+  for (bool bf16 : {false, true}) {
+    RunnerOptions o;
+    o.device = "cuda";
+    o.bf16 = bf16;
+    TaskRunner cuda_runner(o);
+    const TaskOutcome gpu = cuda_runner.Run(Shard(), &reporter_);
+    ASSERT_TRUE(gpu.status.ok()) << gpu.status.ToString();
+    ASSERT_EQ(gpu.shard.predictions_size(), cpu.shard.predictions_size());
+    EXPECT_EQ(gpu.shard.errors_size(), 2);
+    int same = 0;
+    for (int i = 0; i < cpu.shard.predictions_size(); ++i) {
+      const auto &a = cpu.shard.predictions(i), &b = gpu.shard.predictions(i);
+      EXPECT_EQ(a.path(), b.path());
+      EXPECT_NEAR(a.top_probabilities(0), b.top_probabilities(0), bf16 ? 0.05 : 1e-3) << a.path();
+      same += a.top_classes(0) == b.top_classes(0);
+    }
+    EXPECT_GE(same, cpu.shard.predictions_size() - (bf16 ? 1 : 0)) << "bf16 " << bf16;
+  }
+}
+
 TEST_F(InferRunnerTest, ACancelledShardStopsBetweenBatches) {
   reporter_.cancel = true;
   TaskOutcome out = runner_.Run(Shard(), &reporter_);

@@ -24,8 +24,9 @@ void ImageSet::Gather(const int64_t* idx, size_t n, uint8_t* dst) const {
       const ssize_t got = ::pread(file->fd(), dst + done, bytes - done, file_offset + idx[i] * bytes + done);
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
-        throw std::runtime_error("reading image " + std::to_string(idx[i]) + " from the decoded-dataset cache failed" +
-                                 (got < 0 ? std::string(": ") + std::strerror(errno) : ": the file is short"));
+        throw std::runtime_error(
+            "reading image " + std::to_string(idx[i]) + " from the decoded-dataset cache failed" +
+            (got < 0 ? std::string(": ") + std::strerror(errno) : ": the file is short"));
       }
       done += got;
     }

@@ -156,15 +156,18 @@ StatusOr<Dataset> ReadCache(const std::string& path, int64_t budget) {
   char magic[kMagicBytes];
   uint64_t meta_bytes = 0;
   if (!ReadAt(fd, magic, kMagicBytes, 0) || std::memcmp(magic, kMagic, kMagicBytes) != 0 ||
-      !ReadAt(fd, &meta_bytes, 8, st.st_size - 8) || meta_bytes > static_cast<uint64_t>(st.st_size) - kMagicBytes - 8) {
+      !ReadAt(fd, &meta_bytes, 8, st.st_size - 8) ||
+      meta_bytes > static_cast<uint64_t>(st.st_size) - kMagicBytes - 8) {
     return damaged;
   }
   std::string meta(meta_bytes, '\0');
   Dataset ds;
   const int64_t meta_at = st.st_size - 8 - static_cast<int64_t>(meta_bytes);
-  if (!ReadAt(fd, meta.data(), static_cast<int64_t>(meta_bytes), meta_at) || !ParseMetadata(meta, &ds)) return damaged;
+  if (!ReadAt(fd, meta.data(), static_cast<int64_t>(meta_bytes), meta_at) || !ParseMetadata(meta, &ds))
+    return damaged;
   int64_t pixels = 0;
-  for (const core::ImageSet* set : {&ds.train, &ds.validation, &ds.test}) pixels += set->size() * set->image_bytes();
+  for (const core::ImageSet* set : {&ds.train, &ds.validation, &ds.test})
+    pixels += set->size() * set->image_bytes();
   if (kMagicBytes + pixels != meta_at) return damaged;
   const bool stream = budget > 0 && pixels > budget;
   int64_t offset = kMagicBytes;
