@@ -24,11 +24,27 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 Trainer::Trainer(const ResNet50& backbone, const TrainConfig& config, int num_classes)
     : backbone_(backbone), config_(config), num_classes_(num_classes) {
   const int b = std::max(1, config_.batch_size);
-  config_.backbone_batch = std::max(b, (config_.backbone_batch + b - 1) / b * b);
+  config_.backbone_batch = std::max(1, config_.backbone_batch);
+  group_ = std::max(b, (config_.backbone_batch + b - 1) / b * b);
 }
 
 at::Tensor Trainer::Features(const ImageSet& set, const std::vector<int64_t>& idx,
                              const std::vector<AffineParams>* aug) const {
+  const size_t chunk = static_cast<size_t>(config_.backbone_batch);
+  if (idx.size() <= chunk) return ChunkFeatures(set, idx, aug);
+  std::vector<at::Tensor> parts;
+  for (size_t start = 0; start < idx.size(); start += chunk) {
+    const size_t end = std::min(idx.size(), start + chunk);
+    const std::vector<int64_t> sub(idx.begin() + start, idx.begin() + end);
+    std::vector<AffineParams> sub_aug;
+    if (aug) sub_aug.assign(aug->begin() + start, aug->begin() + end);
+    parts.push_back(ChunkFeatures(set, sub, aug ? &sub_aug : nullptr));
+  }
+  return at::cat(parts);
+}
+
+at::Tensor Trainer::ChunkFeatures(const ImageSet& set, const std::vector<int64_t>& idx,
+                                  const std::vector<AffineParams>* aug) const {
   shim::InferenceGuard guard;
   const int64_t n = static_cast<int64_t>(idx.size()), h = set.height, w = set.width;
   at::Tensor raw = at::empty({n, h, w, 3}, at::kByte);
@@ -113,10 +129,10 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
 
     double loss_sum = 0;
     int64_t correct = 0;
-    for (size_t start = 0; start < order.size(); start += config_.backbone_batch) {
+    for (size_t start = 0; start < order.size(); start += group_) {
       if (hooks.should_stop && hooks.should_stop())
         return Cancelled("training stopped in epoch " + std::to_string(epoch));
-      const size_t end = std::min(order.size(), start + config_.backbone_batch);
+      const size_t end = std::min(order.size(), start + group_);
       std::vector<int64_t> idx(order.begin() + start, order.begin() + end);
       std::vector<AffineParams> aug;
       for (size_t i = 0; i < idx.size(); ++i) aug.push_back(DrawAffine(config_.augment, augment_rng));

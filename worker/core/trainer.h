@@ -29,7 +29,10 @@ struct TrainConfig {
   AugmentConfig augment;
   bool standardize = false;
   uint64_t seed = 123;
-  int backbone_batch = 64;  // images per backbone forward; rounded to a multiple of batch_size
+  // Images per backbone forward pass, smaller or larger than batch_size (identical maths: the
+  // backbone is frozen with BatchNorm in eval mode, so an image's features do not depend on its
+  // batch); CPUs prefer small ones, GPUs large ones.
+  int backbone_batch = 64;
 };
 
 struct EpochResult {
@@ -65,11 +68,14 @@ class Trainer {
   StatusOr<TrainOutcome> Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
                              const std::string& resume_checkpoint, const TrainHooks& hooks);
 
-  // Pooled features [idx.size(), 2048] of set[idx], augmented with `aug` when not null.
+  // Pooled features [idx.size(), 2048] of set[idx], augmented with `aug` when not null, in
+  // backbone passes of at most backbone_batch images.
   at::Tensor Features(const ImageSet& set, const std::vector<int64_t>& idx,
                       const std::vector<AffineParams>* aug) const;
 
  private:
+  at::Tensor ChunkFeatures(const ImageSet& set, const std::vector<int64_t>& idx,
+                           const std::vector<AffineParams>* aug) const;
   at::Tensor AllFeatures(const ImageSet& set) const;
   SplitEval Evaluate(const class DenseHead& head, const at::Tensor& features,
                      const std::vector<int32_t>& labels) const;
@@ -77,6 +83,7 @@ class Trainer {
   const ResNet50& backbone_;
   TrainConfig config_;
   int num_classes_;
+  size_t group_;  // training images per features pass: backbone_batch rounded up to whole head steps
 };
 
 }  // namespace derm::core

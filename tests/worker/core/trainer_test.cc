@@ -90,13 +90,17 @@ TEST_F(TrainerTest, SameSeedSameMetricsAndResumeMatchesUninterrupted) {
 }
 
 TEST_F(TrainerTest, BackboneChunkSizeDoesNotChangeTheMaths) {
-  TrainConfig small = Config(), large = Config();
+  TrainConfig tiny = Config(), small = Config(), large = Config();
+  tiny.backbone_batch = 3;  // smaller than the head's batch of 8: several passes per step
   small.backbone_batch = 8;
   large.backbone_batch = 32;
-  auto a = Train(small), b = Train(large);
+  auto a = Train(small), b = Train(large), c = Train(tiny);
+  ASSERT_EQ(c.size(), a.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_NEAR(a[i].loss, b[i].loss, 1e-4);
     EXPECT_NEAR(a[i].validation.loss, b[i].validation.loss, 1e-4);
+    EXPECT_NEAR(c[i].loss, b[i].loss, 1e-4);
+    EXPECT_NEAR(c[i].validation.loss, b[i].validation.loss, 1e-4);
   }
 }
 
