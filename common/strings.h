@@ -16,6 +16,13 @@ inline std::string Trim(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
+// `v` in printf's %g with `digits` significant digits ("0.25", "1e-07").
+inline std::string FormatG(double v, int digits) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+  return buf;
+}
+
 // `s` as a JSON string literal: quoted, with quotes, backslashes and control characters escaped.
 inline std::string JsonQuote(std::string_view s) {
   std::string out = "\"";

@@ -1,17 +1,8 @@
 #include "scheduler/metrics.h"
 
-#include <cstdio>
+#include "common/strings.h"
 
 namespace derm::scheduler {
-namespace {
-
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
-  return buf;
-}
-
-}  // namespace
 
 void Histogram::Observe(double seconds) {
   size_t i = 0;
@@ -26,11 +17,12 @@ void Histogram::Render(const std::string& name, const std::string& labels, std::
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kBounds.size(); ++i) {
     cumulative += counts_[i];
-    *out += name + "_bucket{" + sep + "le=\"" + Num(kBounds[i]) + "\"} " + std::to_string(cumulative) + "\n";
+    *out += name + "_bucket{" + sep + "le=\"" + FormatG(kBounds[i], 9) + "\"} " + std::to_string(cumulative) +
+            "\n";
   }
   *out += name + "_bucket{" + sep + "le=\"+Inf\"} " + std::to_string(count_) + "\n";
   const std::string braces = labels.empty() ? "" : "{" + labels + "}";
-  *out += name + "_sum" + braces + " " + Num(sum_) + "\n";
+  *out += name + "_sum" + braces + " " + FormatG(sum_, 9) + "\n";
   *out += name + "_count" + braces + " " + std::to_string(count_) + "\n";
 }
 

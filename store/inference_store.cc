@@ -1,6 +1,4 @@
 // The Store's inference-job methods: shards, their attempts, and the predictions they produce.
-#include <cstdio>
-
 #include "common/strings.h"
 #include "store/json_text.h"
 #include "store/store.h"
@@ -8,25 +6,19 @@
 namespace derm::store {
 namespace {
 
-std::string Num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  return buf;
-}
-
 // [["name", p], ...] for the prediction's top classes.
 std::string TopK(const derm::v1::InferPrediction& p, const derm::v1::ShardResult& r) {
   std::string out = "[";
   for (int i = 0; i < p.top_classes_size(); ++i) {
     out += std::string(i ? "," : "") + "[" + JsonQuote(r.class_names(p.top_classes(i))) + "," +
-           Num(p.top_probabilities(i)) + "]";
+           FormatG(p.top_probabilities(i), 6) + "]";
   }
   return out + "]";
 }
 
 std::string Probabilities(const derm::v1::InferPrediction& p) {
   std::string out = "[";
-  for (int i = 0; i < p.probabilities_size(); ++i) out += (i ? "," : "") + Num(p.probabilities(i));
+  for (int i = 0; i < p.probabilities_size(); ++i) out += (i ? "," : "") + FormatG(p.probabilities(i), 6);
   return out + "]";
 }
 

@@ -1,6 +1,5 @@
 #include "store/prediction_csv.h"
 
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -76,16 +75,12 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
   }
   out << ",error\n";
   const int extra = static_cast<int>(2 * k + (with_probs ? classes.size() : 0));
-  char buf[32];
   while (true) {
     DERM_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     const bool error = !s.IsNull(5);
     out << CsvCell(s.Text(0)) << "," << s.Text(1) << "," << CsvCell(s.Text(2)) << ",";
-    if (!error) {
-      std::snprintf(buf, sizeof buf, "%.6g", s.Double(3));
-      out << buf;
-    }
+    if (!error) out << FormatG(s.Double(3), 6);
     for (int i = 0; i < extra; ++i) out << "," << CsvCell(s.Text(6 + i));
     if (with_features) {
       const std::string blob = s.Blob(4);
@@ -95,8 +90,7 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
         if (f < n) {
           float v;
           std::memcpy(&v, blob.data() + f * sizeof v, sizeof v);
-          std::snprintf(buf, sizeof buf, "%.7g", v);
-          out << buf;
+          out << FormatG(v, 7);
         }
       }
     }

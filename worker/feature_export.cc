@@ -1,6 +1,5 @@
 #include "worker/feature_export.h"
 
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -59,7 +58,6 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   tc.backbone_batch = o.batch;
   core::Trainer trainer(net, tc, head ? static_cast<int>(o.class_names.size()) : 1);
   core::shim::InferenceGuard guard;
-  char buf[32];
   for (int64_t start = 0; start < images.size(); start += o.batch) {
     std::vector<int64_t> idx(std::min<int64_t>(o.batch, images.size() - start));
     std::iota(idx.begin(), idx.end(), start);
@@ -72,16 +70,10 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
         const float* p = probs[i].data_ptr<float>();
         const int64_t best = probs[i].argmax().item<int64_t>();
         out << "," << CsvCell(o.class_names[best]);
-        for (int64_t c = -1; c < probs.size(1); ++c) {
-          std::snprintf(buf, sizeof buf, ",%.6g", c < 0 ? p[best] : p[c]);
-          out << buf;
-        }
+        for (int64_t c = -1; c < probs.size(1); ++c) out << "," << FormatG(c < 0 ? p[best] : p[c], 6);
       }
       const float* row = f[i].data_ptr<float>();
-      for (int64_t k = 0; k < f.size(1); ++k) {
-        std::snprintf(buf, sizeof buf, ",%.7g", row[k]);
-        out << buf;
-      }
+      for (int64_t k = 0; k < f.size(1); ++k) out << "," << FormatG(row[k], 7);
       out << "\n";
     }
   }

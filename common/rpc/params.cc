@@ -3,6 +3,8 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
+#include "common/strings.h"
+
 namespace derm {
 namespace {
 
@@ -21,16 +23,10 @@ std::string Scalar(const Message& m, const FieldDescriptor* f, int index) {
       return std::to_string(rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
     case FieldDescriptor::CPPTYPE_UINT64:
       return std::to_string(rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f));
-    case FieldDescriptor::CPPTYPE_DOUBLE: {
-      char buf[32];
-      snprintf(buf, sizeof buf, "%.10g", rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f));
-      return buf;
-    }
-    case FieldDescriptor::CPPTYPE_FLOAT: {
-      char buf[32];
-      snprintf(buf, sizeof buf, "%.7g", rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f));
-      return buf;
-    }
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return FormatG(rep ? r->GetRepeatedDouble(m, f, index) : r->GetDouble(m, f), 10);
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return FormatG(rep ? r->GetRepeatedFloat(m, f, index) : r->GetFloat(m, f), 7);
     case FieldDescriptor::CPPTYPE_BOOL:
       return (rep ? r->GetRepeatedBool(m, f, index) : r->GetBool(m, f)) ? "true" : "false";
     case FieldDescriptor::CPPTYPE_STRING:
