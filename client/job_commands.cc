@@ -28,7 +28,6 @@ int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostrea
   PrintJobLine(job, out);
   out << "\nspec:\n";
   for (const auto& [name, value] : FlattenSpec(job.spec())) out << "  " << name << ": " << value << "\n";
-  const std::string id = std::to_string(job_id);
   out << "\nattempts:\n";
   const int code = Query(conn,
                          "SELECT id AS attempt, worker_id AS worker, state, cause, "

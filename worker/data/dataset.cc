@@ -120,11 +120,17 @@ Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* 
   return d;
 }
 
-// Decodes `entries` on `threads` threads; undecodable files go to `skipped`. With `sink` the
-// images are appended to the cache file being written (in chunks, so RAM holds one chunk) and
-// the set is backed by it; else they are kept in RAM.
+// An image DecodeAll kept: which entry it came from, and its file's SHA-256.
+struct Kept {
+  size_t entry;
+  std::string sha256;
+};
+
+// Decodes `entries` on `threads` threads; undecodable files go to `skipped`, the others to
+// `kept` in order. With `sink` the images are appended to the cache file being written (in
+// chunks, so RAM holds one chunk) and the set is backed by it; else they are kept in RAM.
 StatusOr<core::ImageSet> DecodeAll(const std::vector<Entry>& entries, const DatasetOptions& o, int threads,
-                                   std::vector<std::string>* hashes, std::vector<SkippedFile>* skipped,
+                                   std::vector<Kept>* kept_images, std::vector<SkippedFile>* skipped,
                                    CacheWriter* sink = nullptr) {
   core::ImageSet set;
   set.height = o.height;
@@ -172,14 +178,18 @@ StatusOr<core::ImageSet> DecodeAll(const std::vector<Entry>& entries, const Data
       kept += image_bytes;
       set.labels.push_back(entries[i].label);
       set.paths.push_back(entries[i].path);
-      hashes->push_back(entries[i].rel + "\t" + std::to_string(entries[i].label) + "\t" + r.content_hash);
+      kept_images->push_back({i, r.content_hash});
     }
     if (!sink) set.pixels.resize(kept);
   }
   return set;
 }
 
-// BalanceClasses, appending the copies to `sink` when the set is backed by it.
+// DatasetOptions::samples_per_class: adds augmented copies (random horizontal flip, rotation
+// within +-0.1 turn, zoom within +-10 %, reflect fill) of each class's images to `set` until every
+// class present has `per_class` images; classes already at or above it are left alone. Copies
+// are named "<source>#copy<k>"; deterministic for `seed`. Appended to `sink` when the set is
+// backed by it, else in RAM.
 Status Balance(core::ImageSet* set, int num_classes, int per_class, uint64_t seed, CacheWriter* sink) {
   std::vector<std::vector<int64_t>> members(num_classes);
   for (int64_t i = 0; i < set->size(); ++i) members[set->labels[i]].push_back(i);
@@ -264,13 +274,9 @@ StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int
   DatasetOptions o;
   o.height = height;
   o.width = width;
-  std::vector<std::string> hashes;
+  std::vector<Kept> kept;
   return DecodeAll(entries, o, threads > 0 ? threads : std::max(1u, std::thread::hardware_concurrency()),
-                   &hashes, skipped);  // in RAM: cannot fail
-}
-
-void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_t seed) {
-  (void)Balance(set, num_classes, per_class, seed, nullptr);  // cannot fail in RAM
+                   &kept, skipped);  // in RAM: cannot fail
 }
 
 DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int width, int threads) {
@@ -281,17 +287,15 @@ DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int 
   o.height = height;
   o.width = width;
   DecodedFiles out;
-  std::vector<std::string> lines;  // "path\tlabel\thash"
+  std::vector<Kept> kept;
   out.images =
       DecodeAll(entries, o,
                 threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-                &lines, &out.errors)
+                &kept, &out.errors)
           .value();  // in RAM: cannot fail
-  for (const auto& line : lines) out.sha256.push_back(line.substr(line.rfind('\t') + 1));
+  for (auto& k : kept) out.sha256.push_back(std::move(k.sha256));
   return out;
 }
-
-bool IsImageFileName(const std::string& name) { return HasImageExtension(name); }
 
 StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   Dataset ds;
@@ -333,15 +337,14 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   if (!cache_path.empty() && o.cache_budget > 0 && estimate > o.cache_budget) {
     DERM_ASSIGN_OR_RETURN(sink, CacheWriter::Create(cache_path));
   }
-  std::vector<std::string> lines[3];
-  DERM_ASSIGN_OR_RETURN(ds.train, DecodeAll(train, o, threads, &lines[0], &ds.skipped, sink.get()));
+  std::vector<Kept> kept[3];
+  DERM_ASSIGN_OR_RETURN(ds.train, DecodeAll(train, o, threads, &kept[0], &ds.skipped, sink.get()));
   if (o.samples_per_class > 0) {
     DERM_RETURN_IF_ERROR(
         Balance(&ds.train, static_cast<int>(ds.class_names.size()), o.samples_per_class, o.seed, sink.get()));
-    lines[0].push_back("balance\t" + std::to_string(o.samples_per_class));
   }
-  DERM_ASSIGN_OR_RETURN(ds.validation, DecodeAll(val, o, threads, &lines[1], &ds.skipped, sink.get()));
-  DERM_ASSIGN_OR_RETURN(ds.test, DecodeAll(test, o, threads, &lines[2], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.validation, DecodeAll(val, o, threads, &kept[1], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.test, DecodeAll(test, o, threads, &kept[2], &ds.skipped, sink.get()));
   if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
   if (ds.validation.size() == 0) {
     return InvalidArgument("the validation split of " + o.train_dir +
@@ -350,8 +353,15 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
 
   Sha256 fp;
   const char* split_names[3] = {"train", "validation", "test"};
+  const std::vector<Entry>* split_entries[3] = {&train, &val, &test};
   for (int s = 0; s < 3; ++s) {
-    for (const auto& line : lines[s]) fp.Update(std::string(split_names[s]) + "\t" + line + "\n");
+    for (const Kept& k : kept[s]) {
+      const Entry& e = (*split_entries[s])[k.entry];
+      fp.Update(std::string(split_names[s]) + "\t" + e.rel + "\t" + std::to_string(e.label) + "\t" +
+                k.sha256 + "\n");
+    }
+    if (s == 0 && o.samples_per_class > 0)
+      fp.Update("train\tbalance\t" + std::to_string(o.samples_per_class) + "\n");
   }
   ds.fingerprint = fp.HexDigest();
   if (sink) {

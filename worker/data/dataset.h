@@ -42,12 +42,6 @@ struct Dataset {
   std::string fingerprint;
 };
 
-// Adds augmented copies (random horizontal flip, rotation within +-0.1 turn, zoom within +-10 %,
-// reflect fill) of each class's images to `set` until every class present has `per_class`
-// images; classes already at or above it are left alone. Copies are named "<source>#copy<k>".
-// Deterministic for `seed`.
-void BalanceClasses(core::ImageSet* set, int num_classes, int per_class, uint64_t seed);
-
 // INVALID_ARGUMENT naming the folder when a folder is missing or empty, a class folder has no
 // images, or the test folder has classes the training folder lacks; also when nothing decodes.
 StatusOr<Dataset> LoadDataset(const DatasetOptions& options);
@@ -66,8 +60,5 @@ struct DecodedFiles {
   std::vector<SkippedFile> errors;
 };
 DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int width, int threads);
-
-// True for the file types OpenCV decodes that derm accepts (.jpg .jpeg .png .bmp), any case.
-bool IsImageFileName(const std::string& name);
 
 }  // namespace derm::data
