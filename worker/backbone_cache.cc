@@ -2,7 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
-#include <vector>
+#include <iterator>
 
 #include "worker/core/safetensors.h"
 #include "worker/data/sha256.h"
@@ -21,21 +21,19 @@ StatusOr<const Backbone*> BackboneCache::Load(const std::string& path, uint64_t 
   }
   if (backbone_.net && backbone_.key == key) return &backbone_;
   backbone_ = Backbone{};
+  // The file is read once: hashed for the record, then parsed.
   std::string sha;
-  if (!path.empty()) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return NotFound("model.weights: cannot open " + path);
-    data::Sha256 hash;
-    std::vector<char> buf(1 << 20);
-    while (in.read(buf.data(), buf.size()) || in.gcount() > 0)
-      hash.Update({buf.data(), static_cast<size_t>(in.gcount())});
-    sha = hash.HexDigest();
-  }
   core::TensorMap weights;
   if (path.empty()) {
     weights = core::ResNet50::RandomWeights(seed);
   } else {
-    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(path));
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return NotFound("model.weights: cannot open " + path);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    sha = data::Sha256Hex(bytes);
+    auto parsed = core::ParseSafetensors(bytes);
+    if (!parsed.ok()) return parsed.status().WithPrefix(path);
+    weights = std::move(parsed).value();
   }
   auto net = core::ResNet50::Create(weights, at::Device(device_), options_);
   if (!net.ok()) return net.status().WithPrefix("model.weights " + path);

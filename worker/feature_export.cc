@@ -6,8 +6,8 @@
 #include <numeric>
 
 #include "common/strings.h"
+#include "worker/backbone_cache.h"
 #include "worker/core/head.h"
-#include "worker/core/safetensors.h"
 #include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
@@ -15,15 +15,11 @@
 namespace derm::worker {
 
 Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
-  core::TensorMap weights;
-  if (o.weights.empty()) {
-    weights = core::ResNet50::RandomWeights(o.seed);
-  } else {
-    DERM_ASSIGN_OR_RETURN(weights, core::ReadSafetensors(o.weights));
-  }
-  core::BackboneOptions backbone;
-  backbone.channels_last = true;
-  DERM_ASSIGN_OR_RETURN(core::ResNet50 net, core::ResNet50::Create(weights, at::Device(o.device), backbone));
+  core::BackboneOptions options;
+  options.channels_last = true;
+  BackboneCache backbones(o.device, options);
+  DERM_ASSIGN_OR_RETURN(const Backbone* backbone, backbones.Load(o.weights, o.seed));
+  const core::ResNet50& net = *backbone->net;
 
   std::unique_ptr<core::DenseHead> head;
   if (!o.head.empty()) {
