@@ -85,21 +85,6 @@ StatusOr<derm::v1::Task> Scheduler::LeaseShard(int64_t job_id, int64_t worker_id
   return task;
 }
 
-Status Scheduler::EndInferJobLocked(int64_t job_id, const std::string& attempt_state,
-                                    derm::v1::JobState state, const std::string& cause) {
-  for (auto it = leases_.begin(); it != leases_.end();) {
-    it = it->second.job_id == job_id ? leases_.erase(it) : std::next(it);  // workers learn at their heartbeat
-  }
-  auto q = queued_.find(job_id);
-  if (q != queued_.end()) {
-    queue_.erase({-static_cast<int64_t>(q->second.spec.priority()), job_id});
-    queued_.erase(q);
-  }
-  DERM_RETURN_IF_ERROR(store_->EndJob(job_id, attempt_state, state, cause, clock_->NowMillis()));
-  Changed();
-  return Status::Ok();
-}
-
 Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
   DERM_ASSIGN_OR_RETURN(store::ShardTotals t, store_->Totals(job.id()));
   const int64_t budget = job.spec().infer().max_errors();
@@ -107,24 +92,23 @@ Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
     DERM_ASSIGN_OR_RETURN(auto first, store_->JobErrors(job.id(), 3));
     std::string examples;
     for (const auto& e : first) examples += (examples.empty() ? "" : "; ") + e;
-    return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
-                             std::to_string(t.errors) +
-                                 " images could not be read, more than infer.max_errors (" +
-                                 std::to_string(budget) + "); e.g. " + examples);
+    return EndJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
+                        std::to_string(t.errors) + " images could not be read, more than infer.max_errors (" +
+                            std::to_string(budget) + "); e.g. " + examples);
   }
   if (t.shards_done < t.shards) return Status::Ok();
   const std::string csv = job.spec().infer().output_csv();
   if (!csv.empty()) {
     Status written = store::WritePredictionsCsv(store_->db(), job.id(), csv);
     if (!written.ok()) {
-      return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
-                               "the predictions are stored, but " + written.message());
+      return EndJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
+                          "the predictions are stored, but " + written.message());
     }
   }
-  return EndInferJobLocked(job.id(), "SUCCEEDED", derm::v1::SUCCEEDED,
-                           "completed: " + std::to_string(t.images_done - t.errors) + " predictions, " +
-                               std::to_string(t.errors) + " unreadable images" +
-                               (csv.empty() ? "" : ", written to " + csv));
+  return EndJobLocked(job.id(), "SUCCEEDED", derm::v1::SUCCEEDED,
+                      "completed: " + std::to_string(t.images_done - t.errors) + " predictions, " +
+                          std::to_string(t.errors) + " unreadable images" +
+                          (csv.empty() ? "" : ", written to " + csv));
 }
 
 Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease,
@@ -133,7 +117,7 @@ Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease,
   Status st = store_->CompleteShard(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(),
                                     result, clock_->NowMillis());
   if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kInvalidArgument) {
-    DERM_RETURN_IF_ERROR(EndInferJobLocked(job.id(), "FAILED", derm::v1::FAILED, st.message()));
+    DERM_RETURN_IF_ERROR(EndJobLocked(job.id(), "FAILED", derm::v1::FAILED, st.message()));
     return st;
   }
   DERM_RETURN_IF_ERROR(st);  // e.g. the disk is full: the lease stays, and expires if the worker gives up
@@ -150,11 +134,11 @@ Status Scheduler::EndShardAttemptLocked(int64_t attempt_id, const Lease& lease,
   const std::string shard = "shard " + std::to_string(lease.shard);
   DERM_ASSIGN_OR_RETURN(int32_t attempts, store_->RequeueShard(job.id(), lease.shard, attempt_id,
                                                                attempt_state, cause, clock_->NowMillis()));
-  if (!retryable) return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED, shard + ": " + cause);
+  if (!retryable) return EndJobLocked(job.id(), "CANCELLED", derm::v1::FAILED, shard + ": " + cause);
   if (attempts > job.spec().max_retries()) {
-    return EndInferJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
-                             shard + " failed " + std::to_string(attempts) + " times (max_retries " +
-                                 std::to_string(job.spec().max_retries()) + "); last: " + cause);
+    return EndJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
+                        shard + " failed " + std::to_string(attempts) + " times (max_retries " +
+                            std::to_string(job.spec().max_retries()) + "); last: " + cause);
   }
   DERM_RETURN_IF_ERROR(EnqueueShards(job));
   Changed();

@@ -185,21 +185,23 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
                               derm::v1::JobState_Name(job.state()));
   }
   const std::string cause = reason.empty() ? "cancelled by user" : "cancelled: " + reason;
-  if (job.spec().kind() == "infer") {
-    DERM_RETURN_IF_ERROR(EndInferJobLocked(job_id, "CANCELLED", derm::v1::CANCELLED, cause));
-    return store_->GetJob(job_id);
-  }
-  int64_t attempt_id = 0;
-  for (const auto& [id, lease] : leases_) {
-    if (lease.job_id == job_id) attempt_id = id;
-  }
-  leases_.erase(attempt_id);  // its worker learns at the next heartbeat
-  queue_.erase({-static_cast<int64_t>(job.spec().priority()), job_id});
-  queued_.erase(job_id);
-  DERM_RETURN_IF_ERROR(
-      store_->EndAttempt(job_id, attempt_id, "CANCELLED", derm::v1::CANCELLED, cause, clock_->NowMillis()));
-  Changed();
+  DERM_RETURN_IF_ERROR(EndJobLocked(job_id, "CANCELLED", derm::v1::CANCELLED, cause));
   return store_->GetJob(job_id);
+}
+
+Status Scheduler::EndJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
+                               const std::string& cause) {
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    it = it->second.job_id == job_id ? leases_.erase(it) : std::next(it);  // workers learn at their heartbeat
+  }
+  auto q = queued_.find(job_id);
+  if (q != queued_.end()) {
+    queue_.erase({-static_cast<int64_t>(q->second.spec.priority()), job_id});
+    queued_.erase(q);
+  }
+  DERM_RETURN_IF_ERROR(store_->EndJob(job_id, attempt_state, state, cause, clock_->NowMillis()));
+  Changed();
+  return Status::Ok();
 }
 
 StatusOr<derm::v1::RunReport> Scheduler::GetRun(int64_t run_id) {

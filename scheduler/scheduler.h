@@ -135,6 +135,10 @@ class Scheduler {
   Status EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
                           const std::string& cause);
   void Enqueue(const derm::v1::Job& job);  // REQUIRES mu_
+  // Ends the job (any kind) and every lease it holds; their workers learn at their next
+  // heartbeat. REQUIRES mu_.
+  Status EndJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
+                      const std::string& cause);
 
   // --- inference jobs (scheduler/inference.cc) ---
   // Lists the input, splits it into shards and stores the job with them, in one transaction.
@@ -148,9 +152,6 @@ class Scheduler {
   // retries are used up or the failure is not retryable. REQUIRES mu_.
   Status EndShardAttemptLocked(int64_t attempt_id, const Lease& lease, const std::string& attempt_state,
                                bool retryable, const std::string& cause);
-  // Ends an infer job and every lease it holds. REQUIRES mu_.
-  Status EndInferJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
-                           const std::string& cause);
   // Fails the job once its errors exceed infer.max_errors; when every shard is done, writes the
   // CSV and ends the job SUCCEEDED. REQUIRES mu_.
   Status FinishInferJobIfDoneLocked(const derm::v1::Job& job);

@@ -141,7 +141,8 @@ class Store {
   StatusOr<std::vector<std::string>> ShardInputs(int64_t job_id, int32_t shard);
   // The job's first `limit` per-image errors ("path: reason").
   StatusOr<std::vector<std::string>> JobErrors(int64_t job_id, int limit);
-  // Ends every RUNNING attempt of the job with `attempt_state` and moves the job to `job_state`.
+  // Ends every RUNNING attempt of the job with `attempt_state` (an inference job's running
+  // shards go back to QUEUED) and moves the job to `job_state`.
   Status EndJob(int64_t job_id, const std::string& attempt_state, derm::v1::JobState job_state,
                 const std::string& cause, int64_t now_ms);
   // The exported model a finished run stored (RunResult.model); NOT_FOUND when there is none.
