@@ -85,7 +85,7 @@ StatusOr<derm::v1::Task> Scheduler::LeaseShard(int64_t job_id, int64_t worker_id
   return task;
 }
 
-Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
+Status Scheduler::FinishInferJobIfDoneLocked(const Job& job, std::unique_lock<std::mutex>* lock) {
   DERM_ASSIGN_OR_RETURN(store::ShardTotals t, store_->Totals(job.id()));
   const int64_t budget = job.spec().infer().max_errors();
   if (t.errors > budget) {
@@ -99,7 +99,19 @@ Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
   if (t.shards_done < t.shards) return Status::Ok();
   const std::string csv = job.spec().infer().output_csv();
   if (!csv.empty()) {
-    Status written = store::WritePredictionsCsv(store_->db(), job.id(), csv);
+    // From a read-only connection and, given the lock, with it released: a large job's CSV must
+    // not hold up every other call. The job has no lease left, so what the CSV reads is final.
+    if (lock) lock->unlock();
+    Status written;
+    {
+      auto db = store::Database::Open(db_path_, /*read_only=*/true);
+      written = db.ok() ? store::WritePredictionsCsv(db->get(), job.id(), csv) : db.status();
+    }
+    if (lock) {
+      lock->lock();
+      DERM_ASSIGN_OR_RETURN(Job current, store_->GetJob(job.id()));
+      if (current.state() != derm::v1::RUNNING) return Status::Ok();  // cancelled meanwhile
+    }
     if (!written.ok()) {
       return EndJobLocked(job.id(), "CANCELLED", derm::v1::FAILED,
                           "the predictions are stored, but " + written.message());
@@ -112,7 +124,8 @@ Status Scheduler::FinishInferJobIfDoneLocked(const Job& job) {
 }
 
 Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease,
-                                      const derm::v1::ShardResult& result) {
+                                      const derm::v1::ShardResult& result,
+                                      std::unique_lock<std::mutex>* lock) {
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease.job_id));
   Status st = store_->CompleteShard(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(),
                                     result, clock_->NowMillis());
@@ -123,7 +136,7 @@ Status Scheduler::CompleteShardLocked(int64_t attempt_id, const Lease& lease,
   DERM_RETURN_IF_ERROR(st);  // e.g. the disk is full: the lease stays, and expires if the worker gives up
   leases_.erase(attempt_id);
   Changed();
-  return FinishInferJobIfDoneLocked(job);
+  return FinishInferJobIfDoneLocked(job, lock);
 }
 
 Status Scheduler::EndShardAttemptLocked(int64_t attempt_id, const Lease& lease,

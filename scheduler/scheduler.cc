@@ -494,9 +494,9 @@ Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
 }
 
 Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, CurrentLease(request.attempt_id()));
-  if (lease->shard >= 0) return CompleteShardLocked(request.attempt_id(), *lease, request.shard());
+  if (lease->shard >= 0) return CompleteShardLocked(request.attempt_id(), *lease, request.shard(), &lock);
   DERM_ASSIGN_OR_RETURN(Job job, store_->GetJob(lease->job_id));
   DERM_RETURN_IF_ERROR(store_->RecordResult(lease->run_id, job.spec().train().epochs(), request.result(),
                                             clock_->NowMillis()));

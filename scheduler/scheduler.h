@@ -147,14 +147,17 @@ class Scheduler {
   Status EnqueueShards(const derm::v1::Job& job);
   // Leases the next shard of the queued infer job to the worker. REQUIRES mu_.
   StatusOr<derm::v1::Task> LeaseShard(int64_t job_id, int64_t worker_id, int64_t now);
-  Status CompleteShardLocked(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result);
+  // `lock` holds mu_; it is released while the job's CSV is written.
+  Status CompleteShardLocked(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
+                             std::unique_lock<std::mutex>* lock);
   // A shard's attempt ended without finishing it: queue the shard again, or fail the job when
   // retries are used up or the failure is not retryable. REQUIRES mu_.
   Status EndShardAttemptLocked(int64_t attempt_id, const Lease& lease, const std::string& attempt_state,
                                bool retryable, const std::string& cause);
   // Fails the job once its errors exceed infer.max_errors; when every shard is done, writes the
   // CSV and ends the job SUCCEEDED. REQUIRES mu_.
-  Status FinishInferJobIfDoneLocked(const derm::v1::Job& job);
+  // With `lock` (holding mu_), the CSV is written with it released.
+  Status FinishInferJobIfDoneLocked(const derm::v1::Job& job, std::unique_lock<std::mutex>* lock = nullptr);
   // Shard counts for a watcher. REQUIRES mu_.
   StatusOr<derm::v1::ShardProgress> ShardProgressLocked(int64_t job_id);
   void Changed();  // REQUIRES mu_
