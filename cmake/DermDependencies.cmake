@@ -1,10 +1,13 @@
-# Every third-party dependency is found here, once. All come from Debian 12 packages
-# (scripts/setup.sh installs them); LibTorch may instead be the official CUDA build
-# (-DCMAKE_PREFIX_PATH=<torch>/share/cmake).
+# Every third-party dependency is found here, once. All but LibTorch come from Debian 12
+# packages; scripts/setup.sh installs them and LibTorch (cmake/DermTorch.cmake).
 find_package(Threads REQUIRED)
-find_package(Torch REQUIRED)
 
 if(NOT DERM_CORE_ONLY)
+  # These come from the system, never from CMAKE_PREFIX_PATH: that names LibTorch's folder, which
+  # carries a protoc and protobuf headers of an older version of its own.
+  set(CMAKE_FIND_USE_CMAKE_PATH FALSE)
+  # Before LibTorch: its CMake config defines protobuf::libprotobuf as an empty target when none
+  # exists yet, and generated code would then link no protobuf at all.
   find_package(Protobuf REQUIRED)
   find_package(gRPC CONFIG REQUIRED)
   find_program(DERM_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
@@ -29,9 +32,7 @@ if(NOT DERM_CORE_ONLY)
   add_library(derm_opencv INTERFACE)
   target_include_directories(derm_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
   target_link_libraries(derm_opencv INTERFACE ${OpenCV_LIBS})
+  unset(CMAKE_FIND_USE_CMAKE_PATH)
 endif()
 
-# LibTorch's exported flags (e.g. -D_GLIBCXX_USE_CXX11_ABI) go on the targets that link it.
-add_library(derm_torch INTERFACE)
-target_include_directories(derm_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
-target_link_libraries(derm_torch INTERFACE ${TORCH_LIBRARIES})
+include(cmake/DermTorch.cmake)
