@@ -4,6 +4,10 @@
 // images; an inference step is features + softmax. Prints one JSON line.
 //   derm-core-bench --size 224 --batch 8 --steps 5 [--threads 2] [--device cuda]
 //     [--backbone-batch N]  (backbone passes of N images within the step, as the worker runs them)
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
+#include <torch/version.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -11,7 +15,6 @@
 #include <string>
 
 #include "worker/core/head.h"
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 
 namespace {
@@ -75,7 +78,7 @@ double Rate(const Args& a, const at::Device& device, Fn step) {
 int main(int argc, char** argv) {
   using namespace derm;
   const Args a = Parse(argc, argv);
-  core::shim::SetThreads(a.threads);
+  if (a.threads > 0) at::set_num_threads(a.threads);
   const at::Device device(a.device);
   auto net = core::ResNet50::Create(core::ResNet50::RandomWeights(1), device, a.backbone).value();
 
@@ -104,14 +107,15 @@ int main(int argc, char** argv) {
     head.TrainStep(trainer.Features(images, idx, &aug), labels, rng);
   });
   const double infer = Rate(a, device, [&] {
-    core::shim::InferenceGuard guard;
+    c10::InferenceMode guard;
     head.Probabilities(trainer.Features(images, idx, nullptr));
   });
   std::printf(
-      "{\"impl\": \"derm\", \"device\": \"%s\", \"threads\": %d, \"size\": %d, \"batch\": %d, "
-      "\"backbone_batch\": %d, \"bf16\": %s, \"channels_last\": %s, \"train_img_per_s\": %.1f, "
+      "{\"impl\": \"derm\", \"torch\": \"%s\", \"device\": \"%s\", \"threads\": %d, \"size\": %d, "
+      "\"batch\": %d, \"backbone_batch\": %d, \"bf16\": %s, \"channels_last\": %s, \"train_img_per_s\": "
+      "%.1f, "
       "\"infer_img_per_s\": %.1f}\n",
-      a.device.c_str(), core::shim::Threads(), a.size, a.batch, tc.backbone_batch,
+      TORCH_VERSION, a.device.c_str(), at::get_num_threads(), a.size, a.batch, tc.backbone_batch,
       a.backbone.bf16 ? "true" : "false", a.backbone.channels_last ? "true" : "false", train, infer);
   return 0;
 }

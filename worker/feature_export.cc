@@ -1,5 +1,7 @@
 #include "worker/feature_export.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -8,7 +10,6 @@
 #include "common/strings.h"
 #include "worker/backbone_cache.h"
 #include "worker/core/head.h"
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 
@@ -53,7 +54,7 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   tc.batch_size = o.batch;
   tc.backbone_batch = o.batch;
   core::Trainer trainer(net, tc, head ? static_cast<int>(o.class_names.size()) : 1);
-  core::shim::InferenceGuard guard;
+  c10::InferenceMode guard;
   for (int64_t start = 0; start < images.size(); start += o.batch) {
     std::vector<int64_t> idx(std::min<int64_t>(o.batch, images.size() - start));
     std::iota(idx.begin(), idx.end(), start);

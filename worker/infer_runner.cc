@@ -1,12 +1,13 @@
 #include "worker/infer_runner.h"
 
+#include <c10/core/InferenceMode.h>
+
 #include <chrono>
 #include <fstream>
 #include <future>
 #include <iterator>
 #include <numeric>
 
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/data/sha256.h"
@@ -85,7 +86,7 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
   const core::Trainer features(*(*backbone)->net, tc, static_cast<int>(classes));
   const auto started = std::chrono::steady_clock::now();
   try {
-    core::shim::InferenceGuard guard;
+    c10::InferenceMode guard;
     std::future<data::DecodedFiles> next = std::async(std::launch::async, decode, 0);
     for (size_t start = 0; start < inputs.size(); start += batch) {
       data::DecodedFiles decoded = next.get();

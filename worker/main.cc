@@ -2,6 +2,7 @@
 //   derm-worker --scheduler 127.0.0.1:50051 [--device cpu|cuda:0]
 //   derm-worker demo-data --out data/demo     (writes the synthetic demo dataset)
 //   derm-worker features --images DIR --out features.csv [--weights W] [--head CKPT --classes a,b]
+#include <ATen/Context.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -11,7 +12,6 @@
 
 #include "common/rpc/auth.h"
 #include "common/strings.h"
-#include "worker/core/torch_shim.h"
 #include "worker/data/demo_data.h"
 #include "worker/feature_export.h"
 #include "worker/worker_loop.h"
@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   }
   try {
     at::Device device(opt.runner.device);
-    if (device.is_cuda() && !derm::core::shim::CudaAvailable()) {
+    if (device.is_cuda() && !at::hasCUDA()) {
       std::cerr << "derm-worker: --device " << opt.runner.device
                 << " asked for CUDA, which this build or machine lacks\n";
       return 2;

@@ -1,11 +1,12 @@
 #include "worker/task_runner.h"
 
+#include <ATen/Parallel.h>
+
 #include <thread>
 #include <vector>
 
 #include "common/rpc/spec_rules.h"
 #include "worker/core/model_file.h"
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/infer_runner.h"
@@ -38,9 +39,9 @@ StatusOr<std::string> ExportRunModel(const std::string& checkpoint, const std::v
 
 TaskRunner::TaskRunner(RunnerOptions options) : options_(std::move(options)) {
   // LibTorch's own default can be one thread (it counts physical cores of the whole machine).
-  core::shim::SetThreads(options_.threads > 0
-                             ? options_.threads
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  at::set_num_threads(options_.threads > 0
+                          ? options_.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   const at::Device device(options_.device);
   core::BackboneOptions backbone;
   backbone.channels_last = true;

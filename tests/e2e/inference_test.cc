@@ -2,6 +2,7 @@
 // a shard. Every image gets exactly one prediction, the planted corrupt files are listed with
 // reasons, and the predictions equal the trained model's computed in this process. Waiting is done
 // on the WatchJob stream, never by sleeping.
+#include <c10/core/InferenceMode.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -12,7 +13,6 @@
 #include "tests/testing/cluster.h"
 #include "tests/testing/fp32_tolerance.h"
 #include "worker/core/model_file.h"
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 
@@ -105,7 +105,7 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   const core::Trainer trainer(*net, tc, static_cast<int>(model->info.class_names.size()));
   std::vector<int64_t> idx(images);
   std::iota(idx.begin(), idx.end(), 0);
-  core::shim::InferenceGuard guard;
+  c10::InferenceMode guard;
   const at::Tensor probs =
       model->head->Probabilities(model->head->Standardize(trainer.Features(decoded.images, idx, nullptr)));
   for (int64_t i = 0; i < images; ++i) {

@@ -2,6 +2,8 @@
 // the same model computed in-process does; unreadable images are reported with their reason.
 #include "worker/infer_runner.h"
 
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
 #include "worker/core/safetensors.h"
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/task_runner.h"
@@ -104,7 +105,7 @@ TEST_F(InferRunnerTest, PredictsLikeTheTrainedModelInProcessAndListsUnreadableIm
   const core::Trainer trainer(*net, tc, 3);
   std::vector<int64_t> idx(9);
   std::iota(idx.begin(), idx.end(), 0);
-  core::shim::InferenceGuard guard;
+  c10::InferenceMode guard;
   at::Tensor f = trainer.Features(images.images, idx, nullptr);
   at::Tensor probs = loaded->head->Probabilities(loaded->head->Standardize(f)).contiguous();
   for (int i = 0; i < 9; ++i) {
@@ -174,7 +175,7 @@ TEST_F(InferRunnerTest, BackboneWeightsMustBeTheOnesTheModelWasTrainedWith) {
 }
 
 TEST_F(InferRunnerTest, OnCudaPredictsLikeOnTheCpu) {
-  if (!core::shim::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
   const TaskOutcome cpu = runner_.Run(Shard(), &reporter_);
   ASSERT_TRUE(cpu.status.ok()) << cpu.status.ToString();
   for (bool bf16 : {false, true}) {

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "worker/core/torch_shim.h"
-
 namespace derm::core {
 
 AffineParams DrawAffine(const AugmentConfig& c, Rng& rng) {
@@ -28,8 +26,9 @@ at::Tensor ApplyAffine(const at::Tensor& x, const std::vector<AffineParams>& par
     t[i][1][0] = static_cast<float>(s * fx);
     t[i][1][1] = static_cast<float>(c);
   }
-  at::Tensor grid = shim::AffineGrid(theta.to(x.device()), x.sizes());
-  return shim::GridSampleBilinearReflect(x, grid);
+  const at::Tensor grid = at::affine_grid_generator(theta.to(x.device()), x.sizes(), /*align_corners=*/false);
+  return at::grid_sampler_2d(x, grid, /*interpolation_mode=bilinear*/ 0, /*padding_mode=reflection*/ 2,
+                             /*align_corners=*/false);
 }
 
 }  // namespace derm::core

@@ -1,11 +1,13 @@
 #include "worker/core/trainer.h"
 
+#include <ATen/Context.h>
+#include <c10/core/InferenceMode.h>
+
 #include <chrono>
 #include <cstring>
 #include <numeric>
 
 #include "worker/core/head.h"
-#include "worker/core/torch_shim.h"
 
 namespace derm::core {
 namespace {
@@ -45,7 +47,7 @@ at::Tensor Trainer::Features(const ImageSet& set, const std::vector<int64_t>& id
 
 at::Tensor Trainer::ChunkFeatures(const ImageSet& set, const std::vector<int64_t>& idx,
                                   const std::vector<AffineParams>* aug) const {
-  shim::InferenceGuard guard;
+  c10::InferenceMode guard;
   const int64_t n = static_cast<int64_t>(idx.size()), h = set.height, w = set.width;
   at::Tensor raw = at::empty({n, h, w, 3}, at::kByte);
   uint8_t* dst = raw.data_ptr<uint8_t>();
@@ -75,7 +77,7 @@ at::Tensor Trainer::AllFeatures(const ImageSet& set) const {
 
 SplitEval Trainer::Evaluate(const DenseHead& head, const at::Tensor& features,
                             const std::vector<int32_t>& labels) const {
-  shim::InferenceGuard guard;
+  c10::InferenceMode guard;
   SplitEval e;
   const int64_t n = static_cast<int64_t>(labels.size());
   if (n > 0) {
@@ -97,7 +99,7 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
   if (train.size() == 0) return InvalidArgument("the training split is empty");
   if (val.size() == 0) return InvalidArgument("the validation split is empty");
   const at::Device device = backbone_.device();
-  shim::TuneFor(device);
+  if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // cuDNN autotune
 
   HeadConfig hc;
   hc.in_features = ResNet50::kFeatureDim;

@@ -1,15 +1,15 @@
 // CUDA paths of the tensor core. They skip where there is no CUDA device (CI); a device session
 // runs them with the official CUDA LibTorch (-DDERM_CORE_ONLY=ON).
+#include <ATen/Context.h>
 #include <gtest/gtest.h>
 
-#include "worker/core/torch_shim.h"
 #include "worker/core/trainer.h"
 
 namespace derm::core {
 namespace {
 
 TEST(CudaTest, Bf16ChannelsLastBackboneMatchesCpu) {
-  if (!shim::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
   const TensorMap w = ResNet50::RandomWeights(3);
   auto cpu = ResNet50::Create(w, at::kCPU);
   auto gpu = ResNet50::Create(w, at::Device("cuda:0"), BackboneOptions{true, true});
@@ -23,7 +23,7 @@ TEST(CudaTest, Bf16ChannelsLastBackboneMatchesCpu) {
 }
 
 TEST(CudaTest, TrainsOnTheDevice) {
-  if (!shim::CudaAvailable()) GTEST_SKIP() << "no CUDA device";
+  if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
   auto net = ResNet50::Create(ResNet50::RandomWeights(1), at::Device("cuda:0"), BackboneOptions{true, true});
   ASSERT_TRUE(net.ok());
   ImageSet set;
