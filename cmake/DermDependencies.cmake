@@ -3,11 +3,6 @@
 find_package(Threads REQUIRED)
 
 if(NOT DERM_CORE_ONLY)
-  # These come from the system, never from CMAKE_PREFIX_PATH: that names LibTorch's folder, which
-  # carries a protoc and protobuf headers of an older version of its own.
-  set(CMAKE_FIND_USE_CMAKE_PATH FALSE)
-  # Before LibTorch: its CMake config defines protobuf::libprotobuf as an empty target when none
-  # exists yet, and generated code would then link no protobuf at all.
   find_package(Protobuf REQUIRED)
   find_package(gRPC CONFIG REQUIRED)
   find_program(DERM_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
@@ -32,7 +27,6 @@ if(NOT DERM_CORE_ONLY)
   add_library(derm_opencv INTERFACE)
   target_include_directories(derm_opencv SYSTEM INTERFACE ${OpenCV_INCLUDE_DIRS})
   target_link_libraries(derm_opencv INTERFACE ${OpenCV_LIBS})
-  unset(CMAKE_FIND_USE_CMAKE_PATH)
 endif()
 
 include(cmake/DermTorch.cmake)

@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
 if [ ! -f "$BUILD_DIR/build.ninja" ] || [ $# -gt 0 ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_PREFIX_PATH="$(scripts/torch-prefix.sh)" "$@"
+    -DDERM_TORCH_DIR="$(scripts/torch-prefix.sh)" "$@"
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)"

@@ -12,7 +12,7 @@ REF=${1:-../shared/bench/pytorch_reference.py}
 export DERM_REFERENCE=$REF
 TORCH_DIR=$(python3 -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
-configure() { cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$TORCH_DIR" "$@"; }
+configure() { cmake -S . -B build-device -DCMAKE_BUILD_TYPE=Release -DDERM_TORCH_DIR="$TORCH_DIR" "$@"; }
 if configure > build-device.log 2>&1; then
   echo '{"build": "whole project"}'
 else

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Prints the folder of the LibTorch that scripts/setup.sh installed (the `torch` package in the
-# virtual environment), for CMake's -DCMAKE_PREFIX_PATH. Fails when there is none.
+# virtual environment), for CMake's -DDERM_TORCH_DIR. Fails when there is none.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${DERM_VENV:-.venv}
