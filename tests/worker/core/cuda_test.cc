@@ -1,12 +1,21 @@
 // CUDA paths of the tensor core. They skip where there is no CUDA device (CI); a device session
 // runs them with the official CUDA LibTorch (-DDERM_CORE_ONLY=ON).
 #include <ATen/Context.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <gtest/gtest.h>
 
 #include "worker/core/trainer.h"
 
 namespace derm::core {
 namespace {
+
+// Runs everywhere: every build links the CUDA LibTorch, so a GPU worker is the same build as a
+// CPU one. Without libtorch_cuda's kernels registered, the version query throws.
+TEST(CudaTest, CudaIsCompiledIn) {
+  long version = 0;
+  EXPECT_NO_THROW(version = at::detail::getCUDAHooks().versionCUDART());
+  EXPECT_GE(version, 12000) << "CUDA runtime " << version;
+}
 
 TEST(CudaTest, Bf16ChannelsLastBackboneMatchesCpu) {
   if (!at::hasCUDA()) GTEST_SKIP() << "no CUDA device";
