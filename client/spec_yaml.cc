@@ -11,6 +11,7 @@
 
 #include "common/rpc/spec_rules.h"
 #include "common/rpc/sweep.h"
+#include "common/strings.h"
 
 namespace derm::client {
 namespace {
@@ -59,10 +60,12 @@ class Walker {
       return;
     }
     const Descriptor* d = msg->GetDescriptor();
+    std::map<std::string, int> seen;
     for (const auto& kv : node) {
       const std::string key = kv.first.Scalar();
-      const FieldDescriptor* f = d->FindFieldByName(key);
       const std::string field_path = path.empty() ? key : path + "." + key;
+      if (Duplicate(kv.first, field_path, &seen)) continue;
+      const FieldDescriptor* f = d->FindFieldByName(key);
       if (!f) {
         Problem(kv.first, "unknown key '" + field_path + "'" + Suggest(key, d));
         continue;
@@ -73,6 +76,16 @@ class Walker {
   }
 
  private:
+  // True (and a problem naming both lines) when `key` was already in this mapping. yaml-cpp keeps
+  // both entries; taking either silently would run a spec its author did not write.
+  bool Duplicate(const YAML::Node& key, const std::string& path, std::map<std::string, int>* seen) {
+    const int line = key.Mark().line + 1;
+    const auto [it, inserted] = seen->emplace(key.Scalar(), line);
+    if (inserted) return false;
+    Problem(key, "duplicate key '" + path + "' (first on line " + std::to_string(it->second) + ")");
+    return true;
+  }
+
   void Problem(const YAML::Node& node, const std::string& message) {
     const int line = node.Mark().line;
     out_->problems.push_back((line >= 0 ? "line " + std::to_string(line + 1) + ": " : "") + message);
@@ -84,7 +97,9 @@ class Walker {
     if (node.IsNull()) return;  // "key:" with no value keeps the default
     if (f->is_map()) {
       if (!node.IsMap()) return Problem(node, path + " must be a mapping");
+      std::map<std::string, int> seen;
       for (const auto& kv : node) {
+        if (Duplicate(kv.first, path + "." + kv.first.Scalar(), &seen)) continue;
         google::protobuf::Message* entry = r->AddMessage(msg, f);
         const Descriptor* ed = entry->GetDescriptor();
         const FieldDescriptor* value = ed->FindFieldByName("value");
@@ -177,10 +192,56 @@ class Walker {
   ParsedSpec* out_;
 };
 
+// 1-based line of byte `offset` of `text`.
+int LineOf(const std::string& text, size_t offset) {
+  return 1 +
+         static_cast<int>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+}
+
+// The offset where flow collections first nest deeper than kMaxSpecFlowNesting, or npos. Skips
+// quoted strings and comments; an approximation of YAML's grammar that errs towards refusing.
+size_t TooDeepAt(const std::string& yaml) {
+  int depth = 0;
+  char quote = 0;
+  for (size_t i = 0; i < yaml.size(); ++i) {
+    const char c = yaml[i];
+    if (quote) {
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '#' && (i == 0 || yaml[i - 1] == ' ' || yaml[i - 1] == '\t' || yaml[i - 1] == '\n')) {
+      i = std::min(yaml.find('\n', i), yaml.size());
+    } else if (c == '"' || c == '\'') {
+      quote = c;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxSpecFlowNesting) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 ParsedSpec ParseSpecYaml(const std::string& yaml) {
   ParsedSpec out;
+  if (yaml.size() > kMaxSpecBytes) {
+    out.problems.push_back("the spec is " + std::to_string(yaml.size()) + " bytes; specs are at most " +
+                           std::to_string(kMaxSpecBytes) + " bytes");
+    return out;
+  }
+  if (const size_t bad = FirstInvalidUtf8(yaml); bad != std::string::npos) {
+    out.problems.push_back("line " + std::to_string(LineOf(yaml, bad)) +
+                           ": the spec is not UTF-8 text (byte " + std::to_string(bad + 1) + ")");
+    return out;
+  }
+  if (const size_t deep = TooDeepAt(yaml); deep != std::string::npos) {
+    out.problems.push_back("line " + std::to_string(LineOf(yaml, deep)) +
+                           ": lists or mappings nested more than " + std::to_string(kMaxSpecFlowNesting) +
+                           " deep");
+    return out;
+  }
   try {
     YAML::Node root = YAML::Load(yaml);
     if (!root.IsDefined() || root.IsNull()) {

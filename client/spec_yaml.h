@@ -17,7 +17,15 @@ struct ParsedSpec {
   std::vector<std::string> problems;  // "line N: message"; empty when the YAML maps cleanly
 };
 
+// Specs are small; anything larger is refused before it is parsed.
+inline constexpr size_t kMaxSpecBytes = 1 << 20;
+// Flow collections ([...], {...}) nested deeper than this are refused before parsing (yaml-cpp
+// recurses per level); a spec needs three.
+inline constexpr int kMaxSpecFlowNesting = 32;
+
 // Parses `yaml` (the text of a spec file) into a JobSpec, without applying defaults or rules.
+// Refused with a problem each: more than kMaxSpecBytes, text that is not UTF-8, flow nesting
+// deeper than kMaxSpecFlowNesting, and a key given twice in one mapping (both lines named).
 ParsedSpec ParseSpecYaml(const std::string& yaml);
 
 // Parses, applies the defaults and rules (common/rpc/spec_rules.h), and resolves relative

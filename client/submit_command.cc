@@ -99,10 +99,22 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
 }  // namespace
 
 int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ostream& err) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(o.file, ec);
+  if (fs::exists(st) && !fs::is_regular_file(st)) {
+    err << "dermctl: " << o.file << " is " << (fs::is_directory(st) ? "a folder" : "not a regular file")
+        << ", not a spec file\n";
+    return kExitBadInput;
+  }
+  if (const auto size = fs::file_size(o.file, ec); !ec && size > kMaxSpecBytes) {
+    err << "dermctl: " << o.file << ": the spec is " << size << " bytes; specs are at most " << kMaxSpecBytes
+        << " bytes\n";
+    return kExitBadInput;
+  }
   std::ifstream in(o.file);
   if (!in) {
     err << "dermctl: cannot read " << o.file << ": "
-        << (fs::exists(o.file) ? "permission denied" : "no such file") << "\n";
+        << (fs::exists(st) ? "permission denied" : "no such file") << "\n";
     return kExitBadInput;
   }
   std::stringstream text;

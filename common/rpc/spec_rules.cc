@@ -67,6 +67,8 @@ void CheckCommon(const derm::v1::JobSpec& spec, Checker& c) {
   c.Require(spec.resources().memory_mb() >= 0, "resources.memory_mb", "must not be negative");
   c.Range(spec.priority(), -1000000, 1000000, "priority");
   c.Range(spec.max_retries(), 0, 100, "max_retries");
+  c.Require(spec.tags_size() <= 64, "tags",
+            "must be at most 64 entries, got " + std::to_string(spec.tags_size()));
   for (const auto& [k, v] : spec.tags()) {
     c.Require(!k.empty() && k.size() <= 100 && v.size() <= 1000, "tags",
               "keys must be 1-100 characters and values at most 1000");

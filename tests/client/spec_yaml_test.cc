@@ -114,5 +114,55 @@ TEST(SpecYamlTest, SweepsParseAndTheirPointsAreCheckedLocally) {
   EXPECT_EQ(unknown.problems[0], "line 2: sweep: unknown spec field train.lr");
 }
 
+TEST(SpecYamlTest, ADuplicateKeyIsRefusedWithBothLines) {
+  // yaml-cpp keeps both; this once ran 5,000 epochs.
+  auto p = ParseSpecYaml("kind: train\ntrain: {epochs: 1, epochs: 5000}\n");
+  ASSERT_EQ(p.problems.size(), 1u) << Joined(p);
+  EXPECT_EQ(p.problems[0], "line 2: duplicate key 'train.epochs' (first on line 2)");
+  auto blocks = ParseSpecYaml("data:\n  seed: 1\nkind: train\ndata:\n  seed: 2\n");
+  ASSERT_EQ(blocks.problems.size(), 1u) << Joined(blocks);
+  EXPECT_EQ(blocks.problems[0], "line 4: duplicate key 'data' (first on line 1)");
+  auto tags = ParseSpecYaml("tags:\n  team: a\n  team: b\n");
+  ASSERT_EQ(tags.problems.size(), 1u) << Joined(tags);
+  EXPECT_EQ(tags.problems[0], "line 3: duplicate key 'tags.team' (first on line 2)");
+  auto sweep = ParseSpecYaml("sweep:\n  parameters:\n    train.epochs: [1]\n    train.epochs: [2]\n");
+  ASSERT_EQ(sweep.problems.size(), 1u) << Joined(sweep);
+  EXPECT_EQ(sweep.problems[0], "line 4: duplicate key 'sweep.parameters.train.epochs' (first on line 3)");
+}
+
+TEST(SpecYamlTest, TextThatIsNotUtf8IsRefusedWithItsLine) {
+  auto p = ParseSpecYaml("kind: train\nname: d\xe9mo\n");
+  ASSERT_EQ(p.problems.size(), 1u);
+  EXPECT_EQ(p.problems[0], "line 2: the spec is not UTF-8 text (byte 20)");
+  for (const std::string bad : {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xff"}) {
+    EXPECT_EQ(ParseSpecYaml("name: " + bad + "\n").problems.size(), 1u)
+        << "overlong, surrogate, > U+10FFFF, cut, 0xff";
+  }
+  auto ok = ParseSpecYaml("name: \"d\xc3\xa9mo \xe2\x9c\x93 \xf0\x9f\x94\xac\"\n");
+  EXPECT_TRUE(ok.problems.empty()) << Joined(ok);
+  EXPECT_EQ(ok.spec.name(), "d\xc3\xa9mo \xe2\x9c\x93 \xf0\x9f\x94\xac");
+}
+
+TEST(SpecYamlTest, DeepNestingAndHugeSpecsAreRefusedBeforeParsing) {
+  // 100,000 nested lists overflowed yaml-cpp's recursion.
+  auto deep = ParseSpecYaml("kind: train\ntags: " + std::string(100000, '[') + "\n");
+  ASSERT_EQ(deep.problems.size(), 1u);
+  EXPECT_EQ(deep.problems[0], "line 2: lists or mappings nested more than 32 deep");
+  // Brackets inside quotes and comments are not nesting.
+  auto quoted = ParseSpecYaml("name: \"" + std::string(40, '[') + "\"  # " + std::string(40, '{') + "\n");
+  EXPECT_TRUE(quoted.problems.empty()) << Joined(quoted);
+  auto huge = ParseSpecYaml("name: x\n" + std::string(kMaxSpecBytes, '#'));
+  ASSERT_EQ(huge.problems.size(), 1u);
+  EXPECT_NE(huge.problems[0].find("specs are at most 1048576 bytes"), std::string::npos) << huge.problems[0];
+}
+
+TEST(SpecYamlTest, TooManyTagsAreRefused) {
+  std::string tags = "tags:\n";
+  for (int i = 0; i < 65; ++i) tags += "  t" + std::to_string(i) + ": x\n";
+  auto p = LoadSpec("kind: train\ndata: {train_dir: /d}\n" + tags, "/");
+  ASSERT_FALSE(p.problems.empty());
+  EXPECT_NE(Joined(p).find("tags must be at most 64 entries, got 65"), std::string::npos) << Joined(p);
+}
+
 }  // namespace
 }  // namespace derm::client

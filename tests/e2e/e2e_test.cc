@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <future>
 
 #include "derm/v1/jobs.grpc.pb.h"
@@ -119,11 +120,17 @@ TEST_F(ClusterTest, DermctlRejectsBadInputWithOneLineAndQueuesNothing) {
   testing::WriteFile(dir_.Join("malformed.yaml"), "data: {train_dir: [\n");
   testing::WriteFile(dir_.Join("unknown.yaml"), Yaml("trian: {epochs: 1}\n"));
   testing::WriteFile(dir_.Join("nodata.yaml"), "data:\n  train_dir: " + dir_.Join("nowhere") + "\n");
+  testing::WriteFile(dir_.Join("twice.yaml"), Yaml("train: {epochs: 5000}\n"));  // Yaml() has train: too
+  testing::WriteFile(dir_.Join("latin1.yaml"), "name: d\xe9mo\n");
+  std::filesystem::create_directories(dir_.Join("folder.yaml"));
   const std::vector<std::pair<std::string, std::string>> cases = {
       {dir_.Join("missing.yaml"), "cannot read " + dir_.Join("missing.yaml") + ": no such file"},
       {dir_.Join("malformed.yaml"), "malformed YAML"},
       {dir_.Join("unknown.yaml"), "line 8: unknown key 'trian' (did you mean 'train'?)"},
       {dir_.Join("nodata.yaml"), "line 2: data.train_dir folder " + dir_.Join("nowhere") + " does not exist"},
+      {dir_.Join("twice.yaml"), "line 8: duplicate key 'train' (first on line 7)"},
+      {dir_.Join("latin1.yaml"), "line 1: the spec is not UTF-8 text (byte 8)"},
+      {dir_.Join("folder.yaml"), dir_.Join("folder.yaml") + " is a folder, not a spec file"},
   };
   for (const auto& [file, message] : cases) {
     auto r = Dermctl({"submit", file});
