@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "common/rpc/result_rules.h"
 #include "common/rpc/spec_rules.h"
 #include "common/rpc/sweep.h"
 #include "scheduler/run_comparison.h"
@@ -486,6 +487,10 @@ Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
   if (epoch < 1 || epoch > job.spec().train().epochs()) {
     return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
                            std::to_string(job.spec().train().epochs()));
+  }
+  if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
+    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad +
+                           "; only finite metrics are stored");
   }
   DERM_RETURN_IF_ERROR(store_->RecordEpoch(lease->run_id, request.attempt_id(), request.metrics(),
                                            request.checkpoint(), clock_->NowMillis()));

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <functional>
 #include <thread>
 
 #include "tests/scheduler/scheduler_fixture.h"
@@ -288,6 +290,27 @@ TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
   const auto task = Acquire(Worker());
   EXPECT_EQ(Report(task.attempt_id(), 4, "").code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(Report(task.attempt_id(), 0, "").code(), StatusCode::kInvalidArgument);
+}
+
+TEST_F(SchedulerTest, RefusesNonFiniteMetricsWithTheFieldAndKeepsTheAttempt) {
+  Submit(Spec());
+  const auto task = Acquire(Worker());
+  for (const auto& [set, field] :
+       std::vector<std::pair<std::function<void(derm::v1::EpochMetrics*)>, std::string>>{
+           {[](auto* m) { m->set_loss(std::nan("")); }, "loss is NaN"},
+           {[](auto* m) { m->mutable_validation()->set_loss(INFINITY); }, "validation.loss is inf"},
+           {[](auto* m) { m->mutable_validation()->add_per_class()->set_recall(-INFINITY); },
+            "validation.per_class[0].recall is -inf"}}) {
+    derm::v1::ReportEpochRequest rep;
+    rep.set_attempt_id(task.attempt_id());
+    rep.mutable_metrics()->set_epoch(1);
+    set(rep.mutable_metrics());
+    const Status st = scheduler_->ReportEpoch(rep);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << field;
+    EXPECT_EQ(st.message(), "epoch 1: " + field + "; only finite metrics are stored");
+  }
+  // Not fenced: the attempt still holds its lease and may report a finite epoch.
+  EXPECT_TRUE(Report(task.attempt_id(), 1, "").ok());
 }
 
 TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {

@@ -4,6 +4,7 @@
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 
@@ -157,6 +158,14 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
     result.validation = Evaluate(head, val_features, val.labels);
     result.seconds = Seconds(t0);
     result.images_per_second = train.size() / std::max(result.seconds, 1e-9);
+    for (const auto& [what, x] :
+         {std::pair<const char*, double>{"loss", result.loss}, {"validation loss", result.validation.loss}}) {
+      if (!std::isfinite(x)) {
+        return OutOfRange(std::string(what) + " became " + (std::isnan(x) ? "NaN" : "inf") + " at epoch " +
+                          std::to_string(epoch) +
+                          ": training diverged (a lower train.learning_rate may help)");
+      }
+    }
     result.checkpoint = head.Serialize(epoch);
     outcome.epochs_done = epoch;
     outcome.validation = result.validation;

@@ -64,7 +64,8 @@ class Trainer {
 
   // Trains on `train`, validating on `val` each epoch, and evaluates `test` (may be null) at the
   // end. `resume_checkpoint` (may be empty) is an EpochResult::checkpoint of this same spec.
-  // CANCELLED when a hook stopped it.
+  // CANCELLED when a hook stopped it; OUT_OF_RANGE ("loss became NaN at epoch 3: ...") when
+  // training diverged, before that epoch is reported.
   StatusOr<TrainOutcome> Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
                              const std::string& resume_checkpoint, const TrainHooks& hooks);
 

@@ -122,6 +122,21 @@ TEST_F(TrainerTest, BackboneChunkSizeDoesNotChangeTheMaths) {
   }
 }
 
+TEST_F(TrainerTest, ADivergingRunFailsAtOnceNamingTheEpoch) {
+  TrainConfig c = Config();
+  c.learning_rate = 1e38;  // the first Adam steps move every weight by about 1e38
+  int reported = 0;
+  TrainHooks hooks;
+  hooks.on_epoch = [&](const EpochResult&) { return ++reported > 0; };
+  auto outcome = Trainer(*net_, c, 3).Run(train_, val_, nullptr, "", hooks);
+  ASSERT_EQ(outcome.status().code(), StatusCode::kOutOfRange) << outcome.status().ToString();
+  EXPECT_NE(outcome.status().message().find(" became "), std::string::npos) << outcome.status().message();
+  EXPECT_NE(outcome.status().message().find(" at epoch " + std::to_string(reported + 1) +
+                                            ": training diverged (a lower train.learning_rate may help)"),
+            std::string::npos)
+      << outcome.status().message();
+}
+
 TEST_F(TrainerTest, ReportsProgressAfterEveryChunk) {
   std::vector<std::pair<int32_t, int64_t>> seen;
   TrainHooks hooks;

@@ -1,0 +1,38 @@
+#include "common/rpc/result_rules.h"
+
+#include <cmath>
+#include <initializer_list>
+#include <utility>
+
+namespace derm {
+
+std::string NonFiniteMetric(const derm::v1::EpochMetrics& m) {
+  const auto& v = m.validation();
+  std::initializer_list<std::pair<const char*, double>> figures = {
+      {"loss", m.loss()},
+      {"accuracy", m.accuracy()},
+      {"validation.loss", v.loss()},
+      {"validation.accuracy", v.accuracy()},
+      {"validation.balanced_accuracy", v.balanced_accuracy()},
+      {"seconds", m.seconds()},
+      {"images_per_second", m.images_per_second()},
+  };
+  const auto describe = [](const std::string& name, double x) {
+    return name + " is " + (std::isnan(x) ? "NaN" : x > 0 ? "inf" : "-inf");
+  };
+  for (const auto& [name, x] : figures) {
+    if (!std::isfinite(x)) return describe(name, x);
+  }
+  for (int c = 0; c < v.per_class_size(); ++c) {
+    const auto& k = v.per_class(c);
+    const std::string at = "validation.per_class[" + std::to_string(c) + "].";
+    for (const auto& [name, x] : {std::pair<const char*, double>{"precision", k.precision()},
+                                  {"recall", k.recall()},
+                                  {"f1", k.f1()}}) {
+      if (!std::isfinite(x)) return describe(at + name, x);
+    }
+  }
+  return "";
+}
+
+}  // namespace derm
