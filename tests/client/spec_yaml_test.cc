@@ -115,19 +115,20 @@ TEST(SpecYamlTest, SweepsParseAndTheirPointsAreCheckedLocally) {
 }
 
 TEST(SpecYamlTest, ADuplicateKeyIsRefusedWithBothLines) {
-  // yaml-cpp keeps both; this once ran 5,000 epochs.
-  auto p = ParseSpecYaml("kind: train\ntrain: {epochs: 1, epochs: 5000}\n");
-  ASSERT_EQ(p.problems.size(), 1u) << Joined(p);
-  EXPECT_EQ(p.problems[0], "line 2: duplicate key 'train.epochs' (first on line 2)");
-  auto blocks = ParseSpecYaml("data:\n  seed: 1\nkind: train\ndata:\n  seed: 2\n");
-  ASSERT_EQ(blocks.problems.size(), 1u) << Joined(blocks);
-  EXPECT_EQ(blocks.problems[0], "line 4: duplicate key 'data' (first on line 1)");
-  auto tags = ParseSpecYaml("tags:\n  team: a\n  team: b\n");
-  ASSERT_EQ(tags.problems.size(), 1u) << Joined(tags);
-  EXPECT_EQ(tags.problems[0], "line 3: duplicate key 'tags.team' (first on line 2)");
-  auto sweep = ParseSpecYaml("sweep:\n  parameters:\n    train.epochs: [1]\n    train.epochs: [2]\n");
-  ASSERT_EQ(sweep.problems.size(), 1u) << Joined(sweep);
-  EXPECT_EQ(sweep.problems[0], "line 4: duplicate key 'sweep.parameters.train.epochs' (first on line 3)");
+  // yaml-cpp keeps both; the first case once ran 5,000 epochs.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"kind: train\ntrain: {epochs: 1, epochs: 5000}\n",
+       "line 2: duplicate key 'train.epochs' (first on line 2)"},
+      {"data:\n  seed: 1\nkind: train\ndata:\n  seed: 2\n", "line 4: duplicate key 'data' (first on line 1)"},
+      {"tags:\n  team: a\n  team: b\n", "line 3: duplicate key 'tags.team' (first on line 2)"},
+      {"sweep:\n  parameters:\n    train.epochs: [1]\n    train.epochs: [2]\n",
+       "line 4: duplicate key 'sweep.parameters.train.epochs' (first on line 3)"},
+  };
+  for (const auto& [yaml, problem] : cases) {
+    auto p = ParseSpecYaml(yaml);
+    ASSERT_EQ(p.problems.size(), 1u) << Joined(p);
+    EXPECT_EQ(p.problems[0], problem);
+  }
 }
 
 TEST(SpecYamlTest, TextThatIsNotUtf8IsRefusedWithItsLine) {

@@ -112,7 +112,7 @@ TEST_F(TrainerTest, BackboneChunkSizeDoesNotChangeTheMaths) {
   }
 
   // The tolerance is tight enough to see one image fewer.
-  train_.pixels.resize(train_.pixels.size() - 32 * 32 * 3);
+  train_.pixels.erase(train_.pixels.end() - 32 * 32 * 3, train_.pixels.end());
   train_.labels.pop_back();
   train_.paths.pop_back();
   auto fewer = Train(large);
