@@ -15,6 +15,7 @@
 #include "scheduler/grpc_services.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
+#include "store/owner_lock.h"
 
 namespace {
 
@@ -57,6 +58,11 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
+  auto owner = derm::store::OwnerLock::Acquire(db_path);
+  if (!owner.ok()) {
+    std::cerr << "derm-scheduler: " << owner.status().message() << "\n";
+    return 1;
+  }
   auto store = derm::store::Store::Open(db_path);
   if (!store.ok()) {
     std::cerr << "derm-scheduler: cannot open " << db_path << ": " << store.status().message() << "\n";
@@ -87,6 +93,8 @@ int main(int argc, char** argv) {
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&jobs);
   builder.RegisterService(&workers);
+  // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(64 << 20);
   builder.SetMaxSendMessageSize(64 << 20);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();

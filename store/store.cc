@@ -42,6 +42,21 @@ StatusOr<Job> ReadJob(const Statement& s) {
 
 StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   DERM_ASSIGN_OR_RETURN(auto db, Database::Open(path));
+  // SQLite opens a file it may not write read-only without a word; every write would then fail.
+  if (sqlite3_db_readonly(db->raw(), "main") == 1) {
+    return Status(
+        StatusCode::kPermissionDenied,
+        path + " is read-only (file permissions or a read-only mount); the scheduler must write it");
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto check, db->Prepare("PRAGMA quick_check(1)"));
+    DERM_ASSIGN_OR_RETURN(bool row, check.Step());
+    const std::string verdict = row ? check.Text(0) : "no answer";
+    if (verdict != "ok") {
+      return DataLoss(path + " failed SQLite's quick_check (" + verdict +
+                      "); restore it from a backup or inspect it with sqlite3");
+    }
+  }
   DERM_RETURN_IF_ERROR(Migrate(db.get()).WithPrefix(path));
   return std::unique_ptr<Store>(new Store(std::move(db), path));
 }

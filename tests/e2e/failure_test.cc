@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "tests/testing/cluster.h"
+#include "tests/testing/subprocess.h"
 
 namespace derm {
 namespace {
@@ -85,6 +86,24 @@ TEST(FailureTest, SchedulerKilledAndRestartedLosesNothingAcknowledged) {
   EXPECT_EQ(testing::QueryText(db.get(), "SELECT cause FROM attempts WHERE job_id = " +
                                              std::to_string(ids[0]) + " ORDER BY id LIMIT 1"),
             "scheduler restarted while the attempt ran");
+}
+
+TEST(FailureTest, ASecondSchedulerRefusesTheDatabaseAndThePort) {
+  testing::TempDir dir;
+  testing::Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartScheduler()) << cluster.SchedulerLog();
+  // Two schedulers on one file would lease each other's jobs and take each other's stale results.
+  auto same_db = testing::RunCommand({DERM_SCHEDULER_BIN, "--db", cluster.db(), "--listen", "127.0.0.1:0"});
+  EXPECT_EQ(same_db.exit_code, 1) << same_db.out;
+  EXPECT_NE(same_db.err.find(cluster.db() + " is in use by another derm-scheduler (pid "), std::string::npos)
+      << same_db.err;
+  // gRPC's default SO_REUSEPORT would let a second scheduler share the first one's port.
+  // (Bounded by timeout(1): a scheduler that did start would serve until stopped.)
+  auto same_port = testing::RunCommand({"/usr/bin/timeout", "30", DERM_SCHEDULER_BIN, "--db",
+                                        dir.Join("other.db"), "--listen", cluster.address()});
+  EXPECT_EQ(same_port.exit_code, 1) << same_port.out;
+  EXPECT_NE(same_port.err.find("cannot listen on " + cluster.address()), std::string::npos) << same_port.err;
+  EXPECT_GT(cluster.Submit(cluster.TinySpec(1)).id(), 0) << "the first one still serves";
 }
 
 }  // namespace

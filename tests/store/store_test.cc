@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "common/rpc/spec_rules.h"
 #include "store/schema.h"
 #include "tests/testing/temp_dir.h"
@@ -98,6 +101,26 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
   auto s = Store::Open(dir_.Join("results.db"));
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_NE(s.status().message().find("99"), std::string::npos);
+}
+
+TEST_F(StoreTest, RefusesADamagedDatabaseNamingTheCheck) {
+  ASSERT_TRUE(store_->db()
+                  ->Exec("CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                         "SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT printf('%0500d', i) "
+                         "FROM n; PRAGMA wal_checkpoint(TRUNCATE);")
+                  .ok());
+  store_.reset();
+  const std::string path = dir_.Join("results.db");
+  {  // overwrite a page in the middle of the file, as a failing disk would
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(std::filesystem::file_size(path) / 2 / 4096 * 4096));
+    const std::string junk(4096, '\xa5');
+    f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+  }
+  auto s = Store::Open(path);
+  EXPECT_EQ(s.status().code(), StatusCode::kDataLoss) << s.status().ToString();
+  EXPECT_NE(s.status().message().find("failed SQLite's quick_check"), std::string::npos)
+      << s.status().message();
 }
 
 TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
