@@ -20,6 +20,7 @@ StatusOr<const InferRunner::Model*> InferRunner::LoadModel(const derm::v1::Task&
   std::string bytes = task.model();
   if (bytes.empty()) {
     const std::string& file = task.spec().model().file();
+    DERM_RETURN_IF_ERROR(options_.roots.File(file, "model.file"));
     std::ifstream in(file, std::ios::binary);
     if (!in) return NotFound("model.file " + file + " cannot be opened");
     bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -36,6 +37,7 @@ StatusOr<const Backbone*> InferRunner::LoadBackbone(const derm::v1::JobSpec& spe
                                                     const core::ModelInfo& info) {
   if (info.weights_sha256.empty()) return backbones_->Load("", info.backbone_seed);
   const std::string path = spec.model().weights().empty() ? info.weights : spec.model().weights();
+  DERM_RETURN_IF_ERROR(options_.roots.File(path, "model.weights"));
   auto backbone = backbones_->Load(path, 0);
   if (!backbone.ok()) {
     return FailedPrecondition(backbone.status().message() + " (the model was trained with backbone weights " +
@@ -75,10 +77,19 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
   const std::vector<std::string> inputs(task.inputs().begin(), task.inputs().end());
   const auto batch = static_cast<size_t>(BackboneBatch(options_, info.height, info.width));
   auto decode = [&](size_t start) {
-    const std::vector<std::string> paths(inputs.begin() + start,
-                                         inputs.begin() + std::min(inputs.size(), start + batch));
-    return data::DecodeFiles(paths, static_cast<int>(info.height), static_cast<int>(info.width),
-                             options_.decode_threads);
+    std::vector<std::string> paths;
+    std::vector<data::SkippedFile> refused;
+    for (size_t i = start; i < std::min(inputs.size(), start + batch); ++i) {
+      if (Status st = options_.roots.File(inputs[i], "input"); st.ok()) {
+        paths.push_back(inputs[i]);
+      } else {
+        refused.push_back({inputs[i], st.message()});
+      }
+    }
+    data::DecodedFiles decoded = data::DecodeFiles(paths, static_cast<int>(info.height),
+                                                   static_cast<int>(info.width), options_.decode_threads);
+    decoded.errors.insert(decoded.errors.end(), refused.begin(), refused.end());
+    return decoded;
   };
   core::TrainConfig tc;
   tc.batch_size = static_cast<int>(batch);

@@ -46,6 +46,9 @@ int main(int argc, char** argv) {
          "decoded images kept in RAM, e.g. 2G; a larger dataset is read from --cache-dir a batch at a "
          "time (default: no limit)")
       ->transform(CLI::AsSizeValue(false));
+  std::vector<std::string> data_roots;
+  app.add_option("--data-root", data_roots,
+                 "folder specs may read images, weights and model files from (repeatable; default: any)");
   app.add_option("--backbone-batch", opt.runner.backbone_batch,
                  "images per backbone forward pass (0 = by device and image size)")
       ->check(CLI::Range(0, 4096));
@@ -110,6 +113,15 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  auto roots = derm::data::DataRoots::Create(data_roots);
+  if (!roots.ok()) {
+    std::cerr << "derm-worker: " << roots.status().message() << "\n";
+    return 2;
+  }
+  opt.runner.roots = std::move(roots).value();
+  if (!opt.runner.roots.restricted()) {
+    std::cerr << "derm-worker: no --data-root given: specs may make this worker read any file it can\n";
+  }
   if (opt.runner.cache_budget > 0 && opt.runner.cache_dir.empty()) {
     std::cerr << "derm-worker: --cache-budget needs --cache-dir (the decoded images live there)\n";
     return 2;

@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "derm/v1/workers.pb.h"
+#include "worker/data/data_roots.h"
 
 namespace derm::worker {
 
@@ -35,6 +36,8 @@ struct RunnerOptions {
   // Images per backbone forward pass; 0 = BackboneBatch()'s choice. Training rounds it up to a
   // multiple of its batch size.
   int backbone_batch = 0;
+  // What specs may make this worker read (derm-worker --data-root); default: anything.
+  data::DataRoots roots;
 };
 
 // The backbone batch for images of h x w: options.backbone_batch when set; else 256 on CUDA, and

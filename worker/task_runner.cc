@@ -75,6 +75,14 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   d.samples_per_class = spec.balance().samples_per_class();
   d.cache_dir = options_.cache_dir;
   d.cache_budget = options_.cache_budget;
+  d.roots = options_.roots;
+  for (Status st :
+       {options_.roots.Folder(d.train_dir, "data.train_dir"),
+        d.test_dir.empty() ? Status::Ok() : options_.roots.Folder(d.test_dir, "data.test_dir"),
+        spec.model().weights().empty() ? Status::Ok()
+                                       : options_.roots.File(spec.model().weights(), "model.weights")}) {
+    if (!st.ok()) return Failure(st, false);
+  }
   auto dataset = data::LoadDataset(d);
   if (!dataset.ok()) return Failure(dataset.status(), false);
   const data::Dataset& ds = *dataset;

@@ -58,7 +58,9 @@ void Cluster::KillScheduler(int sig) {
 
 size_t Cluster::StartWorker(const std::vector<std::string>& flags) {
   const size_t i = workers_.size();
-  std::vector<std::string> argv = {DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2"};
+  // Workers read only the test's own folder, as a shared cluster's would read only its data.
+  std::vector<std::string> argv = {DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2",
+                                   "--data-root",   dir_.path()};
   argv.insert(argv.end(), flags.begin(), flags.end());
   workers_.push_back(std::make_unique<Subprocess>(argv, dir_.Join("worker" + std::to_string(i) + ".log")));
   return i;

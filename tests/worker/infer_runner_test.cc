@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <numeric>
 
 #include "tests/testing/fp32_tolerance.h"
@@ -129,6 +130,29 @@ TEST_F(InferRunnerTest, PredictsLikeTheTrainedModelInProcessAndListsUnreadableIm
               testing::kFp32RelTolerance * f[i].abs().max().item<float>())
         << p.path();
   }
+}
+
+TEST_F(InferRunnerTest, InputsOutsideTheDataRootsOrNotRegularFilesAreErrorsNotReads) {
+  testing::WriteFile(dir_.Join("secret.jpg"), "the host's file");
+  RunnerOptions o = options_;
+  o.roots = data::DataRoots::Create({dir_.Join("Test")}).value();
+  TaskRunner confined(o);
+  derm::v1::Task task = Shard();
+  task.add_inputs(dir_.Join("secret.jpg"));
+  task.add_inputs("/dev/zero");
+  TaskOutcome out = confined.Run(task, &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_EQ(out.shard.predictions_size(), 9);
+  std::map<std::string, std::string> reasons;
+  for (const auto& e : out.shard.errors()) reasons[e.path()] = e.reason();
+  EXPECT_EQ(
+      reasons[dir_.Join("secret.jpg")],
+      "input " + dir_.Join("secret.jpg") + " is outside the worker's data roots (derm-worker --data-root)");
+  EXPECT_EQ(reasons["/dev/zero"],
+            "input /dev/zero is outside the worker's data roots (derm-worker --data-root)");
+  EXPECT_EQ(reasons[dir_.Join("Test/missing.jpg")], "no such file or not readable");
+  EXPECT_EQ(runner_.Run(task, &reporter_).shard.errors_size(), 4)
+      << "without roots /dev/zero is still refused";
 }
 
 TEST_F(InferRunnerTest, AModelFileWorksAndABadOneFailsWithoutRetry) {

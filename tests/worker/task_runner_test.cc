@@ -91,6 +91,26 @@ TEST_F(TaskRunnerTest, MissingDataFailsWithoutRetryAndNamesTheFolder) {
   EXPECT_TRUE(reporter_.facts.empty());
 }
 
+TEST_F(TaskRunnerTest, PathsOutsideTheDataRootsOrNotRegularFilesFailWithoutRetry) {
+  RunnerOptions o;
+  o.roots = data::DataRoots::Create({dir_.Join("Train")}).value();
+  TaskRunner confined(o);
+  TaskOutcome out = confined.Run(Task(), &reporter_);  // Test/ is outside the one root
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status.message(), "data.test_dir " + dir_.Join("Test") +
+                                      " is outside the worker's data roots (derm-worker --data-root)");
+  EXPECT_FALSE(out.retryable);
+  derm::v1::Task t = Task();
+  t.mutable_spec()->mutable_data()->set_train_dir("/proc");
+  EXPECT_EQ(confined.Run(t, &reporter_).status.code(), StatusCode::kInvalidArgument);
+  t = Task();
+  t.mutable_spec()->mutable_model()->set_weights("/dev/zero");
+  out = runner_.Run(t, &reporter_);  // no roots: any path, but only a regular file
+  EXPECT_EQ(out.status.message(), "model.weights /dev/zero is not a regular file");
+  EXPECT_FALSE(out.retryable);
+  EXPECT_TRUE(reporter_.epochs.empty());
+}
+
 TEST_F(TaskRunnerTest, CancellationAndFencedReportsStopTheTask) {
   reporter_.cancel = true;
   EXPECT_EQ(runner_.Run(Task(), &reporter_).status.code(), StatusCode::kCancelled);

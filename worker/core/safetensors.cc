@@ -50,8 +50,10 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes, Metadata* metadata)
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
   if (n > kMaxHeader || n > bytes.size() - 8) {
-    return InvalidArgument("safetensors: header length " + std::to_string(n) +
-                           " is larger than the file allows");
+    // The value read is not echoed: the file may be anything (a spec once named /dev/zero).
+    return InvalidArgument("safetensors: the header length in the first 8 bytes is larger than the " +
+                           std::to_string(bytes.size()) + "-byte file or the " +
+                           std::to_string(kMaxHeader >> 20) + " MB limit");
   }
   auto header = ParseJson(bytes.substr(8, n));
   if (!header.ok()) return header.status().WithPrefix("safetensors: malformed header");

@@ -36,8 +36,9 @@ StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const ch
     return InvalidArgument(std::string(what) + " folder " + dir + " does not exist or is not a folder");
   }
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (e.is_directory()) names.push_back(e.path().filename().string());
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) names.push_back(it->path().filename().string());
   }
   if (ec) return InvalidArgument(std::string(what) + " folder " + dir + " cannot be read: " + ec.message());
   if (names.empty()) {
@@ -47,18 +48,34 @@ StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const ch
   return names;
 }
 
+// Every file below `dir` (sorted) that `roots` lets us read; the others are reported as skipped.
+// Links to folders are not followed. A folder that cannot be listed to its end is an error, not
+// a shorter list.
+StatusOr<std::vector<fs::path>> ListFiles(const fs::path& dir, const DataRoots& roots,
+                                          std::vector<SkippedFile>* skipped) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (it->is_directory(type_ec)) continue;
+    if (std::string refusal = roots.FileRefusal(it->path()); !refusal.empty()) {
+      skipped->push_back({it->path().string(), std::move(refusal)});
+      continue;
+    }
+    files.push_back(it->path());
+  }
+  if (ec) return InvalidArgument("folder " + dir.string() + " cannot be listed: " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 // Lists the image files of each class folder (sorted), reporting other files as skipped.
 StatusOr<std::vector<Entry>> Scan(const std::string& root, const std::vector<std::string>& folders,
-                                  const std::map<std::string, int32_t>& label_of,
+                                  const std::map<std::string, int32_t>& label_of, const DataRoots& roots,
                                   std::vector<SkippedFile>* skipped) {
   std::vector<Entry> entries;
   for (const auto& folder : folders) {
-    std::vector<fs::path> files;
-    std::error_code ec;
-    for (const auto& e : fs::recursive_directory_iterator(fs::path(root) / folder, ec)) {
-      if (e.is_regular_file()) files.push_back(e.path());
-    }
-    std::sort(files.begin(), files.end());
+    DERM_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFiles(fs::path(root) / folder, roots, skipped));
     size_t images = 0;
     for (const auto& f : files) {
       if (!HasImageExtension(f.filename().string())) {
@@ -257,11 +274,7 @@ StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int
   std::error_code ec;
   if (!fs::is_directory(dir, ec))
     return InvalidArgument("image folder " + dir + " does not exist or is not a folder");
-  std::vector<fs::path> files;
-  for (const auto& e : fs::recursive_directory_iterator(dir, ec)) {
-    if (e.is_regular_file()) files.push_back(e.path());
-  }
-  std::sort(files.begin(), files.end());
+  DERM_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFiles(dir, DataRoots(), skipped));
   std::vector<Entry> entries;
   for (const auto& f : files) {
     if (HasImageExtension(f.filename().string())) {
@@ -302,7 +315,8 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   DERM_ASSIGN_OR_RETURN(ds.class_names, ClassFolders(o.train_dir, "training"));
   std::map<std::string, int32_t> label_of;
   for (size_t i = 0; i < ds.class_names.size(); ++i) label_of[ds.class_names[i]] = static_cast<int32_t>(i);
-  DERM_ASSIGN_OR_RETURN(std::vector<Entry> all, Scan(o.train_dir, ds.class_names, label_of, &ds.skipped));
+  DERM_ASSIGN_OR_RETURN(std::vector<Entry> all,
+                        Scan(o.train_dir, ds.class_names, label_of, o.roots, &ds.skipped));
 
   // Keras: shuffle the whole file list with the seed, the last floor(split * n) are validation.
   Rng rng(o.seed);
@@ -319,7 +333,7 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
                                " that the training folder does not have");
       }
     }
-    DERM_ASSIGN_OR_RETURN(test, Scan(o.test_dir, test_classes, label_of, &ds.skipped));
+    DERM_ASSIGN_OR_RETURN(test, Scan(o.test_dir, test_classes, label_of, o.roots, &ds.skipped));
   }
 
   const int threads = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());

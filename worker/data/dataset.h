@@ -11,6 +11,7 @@
 
 #include "common/status_or.h"
 #include "worker/core/image_set.h"
+#include "worker/data/data_roots.h"
 
 namespace derm::data {
 
@@ -28,6 +29,10 @@ struct DatasetOptions {
   // > 0 (with cache_dir): a dataset whose decoded images take more bytes than this is decoded
   // straight into its cache file and read from it a batch at a time instead of kept in RAM.
   int64_t cache_budget = 0;
+  // Files found in the folders are read only when DataRoots::FileRefusal allows them (links out of
+  // the roots, devices and FIFOs are listed as skipped); the folders themselves are checked by
+  // the caller.
+  DataRoots roots;
 };
 
 struct SkippedFile {

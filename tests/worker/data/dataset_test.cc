@@ -216,5 +216,25 @@ TEST_F(DatasetTest, AboveTheCacheBudgetImagesStreamFromTheCacheFileAndMatchRam) 
       << "no temporary left";
 }
 
+TEST_F(DatasetTest, LinksOutOfTheRootsDevicesAndLinkLoopsAreSkippedWithTheirReason) {
+  testing::WriteFile(dir_.Join("secret.jpg"), "the host's file");
+  const std::string cls = dir_.Join("Train/dermatofibroma/");
+  fs::create_symlink(dir_.Join("secret.jpg"), cls + "out.jpg");
+  fs::create_symlink(cls + "loop.jpg", cls + "loop.jpg");
+  fs::create_symlink("/dev/zero", cls + "zero.jpg");
+  fs::create_directory_symlink("/proc", cls + "proc");
+  DatasetOptions o = Options();
+  o.roots = DataRoots::Create({dir_.Join("Train"), dir_.Join("Test")}).value();
+  auto ds = LoadDataset(o);
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  std::map<std::string, std::string> reasons;
+  for (const auto& s : ds->skipped) reasons[fs::path(s.path).filename().string()] = s.reason;
+  EXPECT_EQ(reasons["out.jpg"], "a link to outside the worker's data roots");
+  EXPECT_NE(reasons["loop.jpg"].find("cannot be reached"), std::string::npos) << reasons["loop.jpg"];
+  EXPECT_EQ(reasons["zero.jpg"], "not a regular file");
+  EXPECT_EQ(reasons.count("proc"), 0u) << "links to folders are not followed";
+  EXPECT_EQ(ds->train.size() + ds->validation.size(), 30) << "every real image is still used";
+}
+
 }  // namespace
 }  // namespace derm::data
