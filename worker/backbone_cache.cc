@@ -27,6 +27,14 @@ StatusOr<const Backbone*> BackboneCache::Load(const std::string& path, uint64_t 
   if (path.empty()) {
     weights = core::ResNet50::RandomWeights(seed);
   } else {
+    // ResNet50's weights are 100 MB in fp32; a file far above that is not weights, and reading
+    // it whole could take the worker's memory.
+    constexpr uintmax_t kMaxWeightsBytes = uintmax_t{2} << 30;
+    std::error_code ec;
+    if (const auto bytes = std::filesystem::file_size(path, ec); !ec && bytes > kMaxWeightsBytes) {
+      return InvalidArgument("model.weights " + path + " is " + std::to_string(bytes) +
+                             " bytes; weights files are at most 2 GiB");
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) return NotFound("model.weights: cannot open " + path);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

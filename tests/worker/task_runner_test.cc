@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
@@ -109,6 +111,19 @@ TEST_F(TaskRunnerTest, PathsOutsideTheDataRootsOrNotRegularFilesFailWithoutRetry
   EXPECT_EQ(out.status.message(), "model.weights /dev/zero is not a regular file");
   EXPECT_FALSE(out.retryable);
   EXPECT_TRUE(reporter_.epochs.empty());
+}
+
+TEST_F(TaskRunnerTest, AWeightsFileFarLargerThanWeightsIsNotRead) {
+  const std::string huge = dir_.Join("huge.safetensors");
+  testing::WriteFile(huge, "");
+  std::filesystem::resize_file(huge, uintmax_t{3} << 30);  // sparse: no disk used
+  derm::v1::Task t = Task();
+  t.mutable_spec()->mutable_model()->set_weights(huge);
+  TaskOutcome out = runner_.Run(t, &reporter_);
+  EXPECT_EQ(out.status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(out.status.message(),
+            "model.weights " + huge + " is 3221225472 bytes; weights files are at most 2 GiB");
+  EXPECT_FALSE(out.retryable);
 }
 
 TEST_F(TaskRunnerTest, CancellationAndFencedReportsStopTheTask) {

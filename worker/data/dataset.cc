@@ -17,6 +17,7 @@
 #include "common/rng.h"
 #include "common/strings.h"
 #include "worker/data/decode_cache.h"
+#include "worker/data/image_header.h"
 #include "worker/data/sha256.h"
 
 namespace derm::data {
@@ -105,6 +106,12 @@ Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* 
     *reason = "no such file or not readable";
     return d;
   }
+  std::error_code ec;
+  if (const auto bytes_on_disk = fs::file_size(entry.path, ec); !ec && bytes_on_disk > kMaxImageFileBytes) {
+    *reason = std::to_string(bytes_on_disk) + " bytes, more than the " +
+              std::to_string(kMaxImageFileBytes >> 20) + " MiB an image file may have";
+    return d;
+  }
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (!in.good() && !in.eof()) {
     *reason = "cannot be read";
@@ -115,6 +122,11 @@ Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* 
     return d;
   }
   d.content_hash = Sha256Hex(bytes);
+  if (const auto size = DeclaredImageSize(bytes); size && size->width * size->height > kMaxDecodedPixels) {
+    *reason = "declares " + std::to_string(size->width) + " x " + std::to_string(size->height) +
+              " pixels, more than the " + std::to_string(kMaxDecodedPixels >> 20) + " MP a worker decodes";
+    return d;
+  }
   try {
     cv::Mat buf(1, static_cast<int>(bytes.size()), CV_8U, bytes.data());
     cv::Mat bgr = cv::imdecode(buf, cv::IMREAD_COLOR);
