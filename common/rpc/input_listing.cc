@@ -27,14 +27,16 @@ StatusOr<std::vector<std::string>> ListFolder(const std::string& dir) {
   if (!fs::is_directory(dir, ec))
     return InvalidArgument("input.folder " + dir + " does not exist or is not a folder");
   std::vector<std::string> out;
-  fs::recursive_directory_iterator it(dir, fs::directory_options::skip_permission_denied, ec), end;
-  if (ec) return InvalidArgument("input.folder " + dir + " cannot be listed: " + ec.message());
-  for (; it != end; it.increment(ec)) {
-    if (ec) return InvalidArgument("input.folder " + dir + " cannot be listed: " + ec.message());
-    if (!it->is_regular_file(ec) || !HasImageExtension(it->path().filename().string())) continue;
+  // A folder that cannot be listed to its end (an unreadable sub-folder among them) is an error:
+  // a shorter list would let the job succeed on part of its input.
+  fs::recursive_directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec) || !HasImageExtension(it->path().filename().string())) continue;
     out.push_back(Normal(it->path(), dir));
     if (out.size() > kMaxInferImages) return TooMany("input.folder");
   }
+  if (ec) return InvalidArgument("input.folder " + dir + " cannot be listed to its end: " + ec.message());
   std::sort(out.begin(), out.end());
   if (out.empty())
     return InvalidArgument("input.folder " + dir + " has no image files (.jpg .jpeg .png .bmp)");

@@ -1,6 +1,10 @@
 #include "common/rpc/input_listing.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "tests/testing/temp_dir.h"
 
@@ -65,6 +69,40 @@ TEST_F(InputListingTest, MissingOrEmptyInputsAreClearErrors) {
   testing::WriteFile(dir_.Join("empty.txt"), "# nothing\n");
   in.set_list_file(dir_.Join("empty.txt"));
   EXPECT_NE(ListInput(in).status().message().find("lists no paths"), std::string::npos);
+}
+
+// An unreadable sub-folder needs a user that permissions apply to: the test forks, and the child
+// lists the folder as nobody (uid 65534). Without root it runs as the test's own user, to whom the
+// mode 000 applies as well.
+TEST_F(InputListingTest, AFolderThatCannotBeListedToItsEndIsAnErrorNotAShorterList) {
+  for (const char* d : {"", "/in", "/in/b", "/in/c", "/in/c/d", "/in/e"}) {
+    std::filesystem::permissions(dir_.path() + d, std::filesystem::perms(0755));
+  }
+  std::filesystem::permissions(dir_.Join("in/c"), std::filesystem::perms::none);
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    close(fds[0]);
+    if (getuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(2);
+    derm::v1::InputSpec in;
+    in.set_folder(dir_.Join("in"));
+    const auto paths = ListInput(in);
+    const std::string answer =
+        paths.ok() ? "listed " + std::to_string(paths->size()) : paths.status().message();
+    _exit(write(fds[1], answer.data(), answer.size()) == static_cast<ssize_t>(answer.size()) ? 0 : 3);
+  }
+  close(fds[1]);
+  std::string answer(512, '\0');
+  const ssize_t n = read(fds[0], answer.data(), answer.size());
+  close(fds[0]);
+  int status = 0;
+  waitpid(child, &status, 0);
+  std::filesystem::permissions(dir_.Join("in/c"), std::filesystem::perms(0755));  // so it can be removed
+  ASSERT_EQ(WEXITSTATUS(status), 0);
+  answer.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  EXPECT_EQ(answer.rfind("input.folder " + dir_.Join("in") + " cannot be listed to its end: ", 0), 0u)
+      << answer;
 }
 
 }  // namespace
