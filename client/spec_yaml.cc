@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "common/rpc/spec_rules.h"
 #include "common/rpc/sweep.h"
@@ -256,6 +257,13 @@ ParsedSpec ParseSpecYaml(const std::string& yaml) {
   return out;
 }
 
+bool IsPathField(const std::string& field) {
+  static const std::set<std::string> kPaths = {"data.train_dir",  "data.test_dir",   "model.weights",
+                                               "model.file",      "input.folder",    "input.glob",
+                                               "input.list_file", "infer.output_csv"};
+  return kPaths.count(field) > 0;
+}
+
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   ParsedSpec out = ParseSpecYaml(yaml);
   if (!out.problems.empty()) return out;
@@ -306,6 +314,11 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
     in->set_list_file(resolve(in->list_file()));
   }
   if (out.spec.has_infer()) out.spec.mutable_infer()->set_output_csv(resolve(out.spec.infer().output_csv()));
+  // Paths given as sweep values resolve the same way, so every point reads what its author meant.
+  for (auto& [field, values] : *out.spec.mutable_sweep()->mutable_parameters()) {
+    if (!IsPathField(field)) continue;
+    for (std::string& v : *values.mutable_values()) v = resolve(v);
+  }
   return out;
 }
 

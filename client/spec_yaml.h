@@ -28,8 +28,12 @@ inline constexpr int kMaxSpecFlowNesting = 32;
 // deeper than kMaxSpecFlowNesting, and a key given twice in one mapping (both lines named).
 ParsedSpec ParseSpecYaml(const std::string& yaml);
 
+// The spec fields that hold paths (data.train_dir, model.weights, input.folder, ...).
+bool IsPathField(const std::string& field);
+
 // Parses, applies the defaults and rules (common/rpc/spec_rules.h), and resolves relative
-// data and weights paths against `base_dir`. Problems carry their line where known.
+// paths against `base_dir`, in the spec and in its sweep values. Problems carry their line
+// where known.
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir);
 
 }  // namespace derm::client

@@ -165,5 +165,17 @@ TEST(SpecYamlTest, TooManyTagsAreRefused) {
   EXPECT_NE(Joined(p).find("tags must be at most 64 entries, got 65"), std::string::npos) << Joined(p);
 }
 
+TEST(SpecYamlTest, PathsGivenAsSweepValuesResolveAgainstTheSpecsFolder) {
+  auto p = LoadSpec(
+      "data: {train_dir: /d}\nsweep: {method: grid, parameters: {data.train_dir: [a, /abs/b], train.epochs: "
+      "[1]}}\n",
+      "/specs");
+  ASSERT_TRUE(p.problems.empty()) << Joined(p);
+  const auto& params = p.spec.sweep().parameters();
+  EXPECT_EQ(params.at("data.train_dir").values(0), "/specs/a");
+  EXPECT_EQ(params.at("data.train_dir").values(1), "/abs/b");
+  EXPECT_EQ(params.at("train.epochs").values(0), "1") << "other values stay as written";
+}
+
 }  // namespace
 }  // namespace derm::client

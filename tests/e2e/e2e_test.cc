@@ -123,6 +123,9 @@ TEST_F(ClusterTest, DermctlRejectsBadInputWithOneLineAndQueuesNothing) {
   testing::WriteFile(dir_.Join("twice.yaml"), Yaml("train: {epochs: 5000}\n"));  // Yaml() has train: too
   testing::WriteFile(dir_.Join("latin1.yaml"), "name: d\xe9mo\n");
   std::filesystem::create_directories(dir_.Join("folder.yaml"));
+  testing::WriteFile(dir_.Join("sweep.yaml"),  // a relative sweep value resolves against the spec's folder
+                     Yaml("sweep: {method: grid, parameters: {data.train_dir: [" + cluster_.data("Train") +
+                          ", nowhere]}}\n"));
   const std::vector<std::pair<std::string, std::string>> cases = {
       {dir_.Join("missing.yaml"), "cannot read " + dir_.Join("missing.yaml") + ": no such file"},
       {dir_.Join("malformed.yaml"), "malformed YAML"},
@@ -131,6 +134,7 @@ TEST_F(ClusterTest, DermctlRejectsBadInputWithOneLineAndQueuesNothing) {
       {dir_.Join("twice.yaml"), "line 8: duplicate key 'train' (first on line 7)"},
       {dir_.Join("latin1.yaml"), "line 1: the spec is not UTF-8 text (byte 8)"},
       {dir_.Join("folder.yaml"), dir_.Join("folder.yaml") + " is a folder, not a spec file"},
+      {dir_.Join("sweep.yaml"), ": data.train_dir folder " + dir_.Join("nowhere") + " does not exist"},
   };
   for (const auto& [file, message] : cases) {
     auto r = Dermctl({"submit", file});
