@@ -315,9 +315,11 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   }
   if (out.spec.has_infer()) out.spec.mutable_infer()->set_output_csv(resolve(out.spec.infer().output_csv()));
   // Paths given as sweep values resolve the same way, so every point reads what its author meant.
-  for (auto& [field, values] : *out.spec.mutable_sweep()->mutable_parameters()) {
-    if (!IsPathField(field)) continue;
-    for (std::string& v : *values.mutable_values()) v = resolve(v);
+  if (out.spec.has_sweep()) {
+    for (auto& [field, values] : *out.spec.mutable_sweep()->mutable_parameters()) {
+      if (!IsPathField(field)) continue;
+      for (std::string& v : *values.mutable_values()) v = resolve(v);
+    }
   }
   return out;
 }

@@ -175,6 +175,7 @@ TEST(SpecYamlTest, PathsGivenAsSweepValuesResolveAgainstTheSpecsFolder) {
   EXPECT_EQ(params.at("data.train_dir").values(0), "/specs/a");
   EXPECT_EQ(params.at("data.train_dir").values(1), "/abs/b");
   EXPECT_EQ(params.at("train.epochs").values(0), "1") << "other values stay as written";
+  EXPECT_FALSE(LoadSpec("data: {train_dir: /d}\n", "/specs").spec.has_sweep()) << "no sweep appears";
 }
 
 }  // namespace
