@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 #include "tests/testing/fp32_tolerance.h"
@@ -53,6 +54,7 @@ TEST(ResNet50ParityTest, PooledFeaturesMatchTorchvision) {
   const std::string path = ::testing::TempDir() + "/formula_resnet50.safetensors";
   std::ofstream(path, std::ios::binary) << *bytes;
   auto weights = ReadSafetensors(path);
+  std::remove(path.c_str());  // 100 MB, read: not left behind
   ASSERT_TRUE(weights.ok()) << weights.status().ToString();
   auto net = ResNet50::Create(*weights, at::kCPU);
   ASSERT_TRUE(net.ok()) << net.status().ToString();
