@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,9 +35,14 @@ int ExitCode(int status) {
 Subprocess::Subprocess(const std::vector<std::string>& argv, const std::string& stderr_path) {
   int fds[2];
   if (pipe(fds) != 0) throw std::runtime_error("pipe failed");
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // Dies with the test even when the test itself crashes and no destructor runs, so no
+    // scheduler or worker outlives a failed test. (Tests start processes from their own thread.)
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the test died before prctl took effect
     dup2(fds[1], 1);
     close(fds[0]);
     close(fds[1]);
