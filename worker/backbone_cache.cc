@@ -1,10 +1,9 @@
 #include "worker/backbone_cache.h"
 
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
 #include "worker/core/safetensors.h"
+#include "worker/data/file_bytes.h"
 #include "worker/data/sha256.h"
 
 namespace derm::worker {
@@ -30,14 +29,16 @@ StatusOr<const Backbone*> BackboneCache::Load(const std::string& path, uint64_t 
     // ResNet50's weights are 100 MB in fp32; a file far above that is not weights, and reading
     // it whole could take the worker's memory.
     constexpr uintmax_t kMaxWeightsBytes = uintmax_t{2} << 30;
-    std::error_code ec;
-    if (const auto bytes = std::filesystem::file_size(path, ec); !ec && bytes > kMaxWeightsBytes) {
-      return InvalidArgument("model.weights " + path + " is " + std::to_string(bytes) +
+    const data::FileBytes file = data::ReadFileBytes(path, kMaxWeightsBytes);
+    if (file.error == data::FileBytes::Error::kCannotOpen)
+      return NotFound("model.weights: cannot open " + path);
+    if (file.error == data::FileBytes::Error::kTooLarge) {
+      return InvalidArgument("model.weights " + path + " is " + std::to_string(file.size) +
                              " bytes; weights files are at most 2 GiB");
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return NotFound("model.weights: cannot open " + path);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (file.error == data::FileBytes::Error::kCannotRead)
+      return DataLoss("model.weights: cannot read " + path);
+    const std::string& bytes = file.bytes;
     sha = data::Sha256Hex(bytes);
     auto parsed = core::ParseSafetensors(bytes);
     if (!parsed.ok()) return parsed.status().WithPrefix(path);

@@ -10,8 +10,10 @@
 #include "common/strings.h"
 #include "worker/backbone_cache.h"
 #include "worker/core/head.h"
+#include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
+#include "worker/data/file_bytes.h"
 
 namespace derm::worker {
 
@@ -25,9 +27,13 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   std::unique_ptr<core::DenseHead> head;
   if (!o.head.empty()) {
     if (o.class_names.size() < 2) return InvalidArgument("--head needs --classes with the run's class names");
-    std::ifstream in(o.head, std::ios::binary);
-    if (!in) return NotFound("cannot open head checkpoint " + o.head);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const data::FileBytes read = data::ReadFileBytes(o.head, core::kMaxModelFileBytes);
+    if (read.error != data::FileBytes::Error::kNone) {
+      return read.error == data::FileBytes::Error::kTooLarge
+                 ? InvalidArgument("head checkpoint " + o.head + " is larger than a head")
+                 : NotFound("cannot open head checkpoint " + o.head);
+    }
+    const std::string& bytes = read.bytes;
     core::HeadConfig hc;
     hc.classes = static_cast<int64_t>(o.class_names.size());
     Rng unused(0);

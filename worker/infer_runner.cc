@@ -3,13 +3,12 @@
 #include <c10/core/InferenceMode.h>
 
 #include <chrono>
-#include <fstream>
 #include <future>
-#include <iterator>
 #include <numeric>
 
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
+#include "worker/data/file_bytes.h"
 #include "worker/data/sha256.h"
 
 namespace derm::worker {
@@ -21,9 +20,17 @@ StatusOr<const InferRunner::Model*> InferRunner::LoadModel(const derm::v1::Task&
   if (bytes.empty()) {
     const std::string& file = task.spec().model().file();
     DERM_RETURN_IF_ERROR(options_.roots.File(file, "model.file"));
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return NotFound("model.file " + file + " cannot be opened");
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    data::FileBytes read = data::ReadFileBytes(file, core::kMaxModelFileBytes);
+    if (read.error == data::FileBytes::Error::kCannotOpen)
+      return NotFound("model.file " + file + " cannot be opened");
+    if (read.error == data::FileBytes::Error::kTooLarge) {
+      return InvalidArgument("model.file " + file + " is " + std::to_string(read.size) +
+                             " bytes; model files are at most " +
+                             std::to_string(core::kMaxModelFileBytes >> 20) + " MiB");
+    }
+    if (read.error == data::FileBytes::Error::kCannotRead)
+      return DataLoss("model.file " + file + " cannot be read");
+    bytes = std::move(read.bytes);
   }
   const std::string sha = data::Sha256Hex(bytes);
   if (model_.loaded.head && model_.sha256 == sha) return &model_;

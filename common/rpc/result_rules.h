@@ -1,5 +1,5 @@
-// Rules every reported result meets before it is stored, whoever reports it: the worker checks
-// its own epochs with them, the scheduler every ReportEpoch.
+// Rules every reported result meets before the scheduler stores it, whoever reports it (a worker
+// also stops on a non-finite loss itself: core::Trainer::Run).
 #pragma once
 
 #include <string>

@@ -36,6 +36,10 @@ struct ModelInfo {
   int64_t source_run_id = 0;
 };
 
+// Model files are a head of classes x 2048 floats plus metadata: 73 KB for 9 classes, 8 MB for
+// 1,000. Larger files are refused unread.
+inline constexpr uintmax_t kMaxModelFileBytes = uintmax_t{64} << 20;
+
 // The model file's bytes for a trained head.
 StatusOr<std::string> ExportModel(const DenseHead& head, const ModelInfo& info);
 

@@ -6,8 +6,6 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -17,6 +15,7 @@
 #include "common/rng.h"
 #include "common/strings.h"
 #include "worker/data/decode_cache.h"
+#include "worker/data/file_bytes.h"
 #include "worker/data/image_header.h"
 #include "worker/data/sha256.h"
 
@@ -59,7 +58,10 @@ StatusOr<std::vector<fs::path>> ListFiles(const fs::path& dir, const DataRoots& 
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     if (it->is_directory(type_ec)) continue;
-    if (std::string refusal = roots.FileRefusal(it->path()); !refusal.empty()) {
+    // A plain regular file lies where its folder does (links to folders are not followed), so
+    // only links and other kinds of entries need resolving and checking.
+    const bool plain = !it->is_symlink(type_ec) && it->is_regular_file(type_ec);
+    if (std::string refusal = plain ? "" : roots.FileRefusal(it->path()); !refusal.empty()) {
       skipped->push_back({it->path().string(), std::move(refusal)});
       continue;
     }
@@ -101,22 +103,22 @@ struct Decoded {
 // Reads, hashes and decodes entries[i] into set->pixels slot i. OpenCV's exceptions stop here.
 Decoded DecodeOne(const Entry& entry, int h, int w, uint8_t* slot, std::string* reason) {
   Decoded d;
-  std::ifstream in(entry.path, std::ios::binary);
-  if (!in.is_open()) {
-    *reason = "no such file or not readable";
-    return d;
+  FileBytes file = ReadFileBytes(entry.path, kMaxImageFileBytes);
+  switch (file.error) {
+    case FileBytes::Error::kNone:
+      break;
+    case FileBytes::Error::kCannotOpen:
+      *reason = "no such file or not readable";
+      return d;
+    case FileBytes::Error::kTooLarge:
+      *reason = std::to_string(file.size) + " bytes, more than the " +
+                std::to_string(kMaxImageFileBytes >> 20) + " MiB an image file may have";
+      return d;
+    case FileBytes::Error::kCannotRead:
+      *reason = "cannot be read";
+      return d;
   }
-  std::error_code ec;
-  if (const auto bytes_on_disk = fs::file_size(entry.path, ec); !ec && bytes_on_disk > kMaxImageFileBytes) {
-    *reason = std::to_string(bytes_on_disk) + " bytes, more than the " +
-              std::to_string(kMaxImageFileBytes >> 20) + " MiB an image file may have";
-    return d;
-  }
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.good() && !in.eof()) {
-    *reason = "cannot be read";
-    return d;
-  }
+  std::string& bytes = file.bytes;
   if (bytes.empty()) {
     *reason = "empty file";
     return d;
@@ -262,9 +264,8 @@ std::string CacheKey(const std::vector<Entry>* splits[3], const DatasetOptions& 
     std::atomic<size_t> next{0};
     auto work = [&] {
       for (size_t i; (i = next++) < entries.size();) {
-        std::ifstream in(entries[i].path, std::ios::binary);
-        hashes[i] =
-            Sha256Hex(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()));
+        // A file too large to decode is skipped by the decoder; its hash here is that of nothing.
+        hashes[i] = Sha256Hex(ReadFileBytes(entries[i].path, kMaxImageFileBytes).bytes);
       }
     };
     std::vector<std::thread> pool;
