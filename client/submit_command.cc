@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -12,7 +13,7 @@
 #include "client/commands.h"
 #include "client/report_printer.h"
 #include "client/spec_yaml.h"
-#include "common/rpc/sweep.h"
+#include "common/rpc/params.h"
 
 namespace derm::client {
 namespace fs = std::filesystem;
@@ -98,24 +99,26 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
   return Outcome(last);
 }
 
-// One problem per folder or file field of `s` (all, or those in `only`) that names nothing there.
-void CheckPaths(const derm::v1::JobSpec& s, const std::set<std::string>* only, const std::string& prefix,
-                ParsedSpec* parsed) {
-  const bool folder = true, file = false;
-  for (const auto& [field, path, is_folder] :
-       {std::tuple<std::string, std::string, bool>{"data.train_dir", s.data().train_dir(), folder},
-        {"data.test_dir", s.data().test_dir(), folder},
-        {"input.folder", s.input().folder(), folder},
-        {"input.list_file", s.input().list_file(), file},
-        {"model.file", s.model().file(), file}}) {
-    if (only && !only->count(field)) continue;
-    std::error_code ec;
-    if (path.empty() || (is_folder ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec))) continue;
-    auto line = parsed->lines.find(only ? "sweep" : field);
-    parsed->problems.push_back(
-        (line != parsed->lines.end() ? "line " + std::to_string(line->second) + ": " : "") + prefix + field +
-        (is_folder ? " folder " : " file ") + path + " does not exist");
-  }
+// The spec fields dermctl checks on this machine before submitting: true for a folder.
+const std::map<std::string, bool>& CheckedPaths() {
+  static const std::map<std::string, bool> kPaths = {{"data.train_dir", true},
+                                                     {"data.test_dir", true},
+                                                     {"input.folder", true},
+                                                     {"input.list_file", false},
+                                                     {"model.file", false}};
+  return kPaths;
+}
+
+// A problem ("line N: [prefix]field folder P does not exist") when `path` names nothing there.
+void CheckPath(const std::string& field, const std::string& path, const std::string& line_of,
+               const std::string& prefix, ParsedSpec* parsed) {
+  const bool folder = CheckedPaths().at(field);
+  std::error_code ec;
+  if (path.empty() || (folder ? fs::is_directory(path, ec) : fs::is_regular_file(path, ec))) return;
+  auto line = parsed->lines.find(line_of);
+  parsed->problems.push_back(
+      (line != parsed->lines.end() ? "line " + std::to_string(line->second) + ": " : "") + prefix + field +
+      (folder ? " folder " : " file ") + path + " does not exist");
 }
 
 }  // namespace
@@ -143,19 +146,15 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   text << in.rdbuf();
   ParsedSpec parsed = LoadSpec(text.str(), fs::path(o.file).parent_path().string());
   if (parsed.problems.empty() && o.check_paths) {
-    CheckPaths(parsed.spec, nullptr, "", &parsed);
-    // Each sweep value that is a path, once (the other fields were just checked).
-    if (parsed.spec.has_sweep() && parsed.problems.empty()) {
-      std::set<std::string> swept;
-      for (const auto& [field, values] : parsed.spec.sweep().parameters()) swept.insert(field);
-      if (auto points = ExpandSweep(parsed.spec); points.ok()) {
-        ParsedSpec each = parsed;
-        for (const auto& point : *points) CheckPaths(point, &swept, "sweep: ", &each);
-        std::set<std::string> seen;
-        for (auto& p : each.problems) {
-          if (seen.insert(p).second) parsed.problems.push_back(std::move(p));
-        }
-      }
+    const std::map<std::string, std::string> fields = FlattenSpec(parsed.spec);
+    for (const auto& [field, folder] : CheckedPaths()) {
+      if (auto it = fields.find(field); it != fields.end()) CheckPath(field, it->second, field, "", &parsed);
+    }
+    // Each path given as a sweep value, once.
+    for (const auto& [field, values] : parsed.spec.sweep().parameters()) {
+      if (!CheckedPaths().count(field)) continue;
+      const std::set<std::string> paths(values.values().begin(), values.values().end());
+      for (const auto& path : paths) CheckPath(field, path, "sweep", "sweep: ", &parsed);
     }
   }
   if (!parsed.problems.empty()) {
