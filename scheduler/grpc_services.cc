@@ -47,13 +47,13 @@ grpc::Status JobServiceImpl::SubmitJob(grpc::ServerContext* ctx, const derm::v1:
 grpc::Status JobServiceImpl::GetJob(grpc::ServerContext* ctx, const derm::v1::GetJobRequest* req,
                                     derm::v1::Job* resp) {
   DERM_RPC_BEGIN("GetJob");
-  return Reply(scheduler_->GetJob(req->id()), resp);
+  return Reply(scheduler_->reads().GetJob(req->id()), resp);
 }
 
 grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* ctx, const derm::v1::ListJobsRequest* req,
                                       derm::v1::ListJobsResponse* resp) {
   DERM_RPC_BEGIN("ListJobs");
-  auto jobs = scheduler_->ListJobs(*req);
+  auto jobs = scheduler_->reads().ListJobs(*req);
   if (!jobs.ok()) return ToGrpc(jobs.status());
   for (auto& j : *jobs) *resp->add_jobs() = std::move(j);
   return grpc::Status::OK;
@@ -87,44 +87,44 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
 grpc::Status JobServiceImpl::GetRun(grpc::ServerContext* ctx, const derm::v1::GetRunRequest* req,
                                     derm::v1::RunReport* resp) {
   DERM_RPC_BEGIN("GetRun");
-  return Reply(scheduler_->GetRun(req->run_id()), resp);
+  return Reply(scheduler_->reads().GetRun(req->run_id()), resp);
 }
 
 grpc::Status JobServiceImpl::ListRuns(grpc::ServerContext* ctx, const derm::v1::ListRunsRequest* req,
                                       derm::v1::ListRunsResponse* resp) {
   DERM_RPC_BEGIN("ListRuns");
-  return Reply(scheduler_->ListRuns(*req), resp);
+  return Reply(scheduler_->reads().ListRuns(*req), resp);
 }
 
 grpc::Status JobServiceImpl::GetConfusionMatrix(grpc::ServerContext* ctx,
                                                 const derm::v1::GetConfusionMatrixRequest* req,
                                                 derm::v1::SplitMetrics* resp) {
   DERM_RPC_BEGIN("GetConfusionMatrix");
-  return Reply(scheduler_->GetConfusionMatrix(*req), resp);
+  return Reply(scheduler_->reads().GetConfusionMatrix(*req), resp);
 }
 
 grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext* ctx, const derm::v1::CompareRunsRequest* req,
                                          derm::v1::CompareRunsResponse* resp) {
   DERM_RPC_BEGIN("CompareRuns");
-  return Reply(scheduler_->CompareRuns(*req), resp);
+  return Reply(scheduler_->reads().CompareRuns(*req), resp);
 }
 
 grpc::Status JobServiceImpl::GetModel(grpc::ServerContext* ctx, const derm::v1::GetModelRequest* req,
                                       derm::v1::Model* resp) {
   DERM_RPC_BEGIN("GetModel");
-  return Reply(scheduler_->GetModel(req->run_id()), resp);
+  return Reply(scheduler_->reads().GetModel(req->run_id()), resp);
 }
 
 grpc::Status JobServiceImpl::Query(grpc::ServerContext* ctx, const derm::v1::QueryRequest* req,
                                    derm::v1::QueryResponse* resp) {
   DERM_RPC_BEGIN("Query");
-  return Reply(scheduler_->Query(*req), resp);
+  return Reply(scheduler_->reads().Query(*req), resp);
 }
 
 grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext* ctx, const derm::v1::ListWorkersRequest*,
                                          derm::v1::ListWorkersResponse* resp) {
   DERM_RPC_BEGIN("ListWorkers");
-  auto workers = scheduler_->ListWorkers();
+  auto workers = scheduler_->reads().ListWorkers();
   if (!workers.ok()) return ToGrpc(workers.status());
   for (auto& w : *workers) *resp->add_workers() = std::move(w);
   return grpc::Status::OK;

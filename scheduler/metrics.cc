@@ -1,6 +1,7 @@
 #include "scheduler/metrics.h"
 
 #include "common/strings.h"
+#include "store/store.h"
 
 namespace derm::scheduler {
 
@@ -54,6 +55,21 @@ std::string Metrics::Render() const {
   out += "# TYPE derm_rpc_duration_seconds histogram\n";
   for (const auto& [method, h] : rpc_)
     h.Render("derm_rpc_duration_seconds", "method=\"" + method + "\"", &out);
+  return out;
+}
+
+std::string RenderStoreGauges(const store::StoreCounts& counts, size_t running_leases) {
+  std::string out = "# HELP derm_jobs Jobs by state.\n# TYPE derm_jobs gauge\n";
+  for (const auto& [state, n] : counts.jobs_by_state)
+    out += "derm_jobs{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP derm_workers Registered workers by state.\n# TYPE derm_workers gauge\n";
+  for (const auto& [state, n] : counts.workers_by_state)
+    out += "derm_workers{state=\"" + state + "\"} " + std::to_string(n) + "\n";
+  out += "# HELP derm_running_leases Attempts holding a lease.\n# TYPE derm_running_leases gauge\n";
+  out += "derm_running_leases " + std::to_string(running_leases) + "\n";
+  out += "# HELP derm_rows_written_total Database rows inserted, updated or deleted by this process.\n";
+  out += "# TYPE derm_rows_written_total counter\n";
+  out += "derm_rows_written_total " + std::to_string(counts.rows_written) + "\n";
   return out;
 }
 

@@ -1,6 +1,6 @@
 // Metrics: the scheduler's counters and histograms, rendered in the Prometheus text format
 // (served on /metrics by HttpServer). Gauges that live in the database (jobs and workers by
-// state, rows written) are added by Scheduler::RenderMetrics at scrape time.
+// state, rows written) come from RenderStoreGauges at scrape time.
 // Thread-safety: thread-safe.
 #pragma once
 
@@ -10,6 +10,10 @@
 #include <map>
 #include <mutex>
 #include <string>
+
+namespace derm::store {
+struct StoreCounts;
+}  // namespace derm::store
 
 namespace derm::scheduler {
 
@@ -41,6 +45,10 @@ class Metrics {
   Histogram queue_wait_;                  // GUARDED_BY(mu_)
   uint64_t lease_expiries_ = 0;           // GUARDED_BY(mu_)
 };
+
+// Gauges of what the database holds (jobs and workers by state, rows written) and of the
+// attempts holding a lease, with HELP/TYPE headers.
+std::string RenderStoreGauges(const store::StoreCounts& counts, size_t running_leases);
 
 // Observes the lifetime of a scope as one RPC of `method`.
 class RpcTimer {

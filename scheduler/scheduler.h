@@ -1,16 +1,21 @@
-// Scheduler: the job queue, leases and results of derm-scheduler, independent of gRPC. It owns
-// the Store (the only writer of the database) and keeps in memory only what it can rebuild from
-// it at start-up: the queue of QUEUED jobs and the leases of running attempts.
+// Scheduler: the coordinator of derm-scheduler, independent of gRPC. It holds the writer lock and
+// wires the parts that each do one job:
+//   JobQueue (scheduler/job_queue.h)       what waits for a worker, in order, with backoff
+//   Fits (scheduler/placement.h)           which worker may run what
+//   LeaseTable (scheduler/lease_table.h)   running attempts and their deadlines
+//   WorkerRegistry                         registered workers, draining or not
+//   GroupCommit                            concurrent submissions share one durable commit
+//   ChangeFeed                             wakes watchers
+//   InferenceJobs                          sharded inference jobs
+//   ReadSide                               every read, on its own read-only connection
+//   store::Store                           the database; the Scheduler is its only writer
+// In memory it keeps only what it can rebuild from the database at start-up: the queue and the
+// leases.
 //
 // Jobs move QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED; an attempt whose lease expires
 // (WORKER_LOST) or that fails retryably puts its job back in the queue while retries remain, and
 // the next attempt resumes from the last epoch checkpoint. Results are accepted only from the
 // job's current attempt (fencing), so a worker that lost its lease cannot overwrite anything.
-//
-// An inference job (kind: infer) is split into shards at submission (scheduler/inference.cc):
-// each shard is leased on its own attempt, so any number of workers work on one job; a shard
-// whose attempt is lost is leased again, a finished one never; the job succeeds when every shard
-// has, and fails once its images' errors exceed infer.max_errors or a shard runs out of retries.
 //
 // Time comes from the injected Clock, so tests drive lease expiry with a FakeClock.
 // Thread-safety: thread-safe; every public method may be called from any thread.
@@ -18,11 +23,8 @@
 
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -30,18 +32,18 @@
 #include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
+#include "scheduler/change_feed.h"
+#include "scheduler/group_commit.h"
+#include "scheduler/inference_jobs.h"
+#include "scheduler/job_queue.h"
+#include "scheduler/lease_table.h"
 #include "scheduler/metrics.h"
+#include "scheduler/read_side.h"
+#include "scheduler/scheduler_options.h"
+#include "scheduler/worker_registry.h"
 #include "store/store.h"
 
 namespace derm::scheduler {
-
-struct SchedulerOptions {
-  int64_t heartbeat_interval_ms = 2000;
-  int64_t lease_timeout_ms = 15000;  // a lease not renewed for this long expires
-  // A retried job waits retry_backoff_ms * 2^(attempts - 1), at most max_retry_backoff_ms.
-  int64_t retry_backoff_ms = 1000;
-  int64_t max_retry_backoff_ms = 60000;
-};
 
 class Scheduler {
  public:
@@ -57,31 +59,18 @@ class Scheduler {
   // Concurrent submissions share one durable commit (group commit). A spec with `sweep` becomes
   // one job per point (common/rpc/sweep.h), all or none.
   StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
-  StatusOr<derm::v1::Job> GetJob(int64_t job_id);
-  StatusOr<std::vector<derm::v1::Job>> ListJobs(const derm::v1::ListJobsRequest& request);
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
-  StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
-  // One epoch's (validation) or the final (test) metrics and confusion matrix of a run.
-  StatusOr<derm::v1::SplitMetrics> GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request);
-  // 2 to 10 runs side by side (scheduler/run_comparison.h).
-  StatusOr<derm::v1::CompareRunsResponse> CompareRuns(const derm::v1::CompareRunsRequest& request);
-  // A finished run's exported model.
-  StatusOr<derm::v1::Model> GetModel(int64_t run_id);
-  // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
-  // order, page size or token.
-  StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
-  // Read-only SQL on its own connection (store/read_query.h); does not hold the scheduler's lock.
-  StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
   // returns them in order and advances *after_event_id; UNAVAILABLE once shutting down.
   // With `progress_seen` (a watcher's own counter, start at 0), a progress event from the running
   // attempt's latest heartbeat follows when there is a newer one.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
                                                           int64_t wait_ms, uint64_t* progress_seen = nullptr);
-  StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
   // The worker finishes its current task and is told to leave at its next AcquireTask.
   StatusOr<derm::v1::WorkerInfo> DrainWorker(int64_t worker_id);
+  // Jobs, runs, models, workers and SQL: reads that never take the writer lock.
+  ReadSide& reads() { return reads_; }
 
   // --- worker API ---
   StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request);
@@ -109,89 +98,34 @@ class Scheduler {
   Status Health();
 
  private:
-  struct Lease {
-    int64_t job_id, run_id, worker_id;
-    int64_t deadline_ms;
-    derm::v1::Progress progress;  // from the latest heartbeat
-    uint64_t progress_seq = 0;    // when it arrived (progress_seq_), 0: none yet
-    int32_t shard = -1;           // infer: the leased shard
-  };
-  struct WorkerInfo {
-    derm::v1::RegisterWorkerRequest spec;
-    bool draining = false;
-  };
-  struct Queued {
-    derm::v1::JobSpec spec;
-    int64_t not_before_ms = 0;
-    int64_t enqueued_ms = 0;
-    std::deque<int32_t> shards;  // infer: shards waiting for a worker; the job leaves the queue when empty
-  };
-  // (-priority, job id): iteration order is the scheduling order.
-  using QueueKey = std::pair<int64_t, int64_t>;
+  using PendingSubmit = GroupCommit<store::JobTable::NewJob, StatusOr<derm::v1::SubmitJobResponse>>;
 
-  StatusOr<Lease*> CurrentLease(int64_t attempt_id);  // REQUIRES mu_
-  bool Fits(const derm::v1::JobSpec& spec, const WorkerInfo& worker) const;
-  // Ends an attempt, retrying the job when allowed. REQUIRES mu_.
-  Status EndAttemptLocked(int64_t attempt_id, const std::string& attempt_state, bool retryable,
-                          const std::string& cause);
-  void Enqueue(const derm::v1::Job& job);  // REQUIRES mu_
-  // Ends the job (any kind) and every lease it holds; their workers learn at their next
-  // heartbeat. REQUIRES mu_.
-  Status EndJobLocked(int64_t job_id, const std::string& attempt_state, derm::v1::JobState state,
-                      const std::string& cause);
-
-  // --- inference jobs (scheduler/inference.cc) ---
-  // Lists the input, splits it into shards and stores the job with them, in one transaction.
-  StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
-  // Queues the job's QUEUED shards. REQUIRES mu_.
-  Status EnqueueShards(const derm::v1::Job& job);
-  // Leases the next shard of the queued infer job to the worker. REQUIRES mu_.
-  StatusOr<derm::v1::Task> LeaseShard(int64_t job_id, int64_t worker_id, int64_t now);
-  // `lock` holds mu_; it is released while the job's CSV is written.
-  Status CompleteShardLocked(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
-                             std::unique_lock<std::mutex>* lock);
-  // A shard's attempt ended without finishing it: queue the shard again, or fail the job when
-  // retries are used up or the failure is not retryable. REQUIRES mu_.
-  Status EndShardAttemptLocked(int64_t attempt_id, const Lease& lease, const std::string& attempt_state,
-                               bool retryable, const std::string& cause);
-  // Fails the job once its errors exceed infer.max_errors; when every shard is done, writes the
-  // CSV and ends the job SUCCEEDED. REQUIRES mu_.
-  // With `lock` (holding mu_), the CSV is written with it released.
-  Status FinishInferJobIfDoneLocked(const derm::v1::Job& job, std::unique_lock<std::mutex>* lock = nullptr);
-  // Shard counts for a watcher. REQUIRES mu_.
-  StatusOr<derm::v1::ShardProgress> ShardProgressLocked(int64_t job_id);
-  void Changed();  // REQUIRES mu_
-
-  struct PendingSubmit {
-    derm::v1::JobSpec spec;
-    std::string key;
-    StatusOr<derm::v1::SubmitJobResponse> result = Status(StatusCode::kInternal, "not run");
-    bool done = false;
-  };
   // Expands, validates and queues a sweep's points in one transaction.
   StatusOr<derm::v1::SubmitJobResponse> SubmitSweep(const derm::v1::JobSpec& spec, const std::string& key);
-  // Commits `batch` in one transaction and queues its jobs.
-  void SubmitBatch(const std::vector<PendingSubmit*>& batch);
+  StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
+  // Commits a batch of training jobs in one transaction and queues them.
+  void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
+  // Leases the queued training job to the worker. REQUIRES mu_.
+  StatusOr<derm::v1::Task> LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now);
+  // Ends an attempt, retrying its job when allowed. REQUIRES mu_.
+  Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
+                          const std::string& cause);
+  void EnqueueLocked(const derm::v1::Job& job);  // REQUIRES mu_
 
   const Clock* clock_;
   const SchedulerOptions options_;
-  const std::string db_path_;
-  std::mutex mu_;
-  std::condition_variable work_cv_;        // the queue gained a job
-  std::condition_variable changed_cv_;     // anything a watcher may see changed
-  std::unique_ptr<store::Store> store_;    // GUARDED_BY(mu_)
-  std::set<QueueKey> queue_;               // GUARDED_BY(mu_)
-  std::map<int64_t, Queued> queued_;       // by job id; GUARDED_BY(mu_)
-  std::map<int64_t, Lease> leases_;        // by attempt id; GUARDED_BY(mu_)
-  std::map<int64_t, WorkerInfo> workers_;  // GUARDED_BY(mu_)
-  uint64_t progress_seq_ = 0;              // GUARDED_BY(mu_)
-  uint64_t version_ = 0;                   // GUARDED_BY(mu_)
-  bool shutdown_ = false;                  // GUARDED_BY(mu_)
+  std::mutex mu_;                        // the writer lock
+  std::condition_variable work_cv_;      // the queue gained a job
+  std::unique_ptr<store::Store> store_;  // GUARDED_BY(mu_)
+  JobQueue queue_;                       // GUARDED_BY(mu_)
+  LeaseTable leases_;                    // GUARDED_BY(mu_)
+  WorkerRegistry workers_;               // GUARDED_BY(mu_)
+  bool shutdown_ = false;                // GUARDED_BY(mu_)
+  ChangeFeed changes_;
+  InferenceJobs infer_;  // uses the objects above, under mu_
+  ReadSide reads_;
   Metrics metrics_;
-  std::mutex submit_mu_;  // the group-commit queue
-  std::condition_variable submit_cv_;
-  std::vector<PendingSubmit*> submit_queue_;  // GUARDED_BY(submit_mu_)
-  bool submit_leader_ = false;                // GUARDED_BY(submit_mu_)
+  PendingSubmit submits_;
 };
 
 }  // namespace derm::scheduler

@@ -39,11 +39,9 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
     DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("SELECT value FROM json_each((SELECT class_names FROM shards "
                                               "WHERE job_id = ? AND class_names IS NOT NULL LIMIT 1))"));
     s.Bind(1, job_id);
-    while (true) {
-      DERM_ASSIGN_OR_RETURN(bool row, s.Step());
-      if (!row) break;
-      classes.push_back(s.Text(0));
-    }
+    DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
+      classes.push_back(row.Text(0));
+    }));
   }
   std::string select = "SELECT path, sha256, predicted_name, probability, features, NULL";
   for (int64_t i = 0; i < k; ++i) {
@@ -75,15 +73,13 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
   }
   out << ",error\n";
   const int extra = static_cast<int>(2 * k + (with_probs ? classes.size() : 0));
-  while (true) {
-    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    const bool error = !s.IsNull(5);
-    out << CsvCell(s.Text(0)) << "," << s.Text(1) << "," << CsvCell(s.Text(2)) << ",";
-    if (!error) out << FormatG(s.Double(3), 6);
-    for (int i = 0; i < extra; ++i) out << "," << CsvCell(s.Text(6 + i));
+  DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
+    const bool error = !row.IsNull(5);
+    out << CsvCell(row.Text(0)) << "," << row.Text(1) << "," << CsvCell(row.Text(2)) << ",";
+    if (!error) out << FormatG(row.Double(3), 6);
+    for (int i = 0; i < extra; ++i) out << "," << CsvCell(row.Text(6 + i));
     if (with_features) {
-      const std::string blob = s.Blob(4);
+      const std::string blob = row.Blob(4);
       const size_t n = blob.size() / sizeof(float);
       for (size_t f = 0; f < 2048; ++f) {
         out << ",";
@@ -94,8 +90,8 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
         }
       }
     }
-    out << "," << CsvCell(error ? s.Text(5) : "") << "\n";
-  }
+    out << "," << CsvCell(error ? row.Text(5) : "") << "\n";
+  }));
   out.close();
   if (!out) return InvalidArgument("infer.output_csv: writing " + tmp + " failed");
   std::error_code ec;

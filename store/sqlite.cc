@@ -10,7 +10,7 @@ Status Error(sqlite3* db, int rc, std::string_view what) {
   if (rc == SQLITE_CONSTRAINT) code = StatusCode::kFailedPrecondition;
   if (rc == SQLITE_READONLY || rc == SQLITE_AUTH) code = StatusCode::kPermissionDenied;
   if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) code = StatusCode::kDataLoss;
-  if (rc == SQLITE_ERROR) code = StatusCode::kInvalidArgument;
+  if (rc == SQLITE_ERROR || rc == SQLITE_TOOBIG || rc == SQLITE_RANGE) code = StatusCode::kInvalidArgument;
   return Status(code, std::string("sqlite: ") + msg + " (in " + std::string(what.substr(0, 80)) + ")");
 }
 
@@ -57,6 +57,7 @@ StatusOr<Statement> Database::Prepare(std::string_view sql) {
 }
 
 StatusOr<bool> Statement::Step() {
+  if (bind_rc_ != SQLITE_OK) return Error(nullptr, bind_rc_, std::string("binding ") + sqlite3_sql(stmt_));
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;

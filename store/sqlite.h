@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 #include "common/status.h"
 #include "common/status_or.h"
@@ -42,33 +43,30 @@ class Database {
 
 class Statement {
  public:
-  Statement(Statement&& other) noexcept : stmt_(other.stmt_), db_(other.db_) { other.stmt_ = nullptr; }
+  Statement(Statement&& other) noexcept : stmt_(other.stmt_), db_(other.db_), bind_rc_(other.bind_rc_) {
+    other.stmt_ = nullptr;
+  }
   Statement& operator=(Statement&&) = delete;
   ~Statement() { sqlite3_finalize(stmt_); }
 
-  // Binds parameter `i` (1-based). Returns *this for chaining; errors surface at Step().
-  Statement& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
+  // Binds parameter `i` (1-based). Returns *this for chaining; a failed bind (an index out of
+  // range, a value over SQLite's length limit) surfaces at the next Step() or Run().
+  Statement& Bind(int i, int64_t v) { return Check(sqlite3_bind_int64(stmt_, i, v)); }
   Statement& Bind(int i, int v) { return Bind(i, static_cast<int64_t>(v)); }
-  Statement& Bind(int i, double v) {
-    sqlite3_bind_double(stmt_, i, v);
-    return *this;
-  }
+  Statement& Bind(int i, double v) { return Check(sqlite3_bind_double(stmt_, i, v)); }
   Statement& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
+    return Check(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
   }
   Statement& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Statement& BindBlob(int i, std::string_view v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
+    return Check(sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT));
   }
-  Statement& BindNull(int i) {
-    sqlite3_bind_null(stmt_, i);
-    return *this;
+  Statement& BindNull(int i) { return Check(sqlite3_bind_null(stmt_, i)); }
+  // Binds `v`, or NULL when it equals `null_value` (an absent key, a 0 id).
+  template <typename T>
+  Statement& BindOrNull(int i, const T& v, const T& null_value) {
+    return v == null_value ? BindNull(i) : Bind(i, v);
   }
 
   // Advances: true when a row is available, false when done.
@@ -79,6 +77,7 @@ class Statement {
   void Reset() {
     sqlite3_reset(stmt_);
     sqlite3_clear_bindings(stmt_);
+    bind_rc_ = SQLITE_OK;
   }
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
@@ -92,9 +91,29 @@ class Statement {
  private:
   friend class Database;
   Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement& Check(int rc) {
+    if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+    return *this;
+  }
   sqlite3_stmt* stmt_;
   sqlite3* db_;
+  int bind_rc_ = SQLITE_OK;  // the first failed bind since the last Reset
 };
+
+// Steps `s` to its end, calling `row(s)` for each row. `row` returns void or Status; a non-OK
+// Status stops the iteration and is returned.
+template <typename RowFn>
+Status ForEachRow(Statement& s, RowFn&& row) {
+  while (true) {
+    DERM_ASSIGN_OR_RETURN(bool more, s.Step());
+    if (!more) return Status::Ok();
+    if constexpr (std::is_void_v<decltype(row(static_cast<const Statement&>(s)))>) {
+      row(static_cast<const Statement&>(s));
+    } else {
+      DERM_RETURN_IF_ERROR(row(static_cast<const Statement&>(s)));
+    }
+  }
+}
 
 // RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless Commit() succeeded.
 class Transaction {

@@ -140,7 +140,7 @@ TEST_F(InferenceTest, ErrorsBeyondTheBudgetFailTheJobAndSaySo) {
   ASSERT_TRUE(Complete(t1, Result(t1, /*errors=*/1)).ok());
   EXPECT_EQ(State(job), derm::v1::RUNNING);  // 1 error is within the budget
   ASSERT_TRUE(Complete(t2, Result(t2, /*errors=*/1)).ok());
-  const auto failed = scheduler_->GetJob(job).value();
+  const auto failed = scheduler_->reads().GetJob(job).value();
   EXPECT_EQ(failed.state(), derm::v1::FAILED);
   EXPECT_NE(failed.message().find("2 images could not be read, more than infer.max_errors (1)"),
             std::string::npos)
@@ -182,7 +182,7 @@ TEST_F(InferenceTest, AModelThatChangesDuringTheJobFailsIt) {
   const derm::v1::Task t1 = Acquire(a), t2 = Acquire(b);
   ASSERT_TRUE(Complete(t1, Result(t1, 0, "m1")).ok());
   EXPECT_EQ(Complete(t2, Result(t2, 0, "m2")).code(), StatusCode::kFailedPrecondition);
-  const auto failed = scheduler_->GetJob(job).value();
+  const auto failed = scheduler_->reads().GetJob(job).value();
   EXPECT_EQ(failed.state(), derm::v1::FAILED);
   EXPECT_NE(failed.message().find("the model changed during the job"), std::string::npos) << failed.message();
   EXPECT_EQ(Count("SELECT count(*) FROM predictions WHERE job_id = " + std::to_string(job)), 2);

@@ -43,7 +43,7 @@ class SchedulerTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r->task();
   }
-  JobState State(int64_t job) { return scheduler_->GetJob(job)->state(); }
+  JobState State(int64_t job) { return scheduler_->reads().GetJob(job)->state(); }
   StatusOr<derm::v1::HeartbeatResponse> Beat(int64_t worker, int64_t attempt,
                                              const derm::v1::Progress* p = nullptr) {
     derm::v1::HeartbeatRequest req;

@@ -38,7 +38,7 @@ TEST_F(SchedulerTest, RejectsInvalidSpecsNamingEveryField) {
   ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("train.batch_size"), std::string::npos);
   EXPECT_NE(r.status().message().find("data.train_dir"), std::string::npos);
-  EXPECT_TRUE(scheduler_->ListJobs({}).value().empty());
+  EXPECT_TRUE(scheduler_->reads().ListJobs({}).value().empty());
 }
 
 TEST_F(SchedulerTest, HigherPriorityFirstThenFifo) {
@@ -56,7 +56,7 @@ TEST_F(SchedulerTest, IdempotencyKeyNeverCreatesASecondJob) {
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->job().id(), second->job().id());
   EXPECT_TRUE(second->deduplicated());
-  EXPECT_EQ(scheduler_->ListJobs({})->size(), 1u);
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 1u);
 }
 
 TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
@@ -72,7 +72,7 @@ TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
   for (int t = 1; t < 8; ++t) EXPECT_EQ(keyed[t], keyed[0]);
   std::sort(plain.begin(), plain.end());
   EXPECT_EQ(std::unique(plain.begin(), plain.end()), plain.end());
-  EXPECT_EQ(scheduler_->ListJobs({})->size(), 9u);
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 9u);
   // A bad spec in a batch fails alone.
   auto bad = Spec();
   bad.mutable_train()->set_epochs(0);
@@ -94,10 +94,10 @@ TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->deduplicated());
   EXPECT_EQ(again->sweep_id(), r->sweep_id());
-  EXPECT_EQ(scheduler_->ListJobs({})->size(), 3u);
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 3u);
   derm::v1::ListRunsRequest runs;
   runs.set_filter("sweep_id = " + std::to_string(r->sweep_id()));
-  auto listed = scheduler_->ListRuns(runs);
+  auto listed = scheduler_->reads().ListRuns(runs);
   ASSERT_TRUE(listed.ok()) << listed.status().ToString();
   EXPECT_EQ(listed->runs_size(), 3);
 
@@ -105,7 +105,7 @@ TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
   auto bad = scheduler_->Submit(spec, "");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("train.batch_size"), std::string::npos) << bad.status().message();
-  EXPECT_EQ(scheduler_->ListJobs({})->size(), 3u) << "nothing of the bad sweep was queued";
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 3u) << "nothing of the bad sweep was queued";
 }
 
 TEST_F(SchedulerTest, MatchesResources) {
@@ -147,7 +147,7 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   done.set_attempt_id(second.attempt_id());
   ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
   EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
-  EXPECT_EQ(scheduler_->GetRun(second.run_id())->epochs_size(), 3);
+  EXPECT_EQ(scheduler_->reads().GetRun(second.run_id())->epochs_size(), 3);
 }
 
 TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
@@ -160,7 +160,7 @@ TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
     clock_.Advance(500);
   }
   EXPECT_EQ(State(job), derm::v1::FAILED);
-  EXPECT_NE(scheduler_->GetJob(job)->message().find("no retries left"), std::string::npos);
+  EXPECT_NE(scheduler_->reads().GetJob(job)->message().find("no retries left"), std::string::npos);
 }
 
 TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
@@ -171,7 +171,7 @@ TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
   fail.set_reason("training folder /x does not exist");
   ASSERT_TRUE(scheduler_->FailTask(fail).ok());
   EXPECT_EQ(State(job), derm::v1::FAILED);
-  EXPECT_EQ(scheduler_->GetJob(job)->message(), "training folder /x does not exist");
+  EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "training folder /x does not exist");
 }
 
 TEST_F(SchedulerTest, CancelQueuedRunningAndFinished) {
@@ -256,7 +256,7 @@ TEST_F(SchedulerTest, BackoffDoublesPerAttempt) {
     ASSERT_TRUE(Acquire(w).job_id());
     clock_.Advance(1001);
     ASSERT_EQ(scheduler_->ExpireLeases(), 1);
-    EXPECT_EQ(scheduler_->GetJob(job)->not_before_ms(), clock_.NowMillis() + backoff);
+    EXPECT_EQ(scheduler_->reads().GetJob(job)->not_before_ms(), clock_.NowMillis() + backoff);
     clock_.Advance(backoff - 1);
     EXPECT_FALSE(Acquire(w).job_id());
     clock_.Advance(1);
@@ -280,7 +280,7 @@ TEST_F(SchedulerTest, DrainedWorkerFinishesItsTaskThenLeaves) {
   ASSERT_TRUE(next.ok());
   EXPECT_TRUE(next->drain());
   EXPECT_FALSE(next->has_task());
-  EXPECT_EQ(scheduler_->ListWorkers()->front().state(), derm::v1::GONE);
+  EXPECT_EQ(scheduler_->reads().ListWorkers()->front().state(), derm::v1::GONE);
   EXPECT_EQ(Acquire(Worker()).job_id(), other) << "other workers take the queue";
   EXPECT_EQ(scheduler_->DrainWorker(999).status().code(), StatusCode::kNotFound);
 }
@@ -335,7 +335,7 @@ TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
   derm::v1::ListRunsRequest req;
   req.set_filter("params.train.learning_rate >= 0.002 AND tags.team = even");
   req.set_order_by("best_val_accuracy asc");
-  auto r = scheduler_->ListRuns(req);
+  auto r = scheduler_->reads().ListRuns(req);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->runs_size(), 2);
   EXPECT_EQ(r->runs(0).name(), "lr4");
@@ -346,7 +346,7 @@ TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
   page.set_page_size(2);
   std::vector<std::string> names;
   do {
-    auto p = scheduler_->ListRuns(page);
+    auto p = scheduler_->reads().ListRuns(page);
     ASSERT_TRUE(p.ok());
     for (const auto& run : p->runs()) names.push_back(run.name());
     page.set_page_token(p->next_page_token());
@@ -354,9 +354,9 @@ TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
   EXPECT_EQ(names, (std::vector<std::string>{"lr4", "lr3", "lr2", "lr1", "lr0"}));
 
   req.set_filter("bogus > 1");
-  EXPECT_EQ(scheduler_->ListRuns(req).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_->reads().ListRuns(req).status().code(), StatusCode::kInvalidArgument);
   page.set_page_token("abc");
-  EXPECT_EQ(scheduler_->ListRuns(page).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_->reads().ListRuns(page).status().code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

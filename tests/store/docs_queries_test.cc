@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "common/rpc/spec_rules.h"
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -30,9 +31,9 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   spec.mutable_data()->set_train_dir("/d");
   ApplySpecDefaults(&spec);
   spec.mutable_train()->set_epochs(1);
-  auto job = store->SubmitSweep(spec, {spec}, "", 1).value().second.front();  // sweep 1, one point
-  const int64_t worker = store->InsertWorker({}, 1).value();
-  const int64_t attempt = store->StartAttempt(job.id(), worker, 2).value();
+  auto job = store->jobs().InsertSweep(spec, {spec}, "", 1).value().second.front();  // sweep 1, one point
+  const int64_t worker = store->workers().Insert({}, 1).value();
+  const int64_t attempt = store->attempts().Start(job.id(), worker, 2).value();
   derm::v1::RunFacts facts;
   facts.set_dataset_fingerprint("abc123");
   facts.add_class_names("a");
@@ -40,7 +41,7 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   auto* skipped = facts.add_skipped();
   skipped->set_path("/d/a/x.txt");
   skipped->set_reason("not an image file type");
-  ASSERT_TRUE(store->RecordFacts(job.run_id(), facts, 3).ok());
+  ASSERT_TRUE(store->run_writer().RecordFacts(job.run_id(), facts, 3).ok());
   derm::v1::EpochMetrics m;
   m.set_epoch(1);
   for (const char* name : {"a", "b"}) {
@@ -48,7 +49,7 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
     m.mutable_validation()->add_per_class()->set_class_name(name);
   }
   for (int64_t c : {3, 1, 0, 2}) m.mutable_validation()->mutable_confusion()->add_counts(c);
-  ASSERT_TRUE(store->RecordEpoch(job.run_id(), attempt, m, "", 4).ok());
+  ASSERT_TRUE(store->run_writer().RecordEpoch(job.run_id(), attempt, m, "", 4).ok());
   derm::v1::RunResult result;
   auto* p = result.add_predictions();
   p->set_split("validation");
@@ -56,8 +57,8 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   p->set_true_class(0);
   p->set_predicted_class(1);
   p->set_probability(0.9f);
-  ASSERT_TRUE(store->RecordResult(job.run_id(), 1, result, 5).ok());
-  ASSERT_TRUE(store->EndAttempt(job.id(), attempt, "SUCCEEDED", derm::v1::SUCCEEDED, "completed", 6).ok());
+  ASSERT_TRUE(store->run_writer().RecordResult(job.run_id(), 1, result, 5).ok());
+  ASSERT_TRUE(store->attempts().End(job.id(), attempt, AttemptState::kSucceeded, derm::v1::SUCCEEDED, "completed", 6).ok());
 
   // Job 2: an inference job with one finished shard.
   derm::v1::JobSpec infer;
@@ -65,9 +66,9 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   infer.mutable_model()->set_run_id(job.run_id());
   infer.mutable_input()->set_folder("/archive");
   ApplySpecDefaults(&infer);
-  const auto infer_job = store->InsertInferJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
+  const auto infer_job = store->shards().InsertJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
   ASSERT_EQ(infer_job.id(), 2);
-  const int64_t shard_attempt = store->StartShardAttempt(2, 0, worker, 8).value();
+  const int64_t shard_attempt = store->shards().StartAttempt(2, 0, worker, 8).value();
   derm::v1::ShardResult shard;
   shard.add_class_names("a");
   shard.add_class_names("b");
@@ -80,10 +81,11 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   auto* e = shard.add_errors();
   e->set_path("/archive/2.jpg");
   e->set_reason("not a decodable image");
-  ASSERT_TRUE(store->CompleteShard(2, 0, shard_attempt, job.run_id(), shard, 9).ok());
+  ASSERT_TRUE(store->shards().Complete(2, 0, shard_attempt, job.run_id(), shard, 9).ok());
 
+  auto db = Database::Open(dir.Join("r.db"), /*read_only=*/true).value();
   for (const auto& sql : queries) {
-    auto stmt = store->db()->Prepare(sql);
+    auto stmt = db->Prepare(sql);
     ASSERT_TRUE(stmt.ok()) << sql << "\n" << stmt.status().ToString();
     auto row = stmt->Step();
     ASSERT_TRUE(row.ok()) << sql << "\n" << row.status().ToString();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "store/sqlite.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -12,8 +13,7 @@ class ReadQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = Store::Open(path_).value();
-    ASSERT_TRUE(store_->db()
-                    ->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+    ASSERT_TRUE(Database::Open(path_).value()->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
                            "VALUES ('a', 'cpu', 0, 0, 1, 1), ('b', 'cuda:0', 1, 0, 2, 2)")
                     .ok());
   }

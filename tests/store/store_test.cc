@@ -7,6 +7,7 @@
 
 #include "common/rpc/spec_rules.h"
 #include "store/schema.h"
+#include "store/sqlite.h"
 #include "tests/testing/temp_dir.h"
 
 namespace derm::store {
@@ -46,7 +47,6 @@ int64_t Scalar(Database* db, const std::string& sql) {
   EXPECT_TRUE(row.ok() && *row) << sql;
   return stmt->Int(0);
 }
-int64_t Scalar(Store* s, const std::string& sql) { return Scalar(s->db(), sql); }
 
 class StoreTest : public ::testing::Test {
  protected:
@@ -54,20 +54,25 @@ class StoreTest : public ::testing::Test {
     auto s = Store::Open(dir_.Join("results.db"));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
-    auto w = store_->InsertWorker(derm::v1::RegisterWorkerRequest(), 1);
+    auto w = store_->workers().Insert(derm::v1::RegisterWorkerRequest(), 1);
     ASSERT_TRUE(w.ok());
     worker_ = *w;
   }
+  // A second connection to the store's file, for checks and changes the Store does not offer.
+  std::unique_ptr<Database> Raw() { return Database::Open(dir_.Join("results.db")).value(); }
   testing::TempDir dir_;
   std::unique_ptr<Store> store_;
   int64_t worker_ = 0;
 };
 
 TEST_F(StoreTest, MigratesOnceAndUsesWal) {
-  EXPECT_EQ(Scalar(store_.get(), "PRAGMA user_version"), kSchemaVersion);
-  auto stmt = store_->db()->Prepare("PRAGMA journal_mode");
-  ASSERT_TRUE(stmt->Step().value());
-  EXPECT_EQ(stmt->Text(0), "wal");
+  {
+    auto raw = Raw();
+    EXPECT_EQ(Scalar(raw.get(), "PRAGMA user_version"), kSchemaVersion);
+    auto stmt = raw->Prepare("PRAGMA journal_mode");
+    ASSERT_TRUE(stmt->Step().value());
+    EXPECT_EQ(stmt->Text(0), "wal");
+  }
   store_.reset();
   auto again = Store::Open(dir_.Join("results.db"));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
@@ -96,7 +101,7 @@ TEST_F(StoreTest, Version2KeepsEveryPredictionAndSkippedFileOfAVersion1Database)
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
-  ASSERT_TRUE(store_->db()->Exec("PRAGMA user_version = 99").ok());
+  ASSERT_TRUE(Raw()->Exec("PRAGMA user_version = 99").ok());
   store_.reset();
   auto s = Store::Open(dir_.Join("results.db"));
   EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
@@ -104,8 +109,7 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
 }
 
 TEST_F(StoreTest, RefusesADamagedDatabaseNamingTheCheck) {
-  ASSERT_TRUE(store_->db()
-                  ->Exec("CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+  ASSERT_TRUE(Raw()->Exec("CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
                          "SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT printf('%0500d', i) "
                          "FROM n; PRAGMA wal_checkpoint(TRUNCATE);")
                   .ok());
@@ -124,70 +128,70 @@ TEST_F(StoreTest, RefusesADamagedDatabaseNamingTheCheck) {
 }
 
 TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
-  auto job = store_->InsertJob(Spec(), "key-1", 1000);
+  auto job = store_->jobs().Insert(Spec(), "key-1", 1000);
   ASSERT_TRUE(job.ok()) << job.status().ToString();
-  auto got = store_->GetJob(job->id());
+  auto got = store_->jobs().Get(job->id());
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->state(), derm::v1::QUEUED);
   EXPECT_EQ(got->spec().name(), "run-a");
   EXPECT_EQ(got->run_id(), job->run_id());
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '2'"),
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '2'"),
             1);
-  EXPECT_EQ(store_->InsertJob(Spec(), "key-1", 1001).status().code(), StatusCode::kAlreadyExists);
-  auto found = store_->FindJobByKey("key-1");
+  EXPECT_EQ(store_->jobs().Insert(Spec(), "key-1", 1001).status().code(), StatusCode::kAlreadyExists);
+  auto found = store_->jobs().FindByKey("key-1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id(), job->id());
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM jobs"), 1) << "the failed insert left nothing behind";
-  EXPECT_EQ(store_->GetJob(12345).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT count(*) FROM jobs"), 1) << "the failed insert left nothing behind";
+  EXPECT_EQ(store_->jobs().Get(12345).status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(StoreTest, AttemptsMoveTheJobAndRecordEvents) {
-  auto job = store_->InsertJob(Spec(), "", 1000).value();
-  auto attempt = store_->StartAttempt(job.id(), worker_, 2000);
+  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  auto attempt = store_->attempts().Start(job.id(), worker_, 2000);
   ASSERT_TRUE(attempt.ok()) << attempt.status().ToString();
-  EXPECT_EQ(store_->StartAttempt(job.id(), worker_, 2001).status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(store_->EndAttempt(job.id(), *attempt, "WORKER_LOST", derm::v1::QUEUED, "lost", 3000).ok());
-  auto events = store_->Events(job.id(), 0).value();
+  EXPECT_EQ(store_->attempts().Start(job.id(), worker_, 2001).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->attempts().End(job.id(), *attempt, AttemptState::kWorkerLost, derm::v1::QUEUED, "lost", 3000).ok());
+  auto events = store_->events().Since(job.id(), 0).value();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].to, derm::v1::QUEUED);
   EXPECT_EQ(events[1].to, derm::v1::RUNNING);
   EXPECT_EQ(events[2].to, derm::v1::QUEUED);
   EXPECT_EQ(events[2].cause, "lost");
-  EXPECT_EQ(store_->GetJob(job.id())->attempts(), 1);
+  EXPECT_EQ(store_->jobs().Get(job.id())->attempts(), 1);
 }
 
 TEST_F(StoreTest, EpochsConfusionAndSummaryView) {
-  auto job = store_->InsertJob(Spec(), "", 1000).value();
-  const int64_t attempt = store_->StartAttempt(job.id(), worker_, 2000).value();
-  ASSERT_TRUE(store_->RecordEpoch(job.run_id(), attempt, Epoch(1, 0.75), "ckpt-1", 3000).ok());
-  ASSERT_TRUE(store_->RecordEpoch(job.run_id(), attempt, Epoch(2, 0.5), "ckpt-2", 4000).ok());
-  auto epochs = store_->Epochs(job.run_id(), 0).value();
+  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  const int64_t attempt = store_->attempts().Start(job.id(), worker_, 2000).value();
+  ASSERT_TRUE(store_->run_writer().RecordEpoch(job.run_id(), attempt, Epoch(1, 0.75), "ckpt-1", 3000).ok());
+  ASSERT_TRUE(store_->run_writer().RecordEpoch(job.run_id(), attempt, Epoch(2, 0.5), "ckpt-2", 4000).ok());
+  auto epochs = store_->runs().Epochs(job.run_id(), 0).value();
   ASSERT_EQ(epochs.size(), 2u);
   EXPECT_EQ(epochs[1].validation().confusion().counts_size(), 4);
   EXPECT_EQ(epochs[1].validation().confusion().class_names(1), "b");
-  EXPECT_EQ(store_->Epochs(job.run_id(), 1)->size(), 1u);
-  auto ckpt = store_->LatestCheckpoint(job.run_id()).value();
+  EXPECT_EQ(store_->runs().Epochs(job.run_id(), 1)->size(), 1u);
+  auto ckpt = store_->runs().LatestCheckpoint(job.run_id()).value();
   ASSERT_TRUE(ckpt.has_value());
   EXPECT_EQ(ckpt->epoch, 2);
   EXPECT_EQ(ckpt->bytes, "ckpt-2");
 
-  EXPECT_EQ(Scalar(store_.get(), "SELECT sum(count) FROM confusion_cells WHERE epoch = 2"), 4);
-  EXPECT_EQ(Scalar(store_.get(), "SELECT best_epoch FROM run_summary"), 1);
-  EXPECT_EQ(Scalar(store_.get(), "SELECT epochs_done FROM run_summary"), 2);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT sum(count) FROM confusion_cells WHERE epoch = 2"), 4);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT best_epoch FROM run_summary"), 1);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT epochs_done FROM run_summary"), 2);
   EXPECT_EQ(
-      Scalar(store_.get(), "SELECT count(*) FROM confusion_matrix WHERE true_name = 'a' AND pred_name = 'b'"),
+      Scalar(Raw().get(), "SELECT count(*) FROM confusion_matrix WHERE true_name = 'a' AND pred_name = 'b'"),
       2);
 }
 
 TEST_F(StoreTest, AMalformedEpochStoresNothing) {
-  auto job = store_->InsertJob(Spec(), "", 1000).value();
-  const int64_t attempt = store_->StartAttempt(job.id(), worker_, 2000).value();
+  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  const int64_t attempt = store_->attempts().Start(job.id(), worker_, 2000).value();
   auto bad = Epoch(1, 0.5);
   bad.mutable_validation()->mutable_confusion()->add_counts(7);
-  EXPECT_EQ(store_->RecordEpoch(job.run_id(), attempt, bad, "ckpt", 3000).code(),
+  EXPECT_EQ(store_->run_writer().RecordEpoch(job.run_id(), attempt, bad, "ckpt", 3000).code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM epoch_metrics"), 0);
-  EXPECT_EQ(Scalar(store_.get(), "SELECT count(*) FROM artifacts"), 0);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT count(*) FROM epoch_metrics"), 0);
+  EXPECT_EQ(Scalar(Raw().get(), "SELECT count(*) FROM artifacts"), 0);
 }
 
 }  // namespace

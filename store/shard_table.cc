@@ -1,7 +1,11 @@
-// The Store's inference-job methods: shards, their attempts, and the predictions they produce.
+#include "store/shard_table.h"
+
 #include "common/strings.h"
+#include "store/attempt_table.h"
+#include "store/event_log.h"
+#include "store/job_rows.h"
 #include "store/json_text.h"
-#include "store/store.h"
+#include "store/sqlite.h"
 
 namespace derm::store {
 namespace {
@@ -40,13 +44,13 @@ Status CheckResult(const derm::v1::ShardResult& r) {
 
 }  // namespace
 
-StatusOr<derm::v1::Job> Store::InsertInferJob(const derm::v1::JobSpec& spec,
+StatusOr<derm::v1::Job> ShardTable::InsertJob(const derm::v1::JobSpec& spec,
                                               const std::string& idempotency_key,
                                               const std::vector<std::vector<std::string>>& shards,
                                               int64_t now_ms) {
-  Transaction txn(db_.get());
+  Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
-  DERM_ASSIGN_OR_RETURN(derm::v1::Job job, InsertJobRows(spec, idempotency_key, now_ms));
+  DERM_ASSIGN_OR_RETURN(derm::v1::Job job, InsertJobRows(db_, spec, idempotency_key, now_ms));
   DERM_ASSIGN_OR_RETURN(auto s,
                         db_->Prepare("INSERT INTO shards(job_id, shard, inputs, images) VALUES (?,?,?,?)"));
   for (size_t i = 0; i < shards.size(); ++i) {
@@ -60,8 +64,8 @@ StatusOr<derm::v1::Job> Store::InsertInferJob(const derm::v1::JobSpec& spec,
   return job;
 }
 
-StatusOr<int64_t> Store::StartShardAttempt(int64_t job_id, int32_t shard, int64_t worker_id, int64_t now_ms) {
-  Transaction txn(db_.get());
+StatusOr<int64_t> ShardTable::StartAttempt(int64_t job_id, int32_t shard, int64_t worker_id, int64_t now_ms) {
+  Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   DERM_ASSIGN_OR_RETURN(auto st, db_->Prepare("SELECT state FROM jobs WHERE id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, st.Bind(1, job_id).Step());
@@ -88,23 +92,19 @@ StatusOr<int64_t> Store::StartShardAttempt(int64_t job_id, int32_t shard, int64_
       return FailedPrecondition("shard " + std::to_string(shard) + " of job " + std::to_string(job_id) +
                                 " is not QUEUED");
   }
-  DERM_RETURN_IF_ERROR(InsertEvent(
+  DERM_RETURN_IF_ERROR(InsertEvent(db_, 
       job_id, from, derm::v1::RUNNING,
       "shard " + std::to_string(shard) + " leased by worker " + std::to_string(worker_id), now_ms));
   DERM_RETURN_IF_ERROR(txn.Commit());
   return attempt_id;
 }
 
-StatusOr<int32_t> Store::RequeueShard(int64_t job_id, int32_t shard, int64_t attempt_id,
-                                      const std::string& attempt_state, const std::string& cause,
+StatusOr<int32_t> ShardTable::Requeue(int64_t job_id, int32_t shard, int64_t attempt_id,
+                                      AttemptState attempt_state, const std::string& cause,
                                       int64_t now_ms) {
-  Transaction txn(db_.get());
+  Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
-  {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE attempts SET state = ?, cause = ?, ended_ms = ? "
-                                               "WHERE id = ? AND state = 'RUNNING'"));
-    DERM_RETURN_IF_ERROR(s.Bind(1, attempt_state).Bind(2, cause).Bind(3, now_ms).Bind(4, attempt_id).Run());
-  }
+  DERM_RETURN_IF_ERROR(EndAttemptRow(db_, attempt_id, attempt_state, cause, now_ms));
   {
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE shards SET state = 'QUEUED', attempt_id = NULL "
                                                "WHERE job_id = ? AND shard = ? AND state = 'RUNNING'"));
@@ -114,16 +114,16 @@ StatusOr<int32_t> Store::RequeueShard(int64_t job_id, int32_t shard, int64_t att
   DERM_ASSIGN_OR_RETURN(bool row, q.Bind(1, job_id).Bind(2, shard).Step());
   if (!row) return NotFound("job " + std::to_string(job_id) + " has no shard " + std::to_string(shard));
   const int32_t attempts = static_cast<int32_t>(q.Int(0));
-  DERM_RETURN_IF_ERROR(InsertEvent(job_id, "RUNNING", derm::v1::RUNNING,
+  DERM_RETURN_IF_ERROR(InsertEvent(db_, job_id, "RUNNING", derm::v1::RUNNING,
                                    "shard " + std::to_string(shard) + " re-queued: " + cause, now_ms));
   DERM_RETURN_IF_ERROR(txn.Commit());
   return attempts;
 }
 
-Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, int64_t run_id,
+Status ShardTable::Complete(int64_t job_id, int32_t shard, int64_t attempt_id, int64_t run_id,
                             const derm::v1::ShardResult& r, int64_t now_ms) {
   DERM_RETURN_IF_ERROR(CheckResult(r).WithPrefix("shard " + std::to_string(shard)));
-  Transaction txn(db_.get());
+  Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   {
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT model_sha256 FROM shards WHERE job_id = ? AND "
@@ -140,12 +140,7 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
                            "predicted_name, probability, top_k, probabilities, features, shard) "
                            "VALUES (?,?,'infer',?,?,?,?,?,?,?,?,?)"));
   for (const auto& x : r.predictions()) {
-    p.Bind(1, job_id);
-    if (run_id) {
-      p.Bind(2, run_id);
-    } else {
-      p.BindNull(2);
-    }
+    p.Bind(1, job_id).BindOrNull(2, run_id, int64_t{0});
     p.Bind(3, x.path())
         .Bind(4, x.sha256())
         .Bind(5, x.top_classes(0))
@@ -170,12 +165,7 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
     DERM_RETURN_IF_ERROR(e.Bind(1, job_id).Bind(2, x.path()).Bind(3, x.reason()).Run());
     e.Reset();
   }
-  {
-    DERM_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("UPDATE attempts SET state = 'SUCCEEDED', cause = 'completed', "
-                                       "ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
-    DERM_RETURN_IF_ERROR(s.Bind(1, now_ms).Bind(2, attempt_id).Run());
-  }
+  DERM_RETURN_IF_ERROR(EndAttemptRow(db_, attempt_id, AttemptState::kSucceeded, "completed", now_ms));
   {
     DERM_ASSIGN_OR_RETURN(auto s,
                           db_->Prepare("UPDATE shards SET state = 'SUCCEEDED', predictions = ?, errors = ?, "
@@ -188,7 +178,7 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
       return FailedPrecondition("attempt " + std::to_string(attempt_id) + " does not hold shard " +
                                 std::to_string(shard));
   }
-  DERM_RETURN_IF_ERROR(InsertEvent(job_id, "RUNNING", derm::v1::RUNNING,
+  DERM_RETURN_IF_ERROR(InsertEvent(db_, job_id, "RUNNING", derm::v1::RUNNING,
                                    "shard " + std::to_string(shard) +
                                        " done: " + std::to_string(r.predictions_size()) + " predictions, " +
                                        std::to_string(r.errors_size()) + " errors",
@@ -196,7 +186,7 @@ Status Store::CompleteShard(int64_t job_id, int32_t shard, int64_t attempt_id, i
   return txn.Commit();
 }
 
-StatusOr<ShardTotals> Store::Totals(int64_t job_id) {
+StatusOr<ShardTotals> ShardTable::Totals(int64_t job_id) {
   DERM_ASSIGN_OR_RETURN(
       auto s,
       db_->Prepare("SELECT count(*), coalesce(sum(state = 'SUCCEEDED'), 0), coalesce(sum(images), 0), "
@@ -213,64 +203,30 @@ StatusOr<ShardTotals> Store::Totals(int64_t job_id) {
   return t;
 }
 
-StatusOr<std::vector<int32_t>> Store::QueuedShards(int64_t job_id) {
+StatusOr<std::vector<int32_t>> ShardTable::Queued(int64_t job_id) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT shard FROM shards WHERE job_id = ? AND state = 'QUEUED' "
                                              "ORDER BY shard"));
-  s.Bind(1, job_id);
   std::vector<int32_t> out;
-  while (true) {
-    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(static_cast<int32_t>(s.Int(0)));
-  }
+  DERM_RETURN_IF_ERROR(
+      ForEachRow(s.Bind(1, job_id), [&](const Statement& row) { out.push_back(static_cast<int32_t>(row.Int(0))); }));
+  return out;
 }
 
-StatusOr<std::vector<std::string>> Store::ShardInputs(int64_t job_id, int32_t shard) {
+StatusOr<std::vector<std::string>> ShardTable::Inputs(int64_t job_id, int32_t shard) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT inputs FROM shards WHERE job_id = ? AND shard = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Bind(2, shard).Step());
   if (!row) return NotFound("job " + std::to_string(job_id) + " has no shard " + std::to_string(shard));
   return Split(s.Text(0), '\n');
 }
 
-StatusOr<std::vector<std::string>> Store::JobErrors(int64_t job_id, int limit) {
+StatusOr<std::vector<std::string>> ShardTable::Errors(int64_t job_id, int limit) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT path, reason FROM skipped_files WHERE job_id = ? "
                                              "ORDER BY path LIMIT ?"));
-  s.Bind(1, job_id).Bind(2, limit);
   std::vector<std::string> out;
-  while (true) {
-    DERM_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) return out;
-    out.push_back(s.Text(0) + ": " + s.Text(1));
-  }
-}
-
-Status Store::EndJob(int64_t job_id, const std::string& attempt_state, derm::v1::JobState job_state,
-                     const std::string& cause, int64_t now_ms) {
-  Transaction txn(db_.get());
-  DERM_RETURN_IF_ERROR(txn.status());
-  {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE attempts SET state = ?, cause = ?, ended_ms = ? "
-                                               "WHERE job_id = ? AND state = 'RUNNING'"));
-    DERM_RETURN_IF_ERROR(s.Bind(1, attempt_state).Bind(2, cause).Bind(3, now_ms).Bind(4, job_id).Run());
-  }
-  // Shards a job never finished stay QUEUED, so the table says which are done.
-  {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE shards SET state = 'QUEUED', attempt_id = NULL "
-                                               "WHERE job_id = ? AND state = 'RUNNING'"));
-    DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Run());
-  }
-  DERM_RETURN_IF_ERROR(EndAttemptRows(job_id, 0, attempt_state, job_state, cause, now_ms, 0));
-  return txn.Commit();
-}
-
-StatusOr<std::string> Store::Model(int64_t run_id) {
-  DERM_ASSIGN_OR_RETURN(auto s,
-                        db_->Prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND kind = 'model' "
-                                     "ORDER BY epoch DESC LIMIT 1"));
-  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
-  if (!row)
-    return NotFound("run " + std::to_string(run_id) + " has no model (it has not finished successfully)");
-  return s.Blob(0);
+  DERM_RETURN_IF_ERROR(ForEachRow(s.Bind(1, job_id).Bind(2, limit), [&](const Statement& row) {
+    out.push_back(row.Text(0) + ": " + row.Text(1));
+  }));
+  return out;
 }
 
 }  // namespace derm::store

@@ -1,0 +1,153 @@
+#include "scheduler/inference_jobs.h"
+
+#include <fstream>
+
+#include "common/rpc/input_listing.h"
+#include "store/prediction_csv.h"
+#include "store/sqlite.h"
+
+namespace derm::scheduler {
+
+using derm::v1::Job;
+using store::AttemptState;
+
+StatusOr<std::vector<std::vector<std::string>>> InferenceJobs::PlanShards(const derm::v1::JobSpec& spec) {
+  if (spec.model().run_id() <= 0 && !std::ifstream(spec.model().file())) {
+    return InvalidArgument("model.file " + spec.model().file() + " cannot be opened");
+  }
+  DERM_ASSIGN_OR_RETURN(std::vector<std::string> paths, ListInput(spec.input()));
+  std::vector<std::vector<std::string>> shards;
+  const size_t per_shard = static_cast<size_t>(spec.infer().shard_size());
+  for (size_t i = 0; i < paths.size(); i += per_shard) {
+    shards.emplace_back(paths.begin() + i, paths.begin() + std::min(paths.size(), i + per_shard));
+  }
+  return shards;
+}
+
+Status InferenceJobs::CheckModelRun(const derm::v1::JobSpec& spec) {
+  if (spec.model().run_id() <= 0) return Status::Ok();
+  auto model = ctx_.store->runs().Model(spec.model().run_id());
+  if (!model.ok()) return InvalidArgument("model.run_id: " + model.status().message());
+  return Status::Ok();
+}
+
+StatusOr<Job> InferenceJobs::Insert(const derm::v1::JobSpec& spec, const std::string& key,
+                                    const std::vector<std::vector<std::string>>& shards) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->shards().InsertJob(spec, key, shards, ctx_.now()));
+  DERM_RETURN_IF_ERROR(EnqueueShards(job));
+  ctx_.changes->Notify();
+  return job;
+}
+
+Status InferenceJobs::Recover(const Job& job, const std::string& cause) {
+  DERM_ASSIGN_OR_RETURN(auto attempts, ctx_.store->attempts().RunningOf(job.id()));
+  for (const auto& a : attempts) {
+    DERM_RETURN_IF_ERROR(
+        ctx_.store->shards().Requeue(job.id(), a.shard, a.id, AttemptState::kWorkerLost, cause, ctx_.now()).status());
+  }
+  DERM_RETURN_IF_ERROR(EnqueueShards(job));
+  return FinishIfDone(job);  // it may have stopped right after its last shard
+}
+
+Status InferenceJobs::EnqueueShards(const Job& job) {
+  DERM_ASSIGN_OR_RETURN(std::vector<int32_t> shards, ctx_.store->shards().Queued(job.id()));
+  if (shards.empty()) return Status::Ok();
+  ctx_.queue->AddShards(job.id(), job.spec(), shards, ctx_.now());
+  ctx_.work->notify_all();
+  return Status::Ok();
+}
+
+StatusOr<derm::v1::Task> InferenceJobs::LeaseShard(int64_t job_id, int64_t worker_id, int64_t now) {
+  const JobQueue::Entry& queued = *ctx_.queue->Find(job_id);
+  const int32_t shard = queued.shards.front();
+  DERM_ASSIGN_OR_RETURN(int64_t attempt_id, ctx_.store->shards().StartAttempt(job_id, shard, worker_id, now));
+  derm::v1::Task task;
+  task.set_job_id(job_id);
+  task.set_attempt_id(attempt_id);
+  task.set_shard(shard);
+  *task.mutable_spec() = queued.spec;
+  DERM_ASSIGN_OR_RETURN(auto inputs, ctx_.store->shards().Inputs(job_id, shard));
+  for (auto& p : inputs) task.add_inputs(std::move(p));
+  if (queued.spec.model().run_id() > 0) {
+    DERM_ASSIGN_OR_RETURN(*task.mutable_model(), ctx_.store->runs().Model(queued.spec.model().run_id()));
+  }
+  ctx_.queue->PopShard(job_id);  // `queued` is gone from here on
+  Lease lease;
+  lease.job_id = job_id;
+  lease.worker_id = worker_id;
+  lease.shard = shard;
+  ctx_.leases->Add(attempt_id, lease, now);
+  return task;
+}
+
+Status InferenceJobs::FinishIfDone(const Job& job, std::unique_lock<std::mutex>* lock) {
+  DERM_ASSIGN_OR_RETURN(store::ShardTotals t, ctx_.store->shards().Totals(job.id()));
+  const int64_t budget = job.spec().infer().max_errors();
+  if (t.errors > budget) {
+    DERM_ASSIGN_OR_RETURN(auto first, ctx_.store->shards().Errors(job.id(), 3));
+    std::string examples;
+    for (const auto& e : first) examples += (examples.empty() ? "" : "; ") + e;
+    return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
+                       std::to_string(t.errors) + " images could not be read, more than infer.max_errors (" +
+                           std::to_string(budget) + "); e.g. " + examples);
+  }
+  if (t.shards_done < t.shards) return Status::Ok();
+  const std::string csv = job.spec().infer().output_csv();
+  if (!csv.empty()) {
+    // From a read-only connection and, given the lock, with it released: a large job's CSV must
+    // not hold up every other call. The job has no lease left, so what the CSV reads is final.
+    if (lock) lock->unlock();
+    Status written;
+    {
+      auto db = store::Database::Open(ctx_.store->path(), /*read_only=*/true);
+      written = db.ok() ? store::WritePredictionsCsv(db->get(), job.id(), csv) : db.status();
+    }
+    if (lock) {
+      lock->lock();
+      DERM_ASSIGN_OR_RETURN(Job current, ctx_.store->jobs().Get(job.id()));
+      if (current.state() != derm::v1::RUNNING) return Status::Ok();  // cancelled meanwhile
+    }
+    if (!written.ok()) {
+      return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
+                         "the predictions are stored, but " + written.message());
+    }
+  }
+  return ctx_.EndJob(job.id(), AttemptState::kSucceeded, derm::v1::SUCCEEDED,
+                     "completed: " + std::to_string(t.images_done - t.errors) + " predictions, " +
+                         std::to_string(t.errors) + " unreadable images" +
+                         (csv.empty() ? "" : ", written to " + csv));
+}
+
+Status InferenceJobs::Complete(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
+                               std::unique_lock<std::mutex>* lock) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  Status st = ctx_.store->shards().Complete(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(),
+                                            result, ctx_.now());
+  if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kInvalidArgument) {
+    DERM_RETURN_IF_ERROR(ctx_.EndJob(job.id(), AttemptState::kFailed, derm::v1::FAILED, st.message()));
+    return st;
+  }
+  DERM_RETURN_IF_ERROR(st);  // e.g. the disk is full: the lease stays, and expires if the worker gives up
+  ctx_.leases->Take(attempt_id);
+  ctx_.changes->Notify();
+  return FinishIfDone(job, lock);
+}
+
+Status InferenceJobs::EndAttempt(int64_t attempt_id, const Lease& lease, AttemptState attempt_state,
+                                 bool retryable, const std::string& cause) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  const std::string shard = "shard " + std::to_string(lease.shard);
+  DERM_ASSIGN_OR_RETURN(int32_t attempts, ctx_.store->shards().Requeue(job.id(), lease.shard, attempt_id,
+                                                                      attempt_state, cause, ctx_.now()));
+  if (!retryable) return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED, shard + ": " + cause);
+  if (attempts > job.spec().max_retries()) {
+    return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
+                       shard + " failed " + std::to_string(attempts) + " times (max_retries " +
+                           std::to_string(job.spec().max_retries()) + "); last: " + cause);
+  }
+  DERM_RETURN_IF_ERROR(EnqueueShards(job));
+  ctx_.changes->Notify();
+  return Status::Ok();
+}
+
+}  // namespace derm::scheduler

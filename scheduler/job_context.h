@@ -1,0 +1,42 @@
+// JobContext: what the Scheduler's parts that change jobs share. Every object it points to is
+// guarded by Scheduler's writer lock, which is held around every call that takes a JobContext.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <string>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "derm/v1/jobs.pb.h"
+#include "scheduler/change_feed.h"
+#include "scheduler/job_queue.h"
+#include "scheduler/lease_table.h"
+#include "scheduler/scheduler_options.h"
+#include "store/store.h"
+
+namespace derm::scheduler {
+
+struct JobContext {
+  store::Store* store;
+  JobQueue* queue;
+  LeaseTable* leases;
+  ChangeFeed* changes;
+  std::condition_variable* work;  // notified when the queue gains a job or shard
+  const Clock* clock;
+  const SchedulerOptions* options;
+
+  int64_t now() const { return clock->NowMillis(); }
+  // Ends the job (any kind) in `state` and every lease it holds; their workers learn at their
+  // next heartbeat.
+  Status EndJob(int64_t job_id, store::AttemptState attempt_state, derm::v1::JobState state,
+                const std::string& cause) const {
+    leases->RemoveJob(job_id);
+    queue->Remove(job_id);
+    DERM_RETURN_IF_ERROR(store->attempts().EndJob(job_id, attempt_state, state, cause, now()));
+    changes->Notify();
+    return Status::Ok();
+  }
+};
+
+}  // namespace derm::scheduler

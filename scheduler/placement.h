@@ -1,0 +1,13 @@
+// Placement policy: which workers may run a job.
+#pragma once
+
+#include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
+
+namespace derm::scheduler {
+
+// True when the worker offers at least the job's GPUs, its memory (when both state one) and every
+// label it asks for.
+bool Fits(const derm::v1::JobSpec& job, const derm::v1::RegisterWorkerRequest& worker);
+
+}  // namespace derm::scheduler

@@ -1,0 +1,170 @@
+#include "scheduler/read_side.h"
+
+#include "common/parse_number.h"
+#include "common/rpc/job_kind.h"
+#include "scheduler/run_comparison.h"
+#include "store/read_query.h"
+
+namespace derm::scheduler {
+
+using derm::v1::Job;
+
+StatusOr<store::Store*> ReadSide::StoreLocked() {
+  if (!store_) {
+    DERM_ASSIGN_OR_RETURN(store_, store::Store::OpenReadOnly(db_path_));
+  }
+  return store_.get();
+}
+
+StatusOr<Job> ReadSide::GetJob(int64_t job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  return s->jobs().Get(job_id);
+}
+
+StatusOr<std::vector<Job>> ReadSide::ListJobs(const derm::v1::ListJobsRequest& request) {
+  if (request.limit() < 0 || request.limit() > 10000) return InvalidArgument("limit must be between 0 and 10000");
+  std::vector<derm::v1::JobState> states;
+  for (int s : request.states()) {
+    if (!derm::v1::JobState_IsValid(s) || s == derm::v1::JOB_STATE_UNSPECIFIED) {
+      return InvalidArgument("unknown job state " + std::to_string(s));
+    }
+    states.push_back(static_cast<derm::v1::JobState>(s));
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  return s->jobs().List(states, request.limit());
+}
+
+StatusOr<derm::v1::RunReport> ReadSide::GetRun(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  return s->runs().Get(run_id);
+}
+
+StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request) {
+  const std::string split = request.split().empty() ? "validation" : request.split();
+  if (split != "validation" && split != "test") return InvalidArgument("split must be validation or test");
+  DERM_ASSIGN_OR_RETURN(derm::v1::RunReport run, GetRun(request.run_id()));
+  const std::string id = std::to_string(request.run_id());
+  if (split == "test") {
+    if (!run.result().has_test()) return NotFound("run " + id + " has no test metrics (no test_dir, or not finished)");
+    return run.result().test();
+  }
+  if (run.epochs().empty()) return NotFound("run " + id + " has no finished epoch yet");
+  const int32_t epoch = request.epoch() == 0 ? run.epochs().rbegin()->epoch() : request.epoch();
+  for (const auto& e : run.epochs()) {
+    if (e.epoch() == epoch) return e.validation();
+  }
+  return NotFound("run " + id + " has no epoch " + std::to_string(epoch));
+}
+
+StatusOr<derm::v1::CompareRunsResponse> ReadSide::CompareRuns(const derm::v1::CompareRunsRequest& request) {
+  if (request.run_ids_size() < 2 || request.run_ids_size() > 10) return InvalidArgument("compare 2 to 10 runs");
+  derm::v1::CompareRunsResponse response;
+  std::vector<Predictions> predictions;
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  for (int64_t id : request.run_ids()) {
+    DERM_ASSIGN_OR_RETURN(*response.add_runs(), s->runs().Get(id));
+    DERM_ASSIGN_OR_RETURN(auto preds, s->runs().Predictions(id, "validation"));
+    Predictions& by_path = predictions.emplace_back();
+    for (const auto& p : preds) by_path[p.path()] = {p.true_class(), p.predicted_class()};
+  }
+  CompareRunReports(predictions, &response);
+  return response;
+}
+
+StatusOr<derm::v1::Model> ReadSide::GetModel(int64_t run_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(std::string bytes, s->runs().Model(run_id));
+  derm::v1::Model model;
+  model.set_data(std::move(bytes));
+  return model;
+}
+
+StatusOr<derm::v1::ListRunsResponse> ReadSide::ListRuns(const derm::v1::ListRunsRequest& request) {
+  const int page = request.page_size() == 0 ? 50 : request.page_size();
+  if (page < 1 || page > 1000) return InvalidArgument("page_size must be between 1 and 1000");
+  int64_t offset = 0;
+  if (!request.page_token().empty()) {
+    auto parsed = ParseInt64(request.page_token());
+    if (!parsed || *parsed < 0) return InvalidArgument("page_token is not one this scheduler issued");
+    offset = *parsed;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(auto runs, s->runs().List(request.filter(), request.order_by(), page + 1, offset));
+  derm::v1::ListRunsResponse response;
+  if (static_cast<int>(runs.size()) > page) {
+    runs.pop_back();
+    response.set_next_page_token(std::to_string(offset + page));
+  }
+  for (auto& r : runs) *response.add_runs() = std::move(r);
+  return response;
+}
+
+StatusOr<derm::v1::QueryResponse> ReadSide::Query(const derm::v1::QueryRequest& request) {
+  store::QueryLimits limits;
+  if (request.max_rows() != 0) limits.max_rows = request.max_rows();
+  if (request.timeout_ms() != 0) limits.timeout_ms = request.timeout_ms();
+  DERM_ASSIGN_OR_RETURN(store::QueryResult result, store::RunReadOnlyQuery(db_path_, request.sql(), limits));
+  derm::v1::QueryResponse response;
+  for (auto& c : result.columns) response.add_columns(std::move(c));
+  for (size_t r = 0; r < result.rows.size(); ++r) {
+    auto* row = response.add_rows();
+    for (size_t c = 0; c < result.rows[r].size(); ++c) {
+      row->add_values(std::move(result.rows[r][c]));
+      row->add_nulls(result.nulls[r][c]);
+    }
+  }
+  response.set_truncated(result.truncated);
+  return response;
+}
+
+StatusOr<std::vector<derm::v1::WorkerInfo>> ReadSide::ListWorkers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  return s->workers().List();
+}
+
+StatusOr<std::vector<derm::v1::JobEvent>> ReadSide::JobEvents(int64_t job_id, int64_t* after_event_id,
+                                                              int32_t* total_epochs) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(Job job, s->jobs().Get(job_id));
+  DERM_ASSIGN_OR_RETURN(auto stored, s->events().Since(job_id, *after_event_id));
+  const bool infer = KindOf(job.spec()) == JobKind::kInfer;
+  *total_epochs = job.spec().train().epochs();
+  derm::v1::ShardProgress shards;
+  if (infer && !stored.empty()) {
+    DERM_ASSIGN_OR_RETURN(store::ShardTotals t, s->shards().Totals(job_id));
+    shards.set_shards_done(t.shards_done);
+    shards.set_shards_total(t.shards);
+    shards.set_images_done(t.images_done);
+    shards.set_images_total(t.images);
+    shards.set_errors(t.errors);
+  }
+  std::vector<derm::v1::JobEvent> events;
+  for (const auto& e : stored) {
+    *after_event_id = e.id;
+    derm::v1::JobEvent ev;
+    ev.set_job_id(job_id);
+    ev.set_event_id(e.id);
+    ev.set_time_ms(e.time_ms);
+    ev.set_state(e.to);
+    ev.set_message(e.cause);
+    ev.set_total_epochs(job.spec().train().epochs());
+    if (infer) *ev.mutable_shards() = shards;
+    if (e.is_epoch) {
+      DERM_ASSIGN_OR_RETURN(auto epochs, s->runs().Epochs(job.run_id(), e.epoch - 1, e.epoch));
+      if (epochs.empty()) continue;  // no longer stored (cannot happen today: epochs are only replaced)
+      *ev.mutable_epoch() = std::move(epochs.front());
+    }
+    events.push_back(std::move(ev));
+  }
+  return events;
+}
+
+}  // namespace derm::scheduler

@@ -1,0 +1,56 @@
+// ReadSide: the scheduler's read-only answers (jobs, runs, comparisons, models, workers, events,
+// SQL queries), from its own read-only connection, so that reads never wait for the writer's
+// lock and can never write. It sees every committed change.
+// Thread-safety: thread-safe; calls on one ReadSide are serialised on its connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+#include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
+#include "store/store.h"
+
+namespace derm::scheduler {
+
+class ReadSide {
+ public:
+  // Reads the database at `db_path`, which the scheduler's Store has created.
+  explicit ReadSide(std::string db_path) : db_path_(std::move(db_path)) {}
+
+  StatusOr<derm::v1::Job> GetJob(int64_t job_id);
+  // INVALID_ARGUMENT for a limit outside 0..10000 or an unknown state.
+  StatusOr<std::vector<derm::v1::Job>> ListJobs(const derm::v1::ListJobsRequest& request);
+  StatusOr<derm::v1::RunReport> GetRun(int64_t run_id);
+  // One epoch's (validation) or the final (test) metrics and confusion matrix of a run.
+  StatusOr<derm::v1::SplitMetrics> GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request);
+  // 2 to 10 runs side by side (scheduler/run_comparison.h).
+  StatusOr<derm::v1::CompareRunsResponse> CompareRuns(const derm::v1::CompareRunsRequest& request);
+  // A finished run's exported model.
+  StatusOr<derm::v1::Model> GetModel(int64_t run_id);
+  // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
+  // order, page size or token.
+  StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
+  // Read-only SQL on a connection of its own (store/read_query.h), with the request's limits.
+  StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
+  StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
+  // The job's stored events after `*after_event_id`, as watchers see them (with the epoch's
+  // metrics, or an inference job's shard counts); advances `*after_event_id` and sets
+  // `*total_epochs` to the job's train.epochs.
+  StatusOr<std::vector<derm::v1::JobEvent>> JobEvents(int64_t job_id, int64_t* after_event_id,
+                                                      int32_t* total_epochs);
+
+ private:
+  // The read-only Store, opened on first use. REQUIRES mu_.
+  StatusOr<store::Store*> StoreLocked();
+
+  const std::string db_path_;
+  std::mutex mu_;
+  std::unique_ptr<store::Store> store_;  // GUARDED_BY(mu_)
+};
+
+}  // namespace derm::scheduler

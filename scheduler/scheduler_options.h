@@ -1,0 +1,16 @@
+// The scheduler's timing settings (derm-scheduler flags).
+#pragma once
+
+#include <cstdint>
+
+namespace derm::scheduler {
+
+struct SchedulerOptions {
+  int64_t heartbeat_interval_ms = 2000;
+  int64_t lease_timeout_ms = 15000;  // a lease not renewed for this long expires
+  // A retried job waits retry_backoff_ms * 2^(attempts - 1), at most max_retry_backoff_ms.
+  int64_t retry_backoff_ms = 1000;
+  int64_t max_retry_backoff_ms = 60000;
+};
+
+}  // namespace derm::scheduler
