@@ -28,7 +28,8 @@ enum class StatusCode {
   kUnauthenticated = 16,
 };
 
-class Status {
+// [[nodiscard]]: an error is handled, returned or explicitly ignored with a comment saying why.
+class [[nodiscard]] Status {
  public:
   Status() = default;
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}

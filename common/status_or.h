@@ -2,6 +2,8 @@
 // Thread-safety: like T.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <utility>
 
@@ -10,7 +12,7 @@
 namespace derm {
 
 template <typename T>
-class StatusOr {
+class [[nodiscard]] StatusOr {
  public:
   // Implicit from a value or from a non-OK status, so functions can `return value;` / `return status;`.
   StatusOr(T value) : value_(std::move(value)) {}         // NOLINT
@@ -20,16 +22,22 @@ class StatusOr {
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
-  // Requires ok().
-  T& value() & { return *value_; }
-  const T& value() const& { return *value_; }
-  T&& value() && { return std::move(*value_); }
-  T* operator->() { return &*value_; }
-  const T* operator->() const { return &*value_; }
-  T& operator*() { return *value_; }
-  const T& operator*() const { return *value_; }
+  // Require ok(): on an error they print the status and abort (a bug, never an input's fault).
+  T& value() & { return Checked(), *value_; }
+  const T& value() const& { return Checked(), *value_; }
+  T&& value() && { return Checked(), std::move(*value_); }
+  T* operator->() { return Checked(), &*value_; }
+  const T* operator->() const { return Checked(), &*value_; }
+  T& operator*() { return Checked(), *value_; }
+  const T& operator*() const { return Checked(), *value_; }
 
  private:
+  void Checked() const {
+    if (!value_) {
+      std::fprintf(stderr, "StatusOr::value() on an error: %s\n", status_.ToString().c_str());
+      std::abort();
+    }
+  }
   Status status_;
   std::optional<T> value_;
 };

@@ -139,6 +139,7 @@ Status InferenceJobs::EndAttempt(int64_t attempt_id, const Lease& lease, Attempt
   const std::string shard = "shard " + std::to_string(lease.shard);
   DERM_ASSIGN_OR_RETURN(int32_t attempts, ctx_.store->shards().Requeue(job.id(), lease.shard, attempt_id,
                                                                       attempt_state, cause, ctx_.now()));
+  ctx_.leases->Take(attempt_id);
   if (!retryable) return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED, shard + ": " + cause);
   if (attempts > job.spec().max_retries()) {
     return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,

@@ -38,7 +38,7 @@ class InferenceJobs {
   // `lock` holds the writer lock; it is released while the job's CSV is written.
   Status Complete(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
                   std::unique_lock<std::mutex>* lock);
-  // A shard's attempt ended without finishing it (its lease already taken): queue the shard again,
+  // A shard's attempt ended without finishing it: end its lease and queue the shard again,
   // or fail the job when retries are used up or the failure is not retryable.
   Status EndAttempt(int64_t attempt_id, const Lease& lease, store::AttemptState attempt_state, bool retryable,
                     const std::string& cause);

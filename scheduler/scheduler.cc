@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <iostream>
 
 #include "common/rpc/job_kind.h"
 #include "common/rpc/result_rules.h"
@@ -345,7 +346,9 @@ Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
 
 Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_state, bool retryable,
                                    const std::string& cause) {
-  const Lease lease = *leases_.Take(attempt_id);
+  // The lease goes only once the database says the attempt ended: after a failed write (a full
+  // disk) it stays, and expires again, so memory and database never disagree.
+  const Lease lease = *leases_.Find(attempt_id);
   if (lease.shard >= 0) return infer_.EndAttempt(attempt_id, lease, attempt_state, retryable, cause);
   DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease.job_id));
   const bool retry = retryable && job.attempts() <= job.spec().max_retries();
@@ -356,6 +359,7 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
       retry ? now + RetryBackoffMs(job.attempts(), options_.retry_backoff_ms, options_.max_retry_backoff_ms) : 0;
   DERM_RETURN_IF_ERROR(store_->attempts().End(lease.job_id, attempt_id, attempt_state,
                                               retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now, not_before));
+  leases_.Take(attempt_id);
   if (retry) {
     job.set_state(derm::v1::QUEUED);
     job.set_not_before_ms(not_before);
@@ -378,10 +382,14 @@ int Scheduler::ExpireLeases() {
   for (int64_t id : expired) {
     metrics_.CountLeaseExpiry();
     const int64_t worker = leases_.Find(id)->worker_id;
-    // A failed write leaves the job to Recover at the next start; the lease is gone either way.
-    (void)EndAttemptLocked(id, AttemptState::kWorkerLost, /*retryable=*/true,
-                           "lease expired: worker " + std::to_string(worker) + " sent no heartbeat for " +
-                               std::to_string(options_.lease_timeout_ms) + " ms");
+    const Status ended = EndAttemptLocked(id, AttemptState::kWorkerLost, /*retryable=*/true,
+                                          "lease expired: worker " + std::to_string(worker) +
+                                              " sent no heartbeat for " + std::to_string(options_.lease_timeout_ms) +
+                                              " ms");
+    if (!ended.ok()) {  // the lease stays and expires again at the next check
+      std::cerr << "derm-scheduler: attempt " << id << " expired but could not be ended: " << ended.ToString()
+                << std::endl;
+    }
   }
   return static_cast<int>(expired.size());
 }

@@ -107,7 +107,8 @@ class Scheduler {
   void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
   // Leases the queued training job to the worker. REQUIRES mu_.
   StatusOr<derm::v1::Task> LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now);
-  // Ends an attempt, retrying its job when allowed. REQUIRES mu_.
+  // Ends an attempt and its lease, retrying its job when allowed; the lease stays when the
+  // database write fails. REQUIRES mu_.
   Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
                           const std::string& cause);
   void EnqueueLocked(const derm::v1::Job& job);  // REQUIRES mu_

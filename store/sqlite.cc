@@ -84,6 +84,8 @@ std::string Statement::Blob(int col) const {
 Transaction::Transaction(Database* db) : db_(db), begin_(db->Exec("BEGIN IMMEDIATE")) {}
 
 Transaction::~Transaction() {
+  // A failed ROLLBACK leaves nothing to undo: SQLite rolls back an open transaction itself when
+  // a statement fails or the connection closes.
   if (begin_.ok() && !done_) (void)db_->Exec("ROLLBACK");
 }
 

@@ -171,6 +171,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
       req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " stopped during the attempt"
                            : outcome.status.message());
       req.set_retryable(stop_ || outcome.retryable);
+      // When even FailTask cannot reach the scheduler, the lease expires and the job is retried.
       (void)reporter.Call(
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });
     }

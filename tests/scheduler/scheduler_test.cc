@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "tests/scheduler/scheduler_fixture.h"
+#include "tests/testing/disk_full.h"
 
 namespace derm::scheduler {
 namespace {
@@ -148,6 +149,25 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
   EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
   EXPECT_EQ(scheduler_->reads().GetRun(second.run_id())->epochs_size(), 3);
+}
+
+// A lease expires while the disk is full: the attempt cannot be ended in the database, so its
+// lease stays (the job does not sit RUNNING with no lease); once writes work, it ends.
+TEST_F(SchedulerTest, ALeaseWhoseEndCannotBeWrittenStaysUntilItCanBe) {
+  const int64_t job = Submit(Spec());
+  const int64_t w = Worker();
+  const auto task = Acquire(w);
+  clock_.Advance(2000);
+  {
+    testing::DiskFull full;
+    EXPECT_EQ(scheduler_->ExpireLeases(), 1);
+    EXPECT_EQ(State(job), derm::v1::RUNNING);
+  }
+  EXPECT_FALSE(Beat(w, task.attempt_id())->cancel()) << "the lease is still held";
+  clock_.Advance(2000);
+  EXPECT_EQ(scheduler_->ExpireLeases(), 1);
+  EXPECT_EQ(State(job), derm::v1::QUEUED);
+  EXPECT_TRUE(Beat(w, task.attempt_id())->cancel());
 }
 
 TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
