@@ -15,6 +15,7 @@
 #include <string>
 
 #include "worker/core/head.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/core/trainer.h"
 
 namespace {
@@ -94,7 +95,7 @@ int main(int argc, char** argv) {
   core::TrainConfig tc;
   tc.batch_size = a.batch;
   tc.backbone_batch = a.backbone_batch > 0 ? a.backbone_batch : a.batch;
-  core::Trainer trainer(net, tc, a.classes);
+  const core::FeatureExtractor features(net, tc.backbone_batch);
   core::HeadConfig hc;
   hc.classes = a.classes;
   core::DenseHead head(hc, rng, device);
@@ -104,11 +105,11 @@ int main(int argc, char** argv) {
   const double train = Rate(a, device, [&] {
     std::vector<core::AffineParams> aug;
     for (int i = 0; i < a.batch; ++i) aug.push_back(core::DrawAffine(tc.augment, rng));
-    head.TrainStep(trainer.Features(images, idx, &aug), labels, rng);
+    head.TrainStep(features.Features(images, idx, &aug), labels, rng);
   });
   const double infer = Rate(a, device, [&] {
     c10::InferenceMode guard;
-    head.Probabilities(trainer.Features(images, idx, nullptr));
+    head.Probabilities(features.Features(images, idx));
   });
   std::printf(
       "{\"impl\": \"derm\", \"torch\": \"%s\", \"device\": \"%s\", \"threads\": %d, \"size\": %d, "

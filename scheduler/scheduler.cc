@@ -209,15 +209,14 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(const derm:
 }
 
 StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    RegisteredWorker* worker = workers_.Find(worker_id);
-    if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
-    worker->draining = true;
-    DERM_RETURN_IF_ERROR(store_->workers().SetState(worker_id, derm::v1::DRAINING));
-    work_cv_.notify_all();  // a draining worker's long-poll returns now
-  }
-  DERM_ASSIGN_OR_RETURN(auto workers, reads_.ListWorkers());
+  std::lock_guard<std::mutex> lock(mu_);
+  RegisteredWorker* worker = workers_.Find(worker_id);
+  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  worker->draining = true;
+  DERM_RETURN_IF_ERROR(store_->workers().SetState(worker_id, derm::v1::DRAINING));
+  work_cv_.notify_all();  // a draining worker's long-poll returns now, once the lock is free
+  // Read under the lock: the worker's long-poll may not mark it GONE before the answer says DRAINING.
+  DERM_ASSIGN_OR_RETURN(auto workers, store_->workers().List());
   for (auto& w : workers) {
     if (w.id() == worker_id) return w;
   }

@@ -9,9 +9,9 @@
 
 #include "common/strings.h"
 #include "worker/backbone_cache.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/core/head.h"
 #include "worker/core/model_file.h"
-#include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/data/file_bytes.h"
 
@@ -56,15 +56,12 @@ Status ExportFeatures(const FeatureExportOptions& o, int64_t* written) {
   for (int64_t k = 0; k < core::ResNet50::kFeatureDim; ++k) out << ",f" << k;
   out << "\n";
 
-  core::TrainConfig tc;
-  tc.batch_size = o.batch;
-  tc.backbone_batch = o.batch;
-  core::Trainer trainer(net, tc, head ? static_cast<int>(o.class_names.size()) : 1);
+  const core::FeatureExtractor features(net, o.batch);
   c10::InferenceMode guard;
   for (int64_t start = 0; start < images.size(); start += o.batch) {
     std::vector<int64_t> idx(std::min<int64_t>(o.batch, images.size() - start));
     std::iota(idx.begin(), idx.end(), start);
-    at::Tensor f = trainer.Features(images, idx, nullptr).to(at::kCPU).contiguous();
+    at::Tensor f = features.Features(images, idx).to(at::kCPU).contiguous();
     at::Tensor probs;
     if (head) probs = head->Probabilities(head->Standardize(f.to(net.device()))).to(at::kCPU).contiguous();
     for (size_t i = 0; i < idx.size(); ++i) {

@@ -6,7 +6,7 @@
 #include <future>
 #include <numeric>
 
-#include "worker/core/trainer.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/data/dataset.h"
 #include "worker/data/file_bytes.h"
 #include "worker/data/sha256.h"
@@ -98,10 +98,7 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
     decoded.errors.insert(decoded.errors.end(), refused.begin(), refused.end());
     return decoded;
   };
-  core::TrainConfig tc;
-  tc.batch_size = static_cast<int>(batch);
-  tc.backbone_batch = static_cast<int>(batch);
-  const core::Trainer features(*(*backbone)->net, tc, static_cast<int>(classes));
+  const core::FeatureExtractor features(*(*backbone)->net, static_cast<int>(batch));
   const auto started = std::chrono::steady_clock::now();
   try {
     c10::InferenceMode guard;
@@ -122,7 +119,7 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
       if (images.size() > 0) {
         std::vector<int64_t> idx(images.size());
         std::iota(idx.begin(), idx.end(), 0);
-        at::Tensor f = features.Features(images, idx, nullptr);
+        at::Tensor f = features.Features(images, idx);
         at::Tensor probs =
             head.Probabilities(head.Standardize(f.to((*backbone)->net->device()))).to(at::kCPU);
         auto [top_p, top_c] = probs.topk(k, 1);

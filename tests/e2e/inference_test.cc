@@ -13,6 +13,7 @@
 #include "tests/testing/cluster.h"
 #include "tests/testing/fp32_tolerance.h"
 #include "worker/core/model_file.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 
@@ -101,13 +102,12 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   data::DecodedFiles decoded =
       data::DecodeFiles(paths, static_cast<int>(model->info.height), static_cast<int>(model->info.width), 0);
   ASSERT_EQ(decoded.images.size(), images);
-  core::TrainConfig tc;
-  const core::Trainer trainer(*net, tc, static_cast<int>(model->info.class_names.size()));
+  const core::FeatureExtractor features(*net, core::TrainConfig().backbone_batch);
   std::vector<int64_t> idx(images);
   std::iota(idx.begin(), idx.end(), 0);
   c10::InferenceMode guard;
   const at::Tensor probs =
-      model->head->Probabilities(model->head->Standardize(trainer.Features(decoded.images, idx, nullptr)));
+      model->head->Probabilities(model->head->Standardize(features.Features(decoded.images, idx)));
   for (int64_t i = 0; i < images; ++i) {
     // Another class only where the two are tied up to rounding (tests/testing/fp32_tolerance.h).
     EXPECT_NEAR(probs[i][predicted[i]].item<float>(), probs[i].max().item<float>(),

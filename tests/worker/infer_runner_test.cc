@@ -15,6 +15,7 @@
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
 #include "worker/core/safetensors.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/task_runner.h"
@@ -102,12 +103,11 @@ TEST_F(InferRunnerTest, PredictsLikeTheTrainedModelInProcessAndListsUnreadableIm
   for (const auto& p : r.predictions()) paths.push_back(p.path());
   data::DecodedFiles images = data::DecodeFiles(paths, 32, 32, 1);
   ASSERT_EQ(images.images.size(), 9);
-  core::TrainConfig tc;
-  const core::Trainer trainer(*net, tc, 3);
+  const core::FeatureExtractor features(*net, core::TrainConfig().backbone_batch);
   std::vector<int64_t> idx(9);
   std::iota(idx.begin(), idx.end(), 0);
   c10::InferenceMode guard;
-  at::Tensor f = trainer.Features(images.images, idx, nullptr);
+  at::Tensor f = features.Features(images.images, idx);
   at::Tensor probs = loaded->head->Probabilities(loaded->head->Standardize(f)).contiguous();
   for (int i = 0; i < 9; ++i) {
     const auto& p = r.predictions(i);

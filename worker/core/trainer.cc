@@ -25,55 +25,9 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 Trainer::Trainer(const ResNet50& backbone, const TrainConfig& config, int num_classes)
-    : backbone_(backbone), config_(config), num_classes_(num_classes) {
+    : features_(backbone, config.backbone_batch), config_(config), num_classes_(num_classes) {
   const int b = std::max(1, config_.batch_size);
-  config_.backbone_batch = std::max(1, config_.backbone_batch);
-  group_ = std::max(b, (config_.backbone_batch + b - 1) / b * b);
-}
-
-at::Tensor Trainer::Features(const ImageSet& set, const std::vector<int64_t>& idx,
-                             const std::vector<AffineParams>* aug) const {
-  const size_t chunk = static_cast<size_t>(config_.backbone_batch);
-  if (idx.size() <= chunk) return ChunkFeatures(set, idx, aug);
-  std::vector<at::Tensor> parts;
-  for (size_t start = 0; start < idx.size(); start += chunk) {
-    const size_t end = std::min(idx.size(), start + chunk);
-    const std::vector<int64_t> sub(idx.begin() + start, idx.begin() + end);
-    std::vector<AffineParams> sub_aug;
-    if (aug) sub_aug.assign(aug->begin() + start, aug->begin() + end);
-    parts.push_back(ChunkFeatures(set, sub, aug ? &sub_aug : nullptr));
-  }
-  return at::cat(parts);
-}
-
-at::Tensor Trainer::ChunkFeatures(const ImageSet& set, const std::vector<int64_t>& idx,
-                                  const std::vector<AffineParams>* aug) const {
-  c10::InferenceMode guard;
-  const int64_t n = static_cast<int64_t>(idx.size()), h = set.height, w = set.width;
-  at::Tensor raw = at::empty({n, h, w, 3}, at::kByte);
-  uint8_t* dst = raw.data_ptr<uint8_t>();
-  set.Gather(idx.data(), idx.size(), dst);
-  at::Tensor x = raw.to(backbone_.device()).permute({0, 3, 1, 2}).to(at::kFloat).contiguous();
-  if (aug) x = ApplyAffine(x, *aug);
-  // torchvision preprocessing on 0..255 values: (x/255 - mean) / std.
-  static const float kMean[3] = {0.485f * 255, 0.456f * 255, 0.406f * 255};
-  static const float kStd[3] = {0.229f * 255, 0.224f * 255, 0.225f * 255};
-  at::Tensor mean = at::from_blob(const_cast<float*>(kMean), {1, 3, 1, 1}, at::kFloat).to(x.device());
-  at::Tensor std = at::from_blob(const_cast<float*>(kStd), {1, 3, 1, 1}, at::kFloat).to(x.device());
-  return backbone_.Forward((x - mean) / std);
-}
-
-at::Tensor Trainer::AllFeatures(const ImageSet& set) const {
-  std::vector<at::Tensor> parts;
-  for (int64_t start = 0; start < set.size(); start += config_.backbone_batch) {
-    std::vector<int64_t> idx(std::min<int64_t>(config_.backbone_batch, set.size() - start));
-    std::iota(idx.begin(), idx.end(), start);
-    parts.push_back(Features(set, idx, nullptr));
-  }
-  if (parts.empty()) {
-    return at::empty({0, ResNet50::kFeatureDim}, at::TensorOptions(at::kFloat).device(backbone_.device()));
-  }
-  return at::cat(parts);
+  group_ = std::max(b, (features_.chunk() + b - 1) / b * b);
 }
 
 SplitEval Trainer::Evaluate(const DenseHead& head, const at::Tensor& features,
@@ -99,7 +53,7 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
                                     const std::string& resume_checkpoint, const TrainHooks& hooks) {
   if (train.size() == 0) return InvalidArgument("the training split is empty");
   if (val.size() == 0) return InvalidArgument("the validation split is empty");
-  const at::Device device = backbone_.device();
+  const at::Device device = features_.backbone().device();
   if (device.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // cuDNN autotune
 
   HeadConfig hc;
@@ -115,9 +69,9 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
     DERM_ASSIGN_OR_RETURN(int32_t done, head.Restore(resume_checkpoint));
     start_epoch = done + 1;
   } else if (config_.standardize) {
-    head.FitStandardization(AllFeatures(train));
+    head.FitStandardization(features_.All(train));
   }
-  const at::Tensor val_features = AllFeatures(val);
+  const at::Tensor val_features = features_.All(val);
 
   TrainOutcome outcome;
   outcome.epochs_done = start_epoch - 1;
@@ -139,7 +93,7 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
       std::vector<int64_t> idx(order.begin() + start, order.begin() + end);
       std::vector<AffineParams> aug;
       for (size_t i = 0; i < idx.size(); ++i) aug.push_back(DrawAffine(config_.augment, augment_rng));
-      at::Tensor features = head.Standardize(Features(train, idx, &aug));
+      at::Tensor features = head.Standardize(features_.Features(train, idx, &aug));
       std::vector<int64_t> labels;
       for (int64_t i : idx) labels.push_back(train.labels[i]);
       at::Tensor y = at::tensor(labels, at::kLong).to(device);
@@ -175,7 +129,7 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
   if (outcome.epochs_done > 0 && outcome.validation.num_classes == 0) {
     outcome.validation = Evaluate(head, val_features, val.labels);
   }
-  if (test && test->size() > 0) outcome.test = Evaluate(head, AllFeatures(*test), test->labels);
+  if (test && test->size() > 0) outcome.test = Evaluate(head, features_.All(*test), test->labels);
   return outcome;
 }
 

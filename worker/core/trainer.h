@@ -15,6 +15,7 @@
 
 #include "common/status_or.h"
 #include "worker/core/augment.h"
+#include "worker/core/feature_extractor.h"
 #include "worker/core/image_set.h"
 #include "worker/core/metrics.h"
 #include "worker/core/resnet50.h"
@@ -69,19 +70,12 @@ class Trainer {
   StatusOr<TrainOutcome> Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
                              const std::string& resume_checkpoint, const TrainHooks& hooks);
 
-  // Pooled features [idx.size(), 2048] of set[idx], augmented with `aug` when not null, in
-  // backbone passes of at most backbone_batch images.
-  at::Tensor Features(const ImageSet& set, const std::vector<int64_t>& idx,
-                      const std::vector<AffineParams>* aug) const;
 
  private:
-  at::Tensor ChunkFeatures(const ImageSet& set, const std::vector<int64_t>& idx,
-                           const std::vector<AffineParams>* aug) const;
-  at::Tensor AllFeatures(const ImageSet& set) const;
   SplitEval Evaluate(const class DenseHead& head, const at::Tensor& features,
                      const std::vector<int32_t>& labels) const;
 
-  const ResNet50& backbone_;
+  const FeatureExtractor features_;  // backbone passes of config.backbone_batch images
   TrainConfig config_;
   int num_classes_;
   size_t group_;  // training images per features pass: backbone_batch rounded up to whole head steps

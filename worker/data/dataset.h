@@ -1,8 +1,8 @@
 // Loading an image-folder dataset the way Keras' image_dataset_from_directory does: class =
 // sub-folder, labels by sorted folder name, a deterministic train/validation split by seed, and
-// an optional separate test folder. Every image is read and decoded once (on a thread pool),
-// resized to the spec's size and kept as uint8 RGB. Files that are not images or cannot be
-// decoded are reported with a reason and skipped, never silently dropped.
+// an optional separate test folder. Every image is read and decoded once (on a thread pool,
+// worker/data/image_decoder.h), resized to the spec's size and kept as uint8 RGB. Files that are
+// not images or cannot be decoded are reported with a reason and skipped, never silently dropped.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +12,7 @@
 #include "common/status_or.h"
 #include "worker/core/image_set.h"
 #include "worker/data/data_roots.h"
+#include "worker/data/image_listing.h"
 
 namespace derm::data {
 
@@ -33,10 +34,6 @@ struct DatasetOptions {
   // the roots, devices and FIFOs are listed as skipped); the folders themselves are checked by
   // the caller.
   DataRoots roots;
-};
-
-struct SkippedFile {
-  std::string path, reason;
 };
 
 struct Dataset {
