@@ -7,7 +7,7 @@
 #include <iostream>
 #include <thread>
 
-#include "common/rpc/input_listing.h"
+#include "common/spec/input_listing.h"
 #include "worker/data/dataset.h"
 
 int main(int argc, char** argv) {

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 #include "scheduler/grpc_services.h"
 
 namespace {

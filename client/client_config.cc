@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "common/rpc/auth.h"
+#include "common/grpc/auth.h"
 
 namespace derm::client {
 namespace {

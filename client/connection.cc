@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdlib>
 
-#include "common/rpc/auth.h"
-#include "common/rpc/grpc_status.h"
+#include "common/grpc/auth.h"
+#include "common/grpc/grpc_status.h"
 
 namespace derm::client {
 

@@ -3,7 +3,7 @@
 
 #include "client/commands.h"
 #include "client/report_printer.h"
-#include "common/rpc/params.h"
+#include "common/spec/params.h"
 
 namespace derm::client {
 

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <set>
 
-#include "common/rpc/spec_rules.h"
-#include "common/rpc/sweep.h"
+#include "common/spec/spec_rules.h"
+#include "common/spec/sweep.h"
 #include "common/strings.h"
 
 namespace derm::client {

@@ -31,7 +31,7 @@ ParsedSpec ParseSpecYaml(const std::string& yaml);
 // The spec fields that hold paths (data.train_dir, model.weights, input.folder, ...).
 bool IsPathField(const std::string& field);
 
-// Parses, applies the defaults and rules (common/rpc/spec_rules.h), and resolves relative
+// Parses, applies the defaults and rules (common/spec/spec_rules.h), and resolves relative
 // paths against `base_dir`, in the spec and in its sweep values. Problems carry their line
 // where known.
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir);

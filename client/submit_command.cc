@@ -13,7 +13,7 @@
 #include "client/commands.h"
 #include "client/report_printer.h"
 #include "client/spec_yaml.h"
-#include "common/rpc/params.h"
+#include "common/spec/params.h"
 
 namespace derm::client {
 namespace fs = std::filesystem;

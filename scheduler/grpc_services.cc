@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "common/rpc/auth.h"
-#include "common/rpc/grpc_status.h"
+#include "common/grpc/auth.h"
+#include "common/grpc/grpc_status.h"
 
 namespace derm::scheduler {
 namespace {

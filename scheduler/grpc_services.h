@@ -1,6 +1,6 @@
 // The gRPC face of the Scheduler: JobService and WorkerService. Each handler records its latency,
-// checks the caller's token (common/rpc/auth.h), calls the Scheduler and converts the Status
-// (common/rpc/grpc_status.h); no logic lives here.
+// checks the caller's token (common/grpc/auth.h), calls the Scheduler and converts the Status
+// (common/grpc/grpc_status.h); no logic lives here.
 #pragma once
 
 #include "derm/v1/jobs.grpc.pb.h"

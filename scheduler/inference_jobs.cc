@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "common/rpc/input_listing.h"
+#include "common/spec/input_listing.h"
 #include "store/prediction_csv.h"
 #include "store/sqlite.h"
 

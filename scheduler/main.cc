@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "common/rpc/auth.h"
+#include "common/grpc/auth.h"
 #include "scheduler/grpc_services.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"

@@ -1,7 +1,7 @@
 #include "scheduler/read_side.h"
 
 #include "common/parse_number.h"
-#include "common/rpc/job_kind.h"
+#include "common/spec/job_kind.h"
 #include "scheduler/run_comparison.h"
 #include "store/read_query.h"
 

@@ -5,10 +5,10 @@
 #include <climits>
 #include <iostream>
 
-#include "common/rpc/job_kind.h"
-#include "common/rpc/result_rules.h"
-#include "common/rpc/spec_rules.h"
-#include "common/rpc/sweep.h"
+#include "common/spec/job_kind.h"
+#include "common/spec/result_rules.h"
+#include "common/spec/spec_rules.h"
+#include "common/spec/sweep.h"
 #include "scheduler/placement.h"
 
 namespace derm::scheduler {

@@ -57,7 +57,7 @@ class Scheduler {
   // Validates (INVALID_ARGUMENT listing every problem), fills defaults and queues the job. A
   // non-empty idempotency key already used returns the first job with deduplicated = true.
   // Concurrent submissions share one durable commit (group commit). A spec with `sweep` becomes
-  // one job per point (common/rpc/sweep.h), all or none.
+  // one job per point (common/spec/sweep.h), all or none.
   StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);

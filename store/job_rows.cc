@@ -1,7 +1,7 @@
 #include "store/job_rows.h"
 
-#include "common/rpc/job_kind.h"
-#include "common/rpc/params.h"
+#include "common/spec/job_kind.h"
+#include "common/spec/params.h"
 #include "store/event_log.h"
 #include "store/sqlite.h"
 

@@ -10,7 +10,7 @@
 #include <iostream>
 #include <thread>
 
-#include "common/rpc/auth.h"
+#include "common/grpc/auth.h"
 #include "common/strings.h"
 #include "worker/data/demo_data.h"
 #include "worker/feature_export.h"

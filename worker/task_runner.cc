@@ -5,7 +5,7 @@
 #include <thread>
 #include <vector>
 
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 #include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"

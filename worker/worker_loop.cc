@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "common/rpc/auth.h"
-#include "common/rpc/grpc_status.h"
+#include "common/grpc/auth.h"
+#include "common/grpc/grpc_status.h"
 
 namespace derm::worker {
 namespace {

@@ -1,8 +1,8 @@
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 
 #include <gtest/gtest.h>
 
-#include "common/rpc/params.h"
+#include "common/spec/params.h"
 
 namespace derm {
 namespace {

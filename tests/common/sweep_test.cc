@@ -1,4 +1,4 @@
-#include "common/rpc/sweep.h"
+#include "common/spec/sweep.h"
 
 #include <gtest/gtest.h>
 

@@ -3,7 +3,7 @@
 
 #include <regex>
 
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "tests/testing/temp_dir.h"

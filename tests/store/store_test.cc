@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "tests/testing/temp_dir.h"

@@ -1,4 +1,4 @@
-#include "common/rpc/sweep.h"
+#include "common/spec/sweep.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>

@@ -1,4 +1,4 @@
-#include "common/rpc/auth.h"
+#include "common/grpc/auth.h"
 
 #include <cstdlib>
 #include <fstream>

@@ -1,4 +1,4 @@
-#include "common/rpc/input_listing.h"
+#include "common/spec/input_listing.h"
 
 #include <glob.h>
 

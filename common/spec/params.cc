@@ -1,4 +1,4 @@
-#include "common/rpc/params.h"
+#include "common/spec/params.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>

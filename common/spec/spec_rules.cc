@@ -1,4 +1,4 @@
-#include "common/rpc/spec_rules.h"
+#include "common/spec/spec_rules.h"
 
 #include <cmath>
 

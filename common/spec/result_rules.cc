@@ -1,4 +1,4 @@
-#include "common/rpc/result_rules.h"
+#include "common/spec/result_rules.h"
 
 #include <cmath>
 #include <initializer_list>
