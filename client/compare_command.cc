@@ -7,15 +7,12 @@
 
 #include "client/commands.h"
 #include "client/report_printer.h"
+#include "common/strings.h"
 
 namespace derm::client {
 namespace {
 
-std::string P(double p) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, p < 1e-4 ? "%.2e" : "%.4f", p);
-  return buf;
-}
+std::string P(double p) { return p < 1e-4 ? FormatScientific(p, 2) : FormatFixed(p, 4); }
 
 }  // namespace
 

@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <functional>
 
+#include "client/nice_ticks.h"
+#include "common/strings.h"
+
 namespace derm::client {
 namespace {
 
@@ -34,11 +37,7 @@ std::string Esc(const std::string& s) {
   return out;
 }
 
-std::string N(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.2f", v);
-  return buf;
-}
+std::string N(double v) { return FormatFixed(v, 2); }
 
 std::string Text(double x, double y, const std::string& s, const char* anchor = "start", int size = 12,
                  const std::string& extra = "") {
@@ -62,21 +61,17 @@ std::string Panel(double x0, double y0, double w, double h, const std::string& t
     }
   }
   if (!std::isfinite(lo)) lo = 0, hi = 1;
-  if (hi - lo < 1e-9) hi = lo + 1;
-  const double pad = (hi - lo) * 0.05;
-  lo -= pad, hi += pad;
+  const Ticks ticks = NiceTicks(lo, hi);
+  lo = ticks.lo, hi = ticks.hi;
   auto px = [&](double epoch) { return x0 + (max_epoch == 1 ? w / 2 : (epoch - 1) / (max_epoch - 1) * w); };
   auto py = [&](double v) { return y0 + h - (v - lo) / (hi - lo) * h; };
   std::string out = "<rect x=\"" + N(x0) + "\" y=\"" + N(y0) + "\" width=\"" + N(w) + "\" height=\"" + N(h) +
                     "\" fill=\"none\" stroke=\"#333\"/>\n";
   out += Text(x0 + w / 2, y0 - 10, title, "middle", 14, " font-weight=\"bold\"");
-  for (int t = 0; t <= 4; ++t) {
-    const double v = lo + (hi - lo) * t / 4;
+  for (const double v : ticks.values) {
     out += "<line x1=\"" + N(x0 - 4) + "\" y1=\"" + N(py(v)) + "\" x2=\"" + N(x0 + w) + "\" y2=\"" +
            N(py(v)) + "\" stroke=\"#ddd\"/>\n";
-    char label[16];
-    std::snprintf(label, sizeof label, "%.3g", v);
-    out += Text(x0 - 6, py(v) + 4, label, "end", 10);
+    out += Text(x0 - 6, py(v) + 4, ticks.Label(v), "end", 10);
   }
   const int step = std::max(1, max_epoch / 10);
   for (int e = 1; e <= max_epoch; e += step) out += Text(px(e), y0 + h + 14, std::to_string(e), "middle", 10);

@@ -5,14 +5,10 @@
 #include <cstdio>
 #include <string>
 
+#include "common/strings.h"
+
 namespace derm::client {
 namespace {
-
-std::string Fmt(const char* f, double v) {
-  char buf[64];
-  snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 std::string Pad(std::string s, size_t w) {
   if (s.size() < w) s.insert(0, w - s.size(), ' ');
@@ -46,14 +42,14 @@ std::string ProgressBar(const derm::v1::Progress& p, int total_epochs) {
   return "[" + std::string(filled, '#') + std::string(width - filled, '-') + "] epoch " +
          std::to_string(p.epoch()) + "/" + std::to_string(total_epochs) + "  " +
          std::to_string(p.images_done()) + "/" + std::to_string(p.images_total()) + " images  " +
-         Fmt("%.0f", p.images_per_second()) + " img/s  ETA " + Duration(p.eta_seconds());
+         FormatFixed(p.images_per_second(), 0) + " img/s  ETA " + Duration(p.eta_seconds());
 }
 
 void PrintEpochLine(const derm::v1::EpochMetrics& m, int total, std::ostream& out) {
-  out << "epoch " << m.epoch() << "/" << total << "  loss " << Fmt("%.4f", m.loss()) << "  accuracy "
-      << Fmt("%.4f", m.accuracy()) << "  val_loss " << Fmt("%.4f", m.validation().loss()) << "  val_accuracy "
-      << Fmt("%.4f", m.validation().accuracy()) << "  " << Fmt("%.1f", m.seconds()) << " s  "
-      << Fmt("%.0f", m.images_per_second()) << " img/s";
+  out << "epoch " << m.epoch() << "/" << total << "  loss " << FormatFixed(m.loss(), 4) << "  accuracy "
+      << FormatFixed(m.accuracy(), 4) << "  val_loss " << FormatFixed(m.validation().loss(), 4) << "  val_accuracy "
+      << FormatFixed(m.validation().accuracy(), 4) << "  " << FormatFixed(m.seconds(), 1) << " s  "
+      << FormatFixed(m.images_per_second(), 0) << " img/s";
   if (m.epoch() < total) out << "  ETA " << Duration((total - m.epoch()) * m.seconds());
   out << "\n";
 }
@@ -95,11 +91,11 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   }
   out << "\n epoch      loss  accuracy  val_loss  val_accuracy  val_bal_acc   time_s   img/s\n";
   for (const auto& e : run.epochs()) {
-    out << Pad(std::to_string(e.epoch()), 6) << Pad(Fmt("%.4f", e.loss()), 10)
-        << Pad(Fmt("%.4f", e.accuracy()), 10) << Pad(Fmt("%.4f", e.validation().loss()), 10)
-        << Pad(Fmt("%.4f", e.validation().accuracy()), 14)
-        << Pad(Fmt("%.4f", e.validation().balanced_accuracy()), 13) << Pad(Fmt("%.1f", e.seconds()), 9)
-        << Pad(Fmt("%.0f", e.images_per_second()), 8) << "\n";
+    out << Pad(std::to_string(e.epoch()), 6) << Pad(FormatFixed(e.loss(), 4), 10)
+        << Pad(FormatFixed(e.accuracy(), 4), 10) << Pad(FormatFixed(e.validation().loss(), 4), 10)
+        << Pad(FormatFixed(e.validation().accuracy(), 4), 14)
+        << Pad(FormatFixed(e.validation().balanced_accuracy(), 4), 13) << Pad(FormatFixed(e.seconds(), 1), 9)
+        << Pad(FormatFixed(e.images_per_second(), 0), 8) << "\n";
   }
   if (!run.epochs().empty()) {
     const auto& last = *run.epochs().rbegin();
@@ -109,8 +105,8 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   }
   if (run.result().has_test()) {
     const auto& t = run.result().test();
-    out << "\ntest: loss " << Fmt("%.4f", t.loss()) << "  accuracy " << Fmt("%.4f", t.accuracy())
-        << "  balanced accuracy " << Fmt("%.4f", t.balanced_accuracy()) << "\n";
+    out << "\ntest: loss " << FormatFixed(t.loss(), 4) << "  accuracy " << FormatFixed(t.accuracy(), 4)
+        << "  balanced accuracy " << FormatFixed(t.balanced_accuracy(), 4) << "\n";
     PrintConfusion(t.confusion(), out);
   }
 }

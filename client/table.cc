@@ -76,10 +76,7 @@ std::string ProtoText(const google::protobuf::Message& m, OutputFormat format) {
 }
 
 std::string Fixed(double v, int digits) {
-  if (std::isnan(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
+  return std::isnan(v) ? "" : FormatFixed(v, digits);
 }
 
 }  // namespace derm::client

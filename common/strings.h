@@ -1,8 +1,9 @@
 // Small string helpers shared by every module.
 #pragma once
 
-#include <cstdio>
+#include <charconv>
 #include <string>
+#include <system_error>
 #include <string_view>
 #include <vector>
 
@@ -16,11 +17,17 @@ inline std::string Trim(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
-// `v` in printf's %g with `digits` significant digits ("0.25", "1e-07").
-inline std::string FormatG(double v, int digits) {
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
+// `v` with `digits` digits as printf's %.*f (kFixed), %.*e (kScientific) or %.*g (kGeneral)
+// writes it, through std::to_chars: no locale, no buffer to size. The one number formatter.
+inline std::string FormatDouble(double v, std::chars_format format, int digits) {
+  char buf[512];  // %.*f of 1e308 needs 309 digits before the point
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, format, digits);
+  return ec == std::errc() ? std::string(buf, end) : std::string("?");
+}
+inline std::string FormatFixed(double v, int digits) { return FormatDouble(v, std::chars_format::fixed, digits); }
+inline std::string FormatG(double v, int digits) { return FormatDouble(v, std::chars_format::general, digits); }
+inline std::string FormatScientific(double v, int digits) {
+  return FormatDouble(v, std::chars_format::scientific, digits);
 }
 
 // `s` as a JSON string literal: quoted, with quotes, backslashes and control characters escaped.
@@ -31,9 +38,10 @@ inline std::string JsonQuote(std::string_view s) {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
     } else {
       out += static_cast<char>(c);
     }

@@ -156,7 +156,7 @@ StatusOr<std::string> SerializeSafetensors(const TensorMap& tensors, const Metad
     data.append(static_cast<const char*>(c.data_ptr()), c.numel() * c.element_size());
     std::string shape;
     for (int64_t d : c.sizes()) shape += (shape.empty() ? "" : ",") + std::to_string(d);
-    header += std::string(first ? "" : ",") + "\"" + name + "\":{\"dtype\":\"" + dtype->name +
+    header += std::string(first ? "" : ",") + JsonQuote(name) + ":{\"dtype\":\"" + dtype->name +
               "\",\"shape\":[" + shape + "],\"data_offsets\":[" + std::to_string(begin) + "," +
               std::to_string(data.size()) + "]}";
     first = false;

@@ -35,6 +35,16 @@ TEST(SafetensorsTest, RoundTripsDtypesAndShapes) {
   }
 }
 
+TEST(SafetensorsTest, TensorNamesAreEscapedInTheHeader) {
+  TensorMap in;
+  const std::string name = "odd \"name\" with \\ and \n";
+  in[name] = at::ones({2}, at::kFloat);
+  auto out = ParseSafetensors(SerializeSafetensors(in).value());
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ(out->count(name), 1u);
+  EXPECT_TRUE(at::equal(out->at(name), in[name]));
+}
+
 TEST(SafetensorsTest, ReadsAHandWrittenFileWithMetadata) {
   float v[2] = {1.5f, -2.0f};
   const std::string header =
