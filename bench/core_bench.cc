@@ -14,11 +14,22 @@
 #include <cstring>
 #include <string>
 
-#include "worker/core/head.h"
+#include "common/parse_number.h"
 #include "worker/core/feature_extractor.h"
+#include "worker/core/head.h"
 #include "worker/core/trainer.h"
 
 namespace {
+
+// A flag's whole-number value; exits with a message when it is not one.
+int IntValue(const std::string& flag, const std::string& v) {
+  const auto n = derm::ParseInt64(v);
+  if (!n || *n < INT32_MIN || *n > INT32_MAX) {
+    std::fprintf(stderr, "%s needs a whole number, got '%s'\n", flag.c_str(), v.c_str());
+    std::exit(2);
+  }
+  return static_cast<int>(*n);
+}
 
 struct Args {
   std::string device = "cpu";
@@ -43,19 +54,19 @@ Args Parse(int argc, char** argv) {
     if (k == "--device")
       a.device = v;
     else if (k == "--size")
-      a.size = std::atoi(v.c_str());
+      a.size = IntValue(k, v);
     else if (k == "--batch")
-      a.batch = std::atoi(v.c_str());
+      a.batch = IntValue(k, v);
     else if (k == "--steps")
-      a.steps = std::atoi(v.c_str());
+      a.steps = IntValue(k, v);
     else if (k == "--warmup")
-      a.warmup = std::atoi(v.c_str());
+      a.warmup = IntValue(k, v);
     else if (k == "--classes")
-      a.classes = std::atoi(v.c_str());
+      a.classes = IntValue(k, v);
     else if (k == "--threads")
-      a.threads = std::atoi(v.c_str());
+      a.threads = IntValue(k, v);
     else if (k == "--backbone-batch")
-      a.backbone_batch = std::atoi(v.c_str());
+      a.backbone_batch = IntValue(k, v);
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       std::exit(2);

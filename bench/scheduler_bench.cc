@@ -16,7 +16,9 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/parse_number.h"
 #include "common/spec/spec_rules.h"
+#include "common/strings.h"
 #include "scheduler/grpc_services.h"
 
 namespace {
@@ -32,7 +34,9 @@ double Seconds(Clock::time_point since) {
 long RssKb() {
   std::ifstream in("/proc/self/status");
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    const std::string value = derm::Trim(std::string_view(line).substr(6));  // "123456 kB"
+    return derm::ParseInt64(value.substr(0, value.find(' '))).value_or(0);
   }
   return 0;
 }
@@ -76,7 +80,13 @@ struct Server {
 
 int Arg(int argc, char** argv, const char* name, int def) {
   for (int i = 1; i + 1 < argc; ++i) {
-    if (std::strcmp(argv[i], name) == 0) return std::atoi(argv[i + 1]);
+    if (std::strcmp(argv[i], name) != 0) continue;
+    const auto n = derm::ParseInt64(argv[i + 1]);
+    if (!n || *n < 0 || *n > INT32_MAX) {
+      std::fprintf(stderr, "%s needs a whole number, got '%s'\n", name, argv[i + 1]);
+      std::exit(2);
+    }
+    return static_cast<int>(*n);
   }
   return def;
 }

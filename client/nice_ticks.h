@@ -9,7 +9,7 @@
 namespace derm::client {
 
 struct Ticks {
-  double lo = 0, hi = 1;      // the axis range: the data's, widened to whole steps
+  double lo = 0, hi = 1;  // the axis range: the data's, widened to whole steps
   double step = 1;
   std::vector<double> values;  // lo, lo + step, ..., hi
   int decimals = 0;            // digits after the point that tell the ticks apart

@@ -47,9 +47,9 @@ std::string ProgressBar(const derm::v1::Progress& p, int total_epochs) {
 
 void PrintEpochLine(const derm::v1::EpochMetrics& m, int total, std::ostream& out) {
   out << "epoch " << m.epoch() << "/" << total << "  loss " << FormatFixed(m.loss(), 4) << "  accuracy "
-      << FormatFixed(m.accuracy(), 4) << "  val_loss " << FormatFixed(m.validation().loss(), 4) << "  val_accuracy "
-      << FormatFixed(m.validation().accuracy(), 4) << "  " << FormatFixed(m.seconds(), 1) << " s  "
-      << FormatFixed(m.images_per_second(), 0) << " img/s";
+      << FormatFixed(m.accuracy(), 4) << "  val_loss " << FormatFixed(m.validation().loss(), 4)
+      << "  val_accuracy " << FormatFixed(m.validation().accuracy(), 4) << "  " << FormatFixed(m.seconds(), 1)
+      << " s  " << FormatFixed(m.images_per_second(), 0) << " img/s";
   if (m.epoch() < total) out << "  ETA " << Duration((total - m.epoch()) * m.seconds());
   out << "\n";
 }

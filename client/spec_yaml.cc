@@ -5,11 +5,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <set>
 
+#include "common/parse_number.h"
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
 #include "common/strings.h"
@@ -153,10 +153,10 @@ class Walker {
     switch (f->cpp_type()) {
       case FieldDescriptor::CPPTYPE_INT32:
       case FieldDescriptor::CPPTYPE_INT64: {
-        int64_t v = 0;
-        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+        const auto parsed = ParseInt64(s);
+        const int64_t v = parsed.value_or(0);
         const bool is32 = f->cpp_type() == FieldDescriptor::CPPTYPE_INT32;
-        if (ec != std::errc() || end != s.data() + s.size() || (is32 && (v < INT32_MIN || v > INT32_MAX))) {
+        if (!parsed || (is32 && (v < INT32_MIN || v > INT32_MAX))) {
           return Problem(node,
                          path + " must be a whole number" + (is32 ? " (32-bit)" : "") + ", got '" + s + "'");
         }
@@ -168,12 +168,9 @@ class Walker {
         return;
       }
       case FieldDescriptor::CPPTYPE_DOUBLE: {
-        char* end = nullptr;
-        const double v = std::strtod(s.c_str(), &end);
-        if (s.empty() || *end != '\0' || !std::isfinite(v)) {
-          return Problem(node, path + " must be a number, got '" + s + "'");
-        }
-        add ? r->AddDouble(msg, f, v) : r->SetDouble(msg, f, v);
+        const auto v = ParseDouble(s);
+        if (!v || !std::isfinite(*v)) return Problem(node, path + " must be a number, got '" + s + "'");
+        add ? r->AddDouble(msg, f, *v) : r->SetDouble(msg, f, *v);
         return;
       }
       case FieldDescriptor::CPPTYPE_BOOL: {

@@ -75,8 +75,6 @@ std::string ProtoText(const google::protobuf::Message& m, OutputFormat format) {
   }
 }
 
-std::string Fixed(double v, int digits) {
-  return std::isnan(v) ? "" : FormatFixed(v, digits);
-}
+std::string Fixed(double v, int digits) { return std::isnan(v) ? "" : FormatFixed(v, digits); }
 
 }  // namespace derm::client

@@ -22,7 +22,8 @@ inline void ParallelFor(size_t begin, size_t end, int threads, const std::functi
     for (size_t i; (i = next++) < end;) body(i);
   };
   std::vector<std::thread> pool;
-  const size_t helpers = std::min<size_t>(static_cast<size_t>(ThreadsOrAllCores(threads)) - 1, end - std::min(begin, end));
+  const size_t helpers =
+      std::min<size_t>(static_cast<size_t>(ThreadsOrAllCores(threads)) - 1, end - std::min(begin, end));
   for (size_t t = 0; t < helpers; ++t) pool.emplace_back(work);
   work();
   for (auto& t : pool) t.join();

@@ -3,8 +3,8 @@
 
 #include <charconv>
 #include <string>
-#include <system_error>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 namespace derm {
@@ -24,8 +24,12 @@ inline std::string FormatDouble(double v, std::chars_format format, int digits) 
   const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, format, digits);
   return ec == std::errc() ? std::string(buf, end) : std::string("?");
 }
-inline std::string FormatFixed(double v, int digits) { return FormatDouble(v, std::chars_format::fixed, digits); }
-inline std::string FormatG(double v, int digits) { return FormatDouble(v, std::chars_format::general, digits); }
+inline std::string FormatFixed(double v, int digits) {
+  return FormatDouble(v, std::chars_format::fixed, digits);
+}
+inline std::string FormatG(double v, int digits) {
+  return FormatDouble(v, std::chars_format::general, digits);
+}
 inline std::string FormatScientific(double v, int digits) {
   return FormatDouble(v, std::chars_format::scientific, digits);
 }

@@ -42,7 +42,7 @@ class ChangeFeed {
  private:
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  uint64_t version_ = 0;  // GUARDED_BY(mu_)
+  uint64_t version_ = 0;   // GUARDED_BY(mu_)
   bool shutdown_ = false;  // GUARDED_BY(mu_)
 };
 

@@ -42,8 +42,9 @@ StatusOr<Job> InferenceJobs::Insert(const derm::v1::JobSpec& spec, const std::st
 Status InferenceJobs::Recover(const Job& job, const std::string& cause) {
   DERM_ASSIGN_OR_RETURN(auto attempts, ctx_.store->attempts().RunningOf(job.id()));
   for (const auto& a : attempts) {
-    DERM_RETURN_IF_ERROR(
-        ctx_.store->shards().Requeue(job.id(), a.shard, a.id, AttemptState::kWorkerLost, cause, ctx_.now()).status());
+    DERM_RETURN_IF_ERROR(ctx_.store->shards()
+                             .Requeue(job.id(), a.shard, a.id, AttemptState::kWorkerLost, cause, ctx_.now())
+                             .status());
   }
   DERM_RETURN_IF_ERROR(EnqueueShards(job));
   return FinishIfDone(job);  // it may have stopped right after its last shard
@@ -121,8 +122,8 @@ Status InferenceJobs::FinishIfDone(const Job& job, std::unique_lock<std::mutex>*
 Status InferenceJobs::Complete(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
                                std::unique_lock<std::mutex>* lock) {
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
-  Status st = ctx_.store->shards().Complete(lease.job_id, lease.shard, attempt_id, job.spec().model().run_id(),
-                                            result, ctx_.now());
+  Status st = ctx_.store->shards().Complete(lease.job_id, lease.shard, attempt_id,
+                                            job.spec().model().run_id(), result, ctx_.now());
   if (st.code() == StatusCode::kFailedPrecondition || st.code() == StatusCode::kInvalidArgument) {
     DERM_RETURN_IF_ERROR(ctx_.EndJob(job.id(), AttemptState::kFailed, derm::v1::FAILED, st.message()));
     return st;
@@ -138,9 +139,10 @@ Status InferenceJobs::EndAttempt(int64_t attempt_id, const Lease& lease, Attempt
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   const std::string shard = "shard " + std::to_string(lease.shard);
   DERM_ASSIGN_OR_RETURN(int32_t attempts, ctx_.store->shards().Requeue(job.id(), lease.shard, attempt_id,
-                                                                      attempt_state, cause, ctx_.now()));
+                                                                       attempt_state, cause, ctx_.now()));
   ctx_.leases->Take(attempt_id);
-  if (!retryable) return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED, shard + ": " + cause);
+  if (!retryable)
+    return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED, shard + ": " + cause);
   if (attempts > job.spec().max_retries()) {
     return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
                        shard + " failed " + std::to_string(attempts) + " times (max_retries " +

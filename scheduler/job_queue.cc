@@ -40,7 +40,8 @@ int32_t JobQueue::PopShard(int64_t job_id) {
   return shard;
 }
 
-JobQueue::Pick JobQueue::Next(const std::function<bool(const derm::v1::JobSpec&)>& fits, int64_t now_ms) const {
+JobQueue::Pick JobQueue::Next(const std::function<bool(const derm::v1::JobSpec&)>& fits,
+                              int64_t now_ms) const {
   Pick pick;
   for (const Key& key : order_) {
     const Entry& e = entries_.at(key.second);

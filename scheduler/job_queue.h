@@ -20,7 +20,7 @@ class JobQueue {
  public:
   struct Entry {
     derm::v1::JobSpec spec;
-    int64_t not_before_ms = 0;   // retry backoff: not leased before
+    int64_t not_before_ms = 0;  // retry backoff: not leased before
     int64_t enqueued_ms = 0;
     std::deque<int32_t> shards;  // infer: shards waiting; the job leaves the queue when empty
   };
@@ -42,8 +42,8 @@ class JobQueue {
   int32_t PopShard(int64_t job_id);
 
   struct Pick {
-    int64_t job_id = 0;             // 0: nothing to lease now
-    const Entry* entry = nullptr;   // valid until the queue changes
+    int64_t job_id = 0;                 // 0: nothing to lease now
+    const Entry* entry = nullptr;       // valid until the queue changes
     int64_t next_ready_ms = INT64_MAX;  // without a pick: the earliest backoff end among fitting jobs
   };
   // The first job in scheduling order that `fits` accepts and whose backoff has ended at `now_ms`.

@@ -23,7 +23,8 @@ StatusOr<Job> ReadSide::GetJob(int64_t job_id) {
 }
 
 StatusOr<std::vector<Job>> ReadSide::ListJobs(const derm::v1::ListJobsRequest& request) {
-  if (request.limit() < 0 || request.limit() > 10000) return InvalidArgument("limit must be between 0 and 10000");
+  if (request.limit() < 0 || request.limit() > 10000)
+    return InvalidArgument("limit must be between 0 and 10000");
   std::vector<derm::v1::JobState> states;
   for (int s : request.states()) {
     if (!derm::v1::JobState_IsValid(s) || s == derm::v1::JOB_STATE_UNSPECIFIED) {
@@ -42,13 +43,15 @@ StatusOr<derm::v1::RunReport> ReadSide::GetRun(int64_t run_id) {
   return s->runs().Get(run_id);
 }
 
-StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(const derm::v1::GetConfusionMatrixRequest& request) {
+StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(
+    const derm::v1::GetConfusionMatrixRequest& request) {
   const std::string split = request.split().empty() ? "validation" : request.split();
   if (split != "validation" && split != "test") return InvalidArgument("split must be validation or test");
   DERM_ASSIGN_OR_RETURN(derm::v1::RunReport run, GetRun(request.run_id()));
   const std::string id = std::to_string(request.run_id());
   if (split == "test") {
-    if (!run.result().has_test()) return NotFound("run " + id + " has no test metrics (no test_dir, or not finished)");
+    if (!run.result().has_test())
+      return NotFound("run " + id + " has no test metrics (no test_dir, or not finished)");
     return run.result().test();
   }
   if (run.epochs().empty()) return NotFound("run " + id + " has no finished epoch yet");
@@ -60,7 +63,8 @@ StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(const derm::v1::Ge
 }
 
 StatusOr<derm::v1::CompareRunsResponse> ReadSide::CompareRuns(const derm::v1::CompareRunsRequest& request) {
-  if (request.run_ids_size() < 2 || request.run_ids_size() > 10) return InvalidArgument("compare 2 to 10 runs");
+  if (request.run_ids_size() < 2 || request.run_ids_size() > 10)
+    return InvalidArgument("compare 2 to 10 runs");
   derm::v1::CompareRunsResponse response;
   std::vector<Predictions> predictions;
   std::lock_guard<std::mutex> lock(mu_);

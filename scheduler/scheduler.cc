@@ -59,8 +59,8 @@ Status Scheduler::Recover() {
     if (job.state() == derm::v1::RUNNING) {
       DERM_ASSIGN_OR_RETURN(auto attempts, store_->attempts().RunningOf(job.id()));
       const int64_t attempt = attempts.empty() ? 0 : attempts.back().id;
-      DERM_RETURN_IF_ERROR(store_->attempts().End(job.id(), attempt, AttemptState::kWorkerLost, derm::v1::QUEUED,
-                                                  cause, clock_->NowMillis()));
+      DERM_RETURN_IF_ERROR(store_->attempts().End(job.id(), attempt, AttemptState::kWorkerLost,
+                                                  derm::v1::QUEUED, cause, clock_->NowMillis()));
     }
     EnqueueLocked(job);
   }
@@ -109,8 +109,8 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
     ApplySpecDefaults(&points[i]);
     const auto problems = ValidateSpec(points[i]);
     if (!problems.empty()) {
-      return InvalidArgument("invalid job spec at sweep point " + std::to_string(i) + " (" + points[i].name() +
-                             "): " + JoinProblems(problems));
+      return InvalidArgument("invalid job spec at sweep point " + std::to_string(i) + " (" +
+                             points[i].name() + "): " + JoinProblems(problems));
     }
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -196,8 +196,10 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
   }
 }
 
-StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(const derm::v1::RegisterWorkerRequest& request) {
-  if (request.gpus() < 0 || request.memory_mb() < 0) return InvalidArgument("gpus and memory_mb must not be negative");
+StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
+    const derm::v1::RegisterWorkerRequest& request) {
+  if (request.gpus() < 0 || request.memory_mb() < 0)
+    return InvalidArgument("gpus and memory_mb must not be negative");
   std::lock_guard<std::mutex> lock(mu_);
   DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, clock_->NowMillis()));
   workers_.Add(id, request);
@@ -240,8 +242,8 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
         queue_.Next([&](const derm::v1::JobSpec& spec) { return Fits(spec, worker->spec); }, now);
     if (pick.job_id != 0) {
       const JobQueue::Entry& e = *pick.entry;
-      const int64_t waited_from = KindOf(e.spec) == JobKind::kInfer ? e.enqueued_ms
-                                                                    : std::max(e.enqueued_ms, e.not_before_ms);
+      const int64_t waited_from =
+          KindOf(e.spec) == JobKind::kInfer ? e.enqueued_ms : std::max(e.enqueued_ms, e.not_before_ms);
       const double waited_s = static_cast<double>(now - waited_from) / 1000;
       if (KindOf(e.spec) == JobKind::kInfer) {
         metrics_.ObserveQueueWait(waited_s);
@@ -285,7 +287,8 @@ StatusOr<derm::v1::Task> Scheduler::LeaseTrainingLocked(int64_t job_id, int64_t 
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
   std::lock_guard<std::mutex> lock(mu_);
   const int64_t worker_id = request.worker_id();
-  if (!workers_.Find(worker_id)) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  if (!workers_.Find(worker_id))
+    return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   DERM_RETURN_IF_ERROR(store_->workers().Touch(worker_id, clock_->NowMillis()));
   derm::v1::HeartbeatResponse response;
   if (request.attempt_id() != 0) {
@@ -320,10 +323,11 @@ Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
                            std::to_string(job.spec().train().epochs()));
   }
   if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
-    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad + "; only finite metrics are stored");
+    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad +
+                           "; only finite metrics are stored");
   }
-  DERM_RETURN_IF_ERROR(store_->run_writer().RecordEpoch(lease->run_id, request.attempt_id(), request.metrics(),
-                                                        request.checkpoint(), clock_->NowMillis()));
+  DERM_RETURN_IF_ERROR(store_->run_writer().RecordEpoch(
+      lease->run_id, request.attempt_id(), request.metrics(), request.checkpoint(), clock_->NowMillis()));
   changes_.Notify();
   return Status::Ok();
 }
@@ -355,9 +359,11 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
   if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
   const int64_t now = clock_->NowMillis();
   const int64_t not_before =
-      retry ? now + RetryBackoffMs(job.attempts(), options_.retry_backoff_ms, options_.max_retry_backoff_ms) : 0;
+      retry ? now + RetryBackoffMs(job.attempts(), options_.retry_backoff_ms, options_.max_retry_backoff_ms)
+            : 0;
   DERM_RETURN_IF_ERROR(store_->attempts().End(lease.job_id, attempt_id, attempt_state,
-                                              retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now, not_before));
+                                              retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now,
+                                              not_before));
   leases_.Take(attempt_id);
   if (retry) {
     job.set_state(derm::v1::QUEUED);
@@ -381,10 +387,10 @@ int Scheduler::ExpireLeases() {
   for (int64_t id : expired) {
     metrics_.CountLeaseExpiry();
     const int64_t worker = leases_.Find(id)->worker_id;
-    const Status ended = EndAttemptLocked(id, AttemptState::kWorkerLost, /*retryable=*/true,
-                                          "lease expired: worker " + std::to_string(worker) +
-                                              " sent no heartbeat for " + std::to_string(options_.lease_timeout_ms) +
-                                              " ms");
+    const Status ended =
+        EndAttemptLocked(id, AttemptState::kWorkerLost, /*retryable=*/true,
+                         "lease expired: worker " + std::to_string(worker) + " sent no heartbeat for " +
+                             std::to_string(options_.lease_timeout_ms) + " ms");
     if (!ended.ok()) {  // the lease stays and expires again at the next check
       std::cerr << "derm-scheduler: attempt " << id << " expired but could not be ended: " << ended.ToString()
                 << std::endl;

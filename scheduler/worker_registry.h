@@ -17,7 +17,9 @@ struct RegisteredWorker {
 
 class WorkerRegistry {
  public:
-  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec) { workers_[worker_id].spec = spec; }
+  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec) {
+    workers_[worker_id].spec = spec;
+  }
   // nullptr when the worker did not register with this process.
   RegisteredWorker* Find(int64_t worker_id) {
     auto it = workers_.find(worker_id);

@@ -5,11 +5,12 @@
 
 namespace derm::store {
 
-Status EndAttemptRow(Database* db, int64_t attempt_id, AttemptState attempt_state,
-                     const std::string& cause, int64_t now_ms) {
+Status EndAttemptRow(Database* db, int64_t attempt_id, AttemptState attempt_state, const std::string& cause,
+                     int64_t now_ms) {
   DERM_ASSIGN_OR_RETURN(
       auto s,
-      db->Prepare("UPDATE attempts SET state = ?, cause = ?, ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
+      db->Prepare(
+          "UPDATE attempts SET state = ?, cause = ?, ended_ms = ? WHERE id = ? AND state = 'RUNNING'"));
   return s.Bind(1, AttemptStateName(attempt_state)).Bind(2, cause).Bind(3, now_ms).Bind(4, attempt_id).Run();
 }
 
@@ -25,7 +26,8 @@ Status MoveJobRow(Database* db, int64_t job_id, derm::v1::JobState job_state, co
   {
     DERM_ASSIGN_OR_RETURN(
         auto s,
-        db->Prepare("UPDATE jobs SET state = ?, message = ?, updated_ms = ?, not_before_ms = ? WHERE id = ?"));
+        db->Prepare(
+            "UPDATE jobs SET state = ?, message = ?, updated_ms = ?, not_before_ms = ? WHERE id = ?"));
     const std::string message = job_state == derm::v1::SUCCEEDED ? "" : cause;
     s.Bind(1, derm::v1::JobState_Name(job_state)).Bind(2, message).Bind(3, now_ms).Bind(4, not_before_ms);
     DERM_RETURN_IF_ERROR(s.Bind(5, job_id).Run());
@@ -49,7 +51,8 @@ StatusOr<int64_t> AttemptTable::Start(int64_t job_id, int64_t worker_id, int64_t
     if (db_->Changes() != 1) return FailedPrecondition("job " + std::to_string(job_id) + " is not QUEUED");
   }
   DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("INSERT INTO attempts(job_id, worker_id, state, started_ms) VALUES (?,?,'RUNNING',?)"));
+      auto s,
+      db_->Prepare("INSERT INTO attempts(job_id, worker_id, state, started_ms) VALUES (?,?,'RUNNING',?)"));
   DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, worker_id).Bind(3, now_ms).Run());
   const int64_t attempt_id = db_->LastInsertId();
   DERM_RETURN_IF_ERROR(InsertEvent(db_, job_id, "QUEUED", derm::v1::RUNNING,
@@ -73,9 +76,11 @@ Status AttemptTable::EndJob(int64_t job_id, AttemptState attempt_state, derm::v1
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING'"));
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("SELECT id FROM attempts WHERE job_id = ? AND state = 'RUNNING'"));
     std::vector<int64_t> running;
-    DERM_RETURN_IF_ERROR(ForEachRow(s.Bind(1, job_id), [&](const Statement& row) { running.push_back(row.Int(0)); }));
+    DERM_RETURN_IF_ERROR(
+        ForEachRow(s.Bind(1, job_id), [&](const Statement& row) { running.push_back(row.Int(0)); }));
     for (int64_t id : running) DERM_RETURN_IF_ERROR(EndAttemptRow(db_, id, attempt_state, cause, now_ms));
   }
   // Shards a job never finished stay QUEUED, so the table says which are done.

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "common/status_or.h"
-#include "store/attempt_state.h"
 #include "derm/v1/jobs.pb.h"
+#include "store/attempt_state.h"
 
 namespace derm::store {
 
@@ -44,8 +44,8 @@ class AttemptTable {
 
 // Row-level pieces shared with ShardTable, inside the caller's transaction. Internal to store/.
 // Ends one RUNNING attempt (a no-op when it is not RUNNING any more).
-Status EndAttemptRow(Database* db, int64_t attempt_id, AttemptState attempt_state,
-                     const std::string& cause, int64_t now_ms);
+Status EndAttemptRow(Database* db, int64_t attempt_id, AttemptState attempt_state, const std::string& cause,
+                     int64_t now_ms);
 // Moves the job to `job_state` with its event; a final state also ends its run.
 Status MoveJobRow(Database* db, int64_t job_id, derm::v1::JobState job_state, const std::string& cause,
                   int64_t now_ms, int64_t not_before_ms);

@@ -6,9 +6,8 @@ namespace derm::store {
 
 Status InsertEvent(Database* db, int64_t job_id, const std::string& from, derm::v1::JobState to,
                    const std::string& cause, int64_t now_ms, int32_t epoch) {
-  DERM_ASSIGN_OR_RETURN(auto s,
-                        db->Prepare("INSERT INTO events(job_id, time_ms, kind, from_state, to_state, "
-                                    "epoch, cause) VALUES (?,?,?,?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("INSERT INTO events(job_id, time_ms, kind, from_state, to_state, "
+                                            "epoch, cause) VALUES (?,?,?,?,?,?,?)"));
   s.Bind(1, job_id).Bind(2, now_ms).Bind(3, epoch ? "epoch" : "state").BindOrNull(4, from, std::string());
   s.Bind(5, derm::v1::JobState_Name(to)).BindOrNull(6, epoch, int32_t{0}).Bind(7, cause);
   return s.Run();

@@ -16,13 +16,13 @@ StatusOr<Job> JobTable::Insert(const derm::v1::JobSpec& spec, const std::string&
   return job;
 }
 
-StatusOr<std::pair<int64_t, std::vector<Job>>> JobTable::InsertSweep(const derm::v1::JobSpec& sweep,
-                                                                    const std::vector<derm::v1::JobSpec>& points,
-                                                                    const std::string& idempotency_key,
-                                                                    int64_t now_ms) {
+StatusOr<std::pair<int64_t, std::vector<Job>>> JobTable::InsertSweep(
+    const derm::v1::JobSpec& sweep, const std::vector<derm::v1::JobSpec>& points,
+    const std::string& idempotency_key, int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO sweeps(name, spec, points, created_ms) VALUES (?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("INSERT INTO sweeps(name, spec, points, created_ms) VALUES (?,?,?,?)"));
   s.Bind(1, sweep.name()).BindBlob(2, sweep.SerializeAsString()).Bind(3, static_cast<int64_t>(points.size()));
   DERM_RETURN_IF_ERROR(s.Bind(4, now_ms).Run());
   const int64_t sweep_id = db_->LastInsertId();

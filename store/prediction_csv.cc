@@ -39,9 +39,7 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
     DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("SELECT value FROM json_each((SELECT class_names FROM shards "
                                               "WHERE job_id = ? AND class_names IS NOT NULL LIMIT 1))"));
     s.Bind(1, job_id);
-    DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
-      classes.push_back(row.Text(0));
-    }));
+    DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) { classes.push_back(row.Text(0)); }));
   }
   std::string select = "SELECT path, sha256, predicted_name, probability, features, NULL";
   for (int64_t i = 0; i < k; ++i) {

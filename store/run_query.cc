@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdlib>
 
+#include "common/parse_number.h"
+
 namespace derm::store {
 namespace {
 
@@ -50,12 +52,12 @@ StatusOr<std::vector<Token>> Lex(const std::string& s) {
       if (t.text == "!") return error("'!' must be '!='");
       i += t.text.size();
     } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '.') {
-      char* end = nullptr;
-      t.number = std::strtod(s.c_str() + i, &end);
-      if (end == s.c_str() + i) return error("bad number");
+      const auto [number, length] = ParseDoublePrefix(std::string_view(s).substr(i));
+      if (length == 0) return error("bad number");
+      t.number = number;
       t.kind = Token::kNumber;
-      t.text = s.substr(i, end - (s.c_str() + i));
-      i = end - s.c_str();
+      t.text = s.substr(i, length);
+      i += length;
     } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       size_t j = i;
       while (j < s.size() &&

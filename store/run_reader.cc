@@ -28,14 +28,13 @@ StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t ep
       auto cc, db_->Prepare("SELECT count FROM confusion_cells WHERE run_id = ? AND epoch = ? AND split = ? "
                             "ORDER BY true_class, pred_class"));
   cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
-  DERM_RETURN_IF_ERROR(ForEachRow(cc, [&](const Statement& row) {
-    m.mutable_confusion()->add_counts(row.Int(0));
-  }));
+  DERM_RETURN_IF_ERROR(
+      ForEachRow(cc, [&](const Statement& row) { m.mutable_confusion()->add_counts(row.Int(0)); }));
   return m;
 }
 
 StatusOr<std::vector<derm::v1::EpochMetrics>> RunReader::Epochs(int64_t run_id, int32_t after_epoch,
-                                                            int32_t last_epoch) {
+                                                                int32_t last_epoch) {
   DERM_ASSIGN_OR_RETURN(
       auto s,
       db_->Prepare("SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
@@ -98,9 +97,8 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
 
   DERM_ASSIGN_OR_RETURN(auto p, db_->Prepare("SELECT name, value FROM params WHERE run_id = ?"));
   p.Bind(1, run_id);
-  DERM_RETURN_IF_ERROR(ForEachRow(p, [&](const Statement& row) {
-    (*report.mutable_params())[row.Text(0)] = row.Text(1);
-  }));
+  DERM_RETURN_IF_ERROR(
+      ForEachRow(p, [&](const Statement& row) { (*report.mutable_params())[row.Text(0)] = row.Text(1); }));
   DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0));
   for (auto& e : epochs) *report.add_epochs() = std::move(e);
   if (!report.epochs().empty()) {

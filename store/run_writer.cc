@@ -8,7 +8,8 @@ namespace derm::store {
 namespace {
 
 // One split's per-class metrics and confusion cells, inside the caller's transaction.
-Status InsertSplit(Database* db_, int64_t run_id, int32_t epoch, const char* split, const derm::v1::SplitMetrics& m) {
+Status InsertSplit(Database* db_, int64_t run_id, int32_t epoch, const char* split,
+                   const derm::v1::SplitMetrics& m) {
   DERM_ASSIGN_OR_RETURN(
       auto cm,
       db_->Prepare("INSERT OR REPLACE INTO class_metrics(run_id, epoch, split, class_index, class_name, "
@@ -84,7 +85,7 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
 }
 
 Status RunWriter::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::EpochMetrics& m,
-                          const std::string& checkpoint, int64_t now_ms) {
+                              const std::string& checkpoint, int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   {
@@ -117,7 +118,8 @@ Status RunWriter::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1
   return txn.Commit();
 }
 
-Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result, int64_t now_ms) {
+Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
+                               int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   if (result.has_test()) {

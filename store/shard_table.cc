@@ -92,16 +92,15 @@ StatusOr<int64_t> ShardTable::StartAttempt(int64_t job_id, int32_t shard, int64_
       return FailedPrecondition("shard " + std::to_string(shard) + " of job " + std::to_string(job_id) +
                                 " is not QUEUED");
   }
-  DERM_RETURN_IF_ERROR(InsertEvent(db_, 
-      job_id, from, derm::v1::RUNNING,
+  DERM_RETURN_IF_ERROR(InsertEvent(
+      db_, job_id, from, derm::v1::RUNNING,
       "shard " + std::to_string(shard) + " leased by worker " + std::to_string(worker_id), now_ms));
   DERM_RETURN_IF_ERROR(txn.Commit());
   return attempt_id;
 }
 
 StatusOr<int32_t> ShardTable::Requeue(int64_t job_id, int32_t shard, int64_t attempt_id,
-                                      AttemptState attempt_state, const std::string& cause,
-                                      int64_t now_ms) {
+                                      AttemptState attempt_state, const std::string& cause, int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   DERM_RETURN_IF_ERROR(EndAttemptRow(db_, attempt_id, attempt_state, cause, now_ms));
@@ -207,8 +206,8 @@ StatusOr<std::vector<int32_t>> ShardTable::Queued(int64_t job_id) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT shard FROM shards WHERE job_id = ? AND state = 'QUEUED' "
                                              "ORDER BY shard"));
   std::vector<int32_t> out;
-  DERM_RETURN_IF_ERROR(
-      ForEachRow(s.Bind(1, job_id), [&](const Statement& row) { out.push_back(static_cast<int32_t>(row.Int(0))); }));
+  DERM_RETURN_IF_ERROR(ForEachRow(
+      s.Bind(1, job_id), [&](const Statement& row) { out.push_back(static_cast<int32_t>(row.Int(0))); }));
   return out;
 }
 

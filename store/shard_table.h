@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "common/status_or.h"
-#include "store/attempt_state.h"
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
+#include "store/attempt_state.h"
 
 namespace derm::store {
 

@@ -50,8 +50,8 @@ StatusOr<StoreCounts> Store::Counts() {
   counts.workers_by_state = {{"ACTIVE", 0}, {"DRAINING", 0}, {"GONE", 0}};
   for (auto [table, by_state] :
        {std::pair{"jobs", &counts.jobs_by_state}, std::pair{"workers", &counts.workers_by_state}}) {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string("SELECT state, count(*) FROM ") + table +
-                                               " GROUP BY state"));
+    DERM_ASSIGN_OR_RETURN(
+        auto s, db_->Prepare(std::string("SELECT state, count(*) FROM ") + table + " GROUP BY state"));
     DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) { (*by_state)[row.Text(0)] = row.Int(1); }));
   }
   counts.rows_written = db_->TotalChanges();

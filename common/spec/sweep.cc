@@ -3,10 +3,9 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/reflection.h>
 
-#include <charconv>
 #include <cmath>
-#include <cstdlib>
 
+#include "common/parse_number.h"
 #include "common/rng.h"
 #include "common/strings.h"
 
@@ -26,9 +25,9 @@ Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, 
   switch (f->cpp_type()) {
     case FieldDescriptor::CPPTYPE_INT32:
     case FieldDescriptor::CPPTYPE_INT64: {
-      int64_t x = 0;
-      auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
-      if (ec != std::errc() || end != v.data() + v.size()) return bad("a whole number");
+      const auto parsed = ParseInt64(v);
+      if (!parsed) return bad("a whole number");
+      const int64_t x = *parsed;
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_INT32) {
         if (x < INT32_MIN || x > INT32_MAX) return bad("a 32-bit whole number");
         add ? r->AddInt32(m, f, static_cast<int32_t>(x)) : r->SetInt32(m, f, static_cast<int32_t>(x));
@@ -38,10 +37,9 @@ Status SetScalar(Message* m, const FieldDescriptor* f, const std::string& path, 
       return Status::Ok();
     }
     case FieldDescriptor::CPPTYPE_DOUBLE: {
-      char* end = nullptr;
-      const double x = std::strtod(v.c_str(), &end);
-      if (v.empty() || *end != '\0' || !std::isfinite(x)) return bad("a number");
-      add ? r->AddDouble(m, f, x) : r->SetDouble(m, f, x);
+      const auto x = ParseDouble(v);
+      if (!x || !std::isfinite(*x)) return bad("a number");
+      add ? r->AddDouble(m, f, *x) : r->SetDouble(m, f, *x);
       return Status::Ok();
     }
     case FieldDescriptor::CPPTYPE_BOOL:

@@ -21,7 +21,8 @@ TEST(NiceTicksTest, AccuracyAxisGetsTenthsNotTheDataEnds) {
 }
 
 TEST(NiceTicksTest, StepsAreOneTwoOrFiveTimesAPowerOfTen) {
-  EXPECT_EQ(Labels(NiceTicks(0.41, 2.2)), (std::vector<std::string>{"0.0", "0.5", "1.0", "1.5", "2.0", "2.5"}));
+  EXPECT_EQ(Labels(NiceTicks(0.41, 2.2)),
+            (std::vector<std::string>{"0.0", "0.5", "1.0", "1.5", "2.0", "2.5"}));
   EXPECT_EQ(Labels(NiceTicks(0, 1234)), (std::vector<std::string>{"0", "500", "1000", "1500"}));
   EXPECT_EQ(Labels(NiceTicks(0.0312, 0.0341)),
             (std::vector<std::string>{"0.031", "0.032", "0.033", "0.034", "0.035"}));
@@ -32,7 +33,8 @@ TEST(NiceTicksTest, StepsAreOneTwoOrFiveTimesAPowerOfTen) {
     EXPECT_GE(t.values.size(), 3u);
     EXPECT_LE(t.values.size(), 11u);
     const double mantissa = t.step / std::pow(10.0, std::floor(std::log10(t.step)));
-    EXPECT_TRUE(std::fabs(mantissa - 1) < 1e-9 || std::fabs(mantissa - 2) < 1e-9 || std::fabs(mantissa - 5) < 1e-9)
+    EXPECT_TRUE(std::fabs(mantissa - 1) < 1e-9 || std::fabs(mantissa - 2) < 1e-9 ||
+                std::fabs(mantissa - 5) < 1e-9)
         << t.step;
   }
 }

@@ -12,8 +12,8 @@
 
 #include "tests/testing/cluster.h"
 #include "tests/testing/fp32_tolerance.h"
-#include "worker/core/model_file.h"
 #include "worker/core/feature_extractor.h"
+#include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 

@@ -58,7 +58,9 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   p->set_predicted_class(1);
   p->set_probability(0.9f);
   ASSERT_TRUE(store->run_writer().RecordResult(job.run_id(), 1, result, 5).ok());
-  ASSERT_TRUE(store->attempts().End(job.id(), attempt, AttemptState::kSucceeded, derm::v1::SUCCEEDED, "completed", 6).ok());
+  ASSERT_TRUE(store->attempts()
+                  .End(job.id(), attempt, AttemptState::kSucceeded, derm::v1::SUCCEEDED, "completed", 6)
+                  .ok());
 
   // Job 2: an inference job with one finished shard.
   derm::v1::JobSpec infer;
@@ -66,7 +68,8 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   infer.mutable_model()->set_run_id(job.run_id());
   infer.mutable_input()->set_folder("/archive");
   ApplySpecDefaults(&infer);
-  const auto infer_job = store->shards().InsertJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
+  const auto infer_job =
+      store->shards().InsertJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
   ASSERT_EQ(infer_job.id(), 2);
   const int64_t shard_attempt = store->shards().StartAttempt(2, 0, worker, 8).value();
   derm::v1::ShardResult shard;

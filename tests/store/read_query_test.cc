@@ -13,7 +13,9 @@ class ReadQueryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     store_ = Store::Open(path_).value();
-    ASSERT_TRUE(Database::Open(path_).value()->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+    ASSERT_TRUE(Database::Open(path_)
+                    .value()
+                    ->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
                            "VALUES ('a', 'cpu', 0, 0, 1, 1), ('b', 'cuda:0', 1, 0, 2, 2)")
                     .ok());
   }

@@ -109,7 +109,8 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
 }
 
 TEST_F(StoreTest, RefusesADamagedDatabaseNamingTheCheck) {
-  ASSERT_TRUE(Raw()->Exec("CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+  ASSERT_TRUE(Raw()
+                  ->Exec("CREATE TABLE filler(x TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
                          "SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO filler SELECT printf('%0500d', i) "
                          "FROM n; PRAGMA wal_checkpoint(TRUNCATE);")
                   .ok());
@@ -149,8 +150,11 @@ TEST_F(StoreTest, AttemptsMoveTheJobAndRecordEvents) {
   auto job = store_->jobs().Insert(Spec(), "", 1000).value();
   auto attempt = store_->attempts().Start(job.id(), worker_, 2000);
   ASSERT_TRUE(attempt.ok()) << attempt.status().ToString();
-  EXPECT_EQ(store_->attempts().Start(job.id(), worker_, 2001).status().code(), StatusCode::kFailedPrecondition);
-  ASSERT_TRUE(store_->attempts().End(job.id(), *attempt, AttemptState::kWorkerLost, derm::v1::QUEUED, "lost", 3000).ok());
+  EXPECT_EQ(store_->attempts().Start(job.id(), worker_, 2001).status().code(),
+            StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store_->attempts()
+                  .End(job.id(), *attempt, AttemptState::kWorkerLost, derm::v1::QUEUED, "lost", 3000)
+                  .ok());
   auto events = store_->events().Since(job.id(), 0).value();
   ASSERT_EQ(events.size(), 3u);
   EXPECT_EQ(events[0].to, derm::v1::QUEUED);

@@ -11,7 +11,7 @@ FeatureExtractor::FeatureExtractor(const ResNet50& backbone, int chunk)
     : backbone_(backbone), chunk_(std::max(1, chunk)) {}
 
 at::Tensor FeatureExtractor::Features(const ImageSet& set, const std::vector<int64_t>& idx,
-                             const std::vector<AffineParams>* aug) const {
+                                      const std::vector<AffineParams>* aug) const {
   const size_t chunk = static_cast<size_t>(chunk_);
   if (idx.size() <= chunk) return Pass(set, idx, aug);
   std::vector<at::Tensor> parts;

@@ -31,7 +31,8 @@ class FeatureExtractor {
   int chunk() const { return chunk_; }
 
  private:
-  at::Tensor Pass(const ImageSet& set, const std::vector<int64_t>& idx, const std::vector<AffineParams>* aug) const;
+  at::Tensor Pass(const ImageSet& set, const std::vector<int64_t>& idx,
+                  const std::vector<AffineParams>* aug) const;
 
   const ResNet50& backbone_;
   const int chunk_;

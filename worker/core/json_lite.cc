@@ -1,7 +1,8 @@
 #include "worker/core/json_lite.h"
 
 #include <charconv>
-#include <cstdlib>
+
+#include "common/parse_number.h"
 
 namespace derm::core {
 namespace {
@@ -169,16 +170,16 @@ class Parser {
     }
     const std::string_view text = s_.substr(start, pos_ - start);
     if (integer) {
-      auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out->integer);
-      if (ec != std::errc() || p != text.data() + text.size()) return Error("bad integer");
+      const auto integer_value = ParseInt64(text);
+      if (!integer_value) return Error("bad integer");
+      out->integer = *integer_value;
       out->kind = JsonValue::Kind::kInteger;
       out->number = static_cast<double>(out->integer);
       return Status::Ok();
     }
-    const std::string copy(text);
-    char* end = nullptr;
-    out->number = std::strtod(copy.c_str(), &end);
-    if (end != copy.c_str() + copy.size()) return Error("bad number");
+    const auto number = ParseDouble(text);
+    if (!number) return Error("bad number");
+    out->number = *number;
     out->kind = JsonValue::Kind::kNumber;
     return Status::Ok();
   }

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "common/parse_number.h"
 #include "common/strings.h"
 #include "worker/core/json_lite.h"
 #include "worker/core/safetensors.h"
@@ -13,12 +14,7 @@ constexpr const char* kFormat = "derm.model.v1";
 constexpr const char* kPreprocessing = "rgb/255, imagenet mean/std";
 
 StatusOr<int64_t> ToInt(const std::string& key, const std::string& text) {
-  try {
-    size_t used = 0;
-    const long long v = std::stoll(text, &used);
-    if (used == text.size()) return static_cast<int64_t>(v);
-  } catch (const std::exception&) {
-  }
+  if (auto v = ParseInt64(text)) return *v;
   return InvalidArgument("model file: " + key + " is not a number: " + text);
 }
 

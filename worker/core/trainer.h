@@ -70,7 +70,6 @@ class Trainer {
   StatusOr<TrainOutcome> Run(const ImageSet& train, const ImageSet& val, const ImageSet* test,
                              const std::string& resume_checkpoint, const TrainHooks& hooks);
 
-
  private:
   SplitEval Evaluate(const class DenseHead& head, const at::Tensor& features,
                      const std::vector<int32_t>& labels) const;

@@ -48,9 +48,11 @@ std::string Fingerprint(const std::vector<ImageEntry>* splits[3], const std::vec
   for (int s = 0; s < 3; ++s) {
     for (const KeptImage& k : kept[s]) {
       const ImageEntry& e = (*splits[s])[k.entry];
-      fp.Update(std::string(kSplitNames[s]) + "\t" + e.rel + "\t" + std::to_string(e.label) + "\t" + k.sha256 + "\n");
+      fp.Update(std::string(kSplitNames[s]) + "\t" + e.rel + "\t" + std::to_string(e.label) + "\t" +
+                k.sha256 + "\n");
     }
-    if (s == 0 && samples_per_class > 0) fp.Update("train\tbalance\t" + std::to_string(samples_per_class) + "\n");
+    if (s == 0 && samples_per_class > 0)
+      fp.Update("train\tbalance\t" + std::to_string(samples_per_class) + "\n");
   }
   return fp.HexDigest();
 }
@@ -60,7 +62,8 @@ std::string Fingerprint(const std::vector<ImageEntry>* splits[3], const std::vec
 StatusOr<core::ImageSet> LoadImageFolder(const std::string& dir, int height, int width, int threads,
                                          std::vector<SkippedFile>* skipped) {
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return InvalidArgument("image folder " + dir + " does not exist or is not a folder");
+  if (!fs::is_directory(dir, ec))
+    return InvalidArgument("image folder " + dir + " does not exist or is not a folder");
   DERM_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFiles(dir, DataRoots(), skipped));
   const std::vector<ImageEntry> entries = ImageFiles(files, dir, -1, skipped);
   if (entries.empty()) return InvalidArgument("image folder " + dir + " has no images");
@@ -74,7 +77,8 @@ DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int 
   for (const auto& p : paths) entries.push_back({p, p, -1, ""});
   DecodedFiles out;
   std::vector<KeptImage> kept;
-  out.images = DecodeImages(entries, height, width, threads, &kept, &out.errors).value();  // in RAM: cannot fail
+  out.images =
+      DecodeImages(entries, height, width, threads, &kept, &out.errors).value();  // in RAM: cannot fail
   for (auto& k : kept) out.sha256.push_back(std::move(k.sha256));
   return out;
 }
@@ -115,18 +119,22 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   }
   // Above the budget the images go straight to the cache file as they are decoded.
   std::unique_ptr<CacheWriter> sink;
-  const int64_t estimate = static_cast<int64_t>(train.size() + val.size() + test.size()) * o.height * o.width * 3;
+  const int64_t estimate =
+      static_cast<int64_t>(train.size() + val.size() + test.size()) * o.height * o.width * 3;
   if (!cache_path.empty() && o.cache_budget > 0 && estimate > o.cache_budget) {
     DERM_ASSIGN_OR_RETURN(sink, CacheWriter::Create(cache_path));
   }
   std::vector<KeptImage> kept[3];
-  DERM_ASSIGN_OR_RETURN(ds.train, DecodeImages(train, o.height, o.width, threads, &kept[0], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.train,
+                        DecodeImages(train, o.height, o.width, threads, &kept[0], &ds.skipped, sink.get()));
   if (o.samples_per_class > 0) {
     DERM_RETURN_IF_ERROR(
         Balance(&ds.train, static_cast<int>(ds.class_names.size()), o.samples_per_class, o.seed, sink.get()));
   }
-  DERM_ASSIGN_OR_RETURN(ds.validation, DecodeImages(val, o.height, o.width, threads, &kept[1], &ds.skipped, sink.get()));
-  DERM_ASSIGN_OR_RETURN(ds.test, DecodeImages(test, o.height, o.width, threads, &kept[2], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.validation,
+                        DecodeImages(val, o.height, o.width, threads, &kept[1], &ds.skipped, sink.get()));
+  DERM_ASSIGN_OR_RETURN(ds.test,
+                        DecodeImages(test, o.height, o.width, threads, &kept[2], &ds.skipped, sink.get()));
   if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
   if (ds.validation.size() == 0) {
     return InvalidArgument("the validation split of " + o.train_dir +

@@ -76,9 +76,9 @@ Decoded DecodeOne(const ImageEntry& entry, int h, int w, uint8_t* slot) {
 
 }  // namespace
 
-StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, int height, int width, int threads,
-                                      std::vector<KeptImage>* kept_images, std::vector<SkippedFile>* skipped,
-                                      CacheWriter* sink) {
+StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, int height, int width,
+                                      int threads, std::vector<KeptImage>* kept_images,
+                                      std::vector<SkippedFile>* skipped, CacheWriter* sink) {
   core::ImageSet set;
   set.height = height;
   set.width = width;
@@ -97,7 +97,8 @@ StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, in
     dst.resize(base + (end - begin) * image_bytes);
     std::vector<Decoded> results(end - begin);
     ParallelFor(begin, end, threads, [&](size_t i) {
-      results[i - begin] = DecodeOne(entries[i], height, width, dst.data() + base + (i - begin) * image_bytes);
+      results[i - begin] =
+          DecodeOne(entries[i], height, width, dst.data() + base + (i - begin) * image_bytes);
     });
     size_t kept = base;
     for (size_t i = begin; i < end; ++i) {

@@ -24,8 +24,8 @@ struct KeptImage {
 // go to `skipped`, the others to `kept` in order. With `sink` the images are appended to the cache
 // file being written (in chunks, so RAM holds one chunk) and the set is backed by it; else they
 // are kept in RAM, and the call cannot fail.
-StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, int height, int width, int threads,
-                                      std::vector<KeptImage>* kept, std::vector<SkippedFile>* skipped,
-                                      CacheWriter* sink = nullptr);
+StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, int height, int width,
+                                      int threads, std::vector<KeptImage>* kept,
+                                      std::vector<SkippedFile>* skipped, CacheWriter* sink = nullptr);
 
 }  // namespace derm::data

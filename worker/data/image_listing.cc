@@ -19,7 +19,8 @@ StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const ch
     if (it->is_directory(type_ec)) names.push_back(it->path().filename().string());
   }
   if (ec) return InvalidArgument(std::string(what) + " folder " + dir + " cannot be read: " + ec.message());
-  if (names.empty()) return InvalidArgument(std::string(what) + " folder " + dir + " has no class sub-folders");
+  if (names.empty())
+    return InvalidArgument(std::string(what) + " folder " + dir + " has no class sub-folders");
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -58,15 +59,19 @@ std::vector<ImageEntry> ImageFiles(const std::vector<fs::path>& files, const fs:
   return entries;
 }
 
-StatusOr<std::vector<ImageEntry>> ScanClassFolders(const std::string& root, const std::vector<std::string>& folders,
+StatusOr<std::vector<ImageEntry>> ScanClassFolders(const std::string& root,
+                                                   const std::vector<std::string>& folders,
                                                    const std::map<std::string, int32_t>& label_of,
-                                                   const DataRoots& roots, std::vector<SkippedFile>* skipped) {
+                                                   const DataRoots& roots,
+                                                   std::vector<SkippedFile>* skipped) {
   std::vector<ImageEntry> entries;
   for (const auto& folder : folders) {
     DERM_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFiles(fs::path(root) / folder, roots, skipped));
     std::vector<ImageEntry> images = ImageFiles(files, root, label_of.at(folder), skipped);
-    entries.insert(entries.end(), std::make_move_iterator(images.begin()), std::make_move_iterator(images.end()));
-    if (images.empty()) return InvalidArgument("class folder " + (fs::path(root) / folder).string() + " has no images");
+    entries.insert(entries.end(), std::make_move_iterator(images.begin()),
+                   std::make_move_iterator(images.end()));
+    if (images.empty())
+      return InvalidArgument("class folder " + (fs::path(root) / folder).string() + " has no images");
   }
   return entries;
 }

@@ -33,17 +33,20 @@ StatusOr<std::vector<std::string>> ClassFolders(const std::string& dir, const ch
 // Every file below `dir` (sorted) that `roots` lets a worker read; the others go to `skipped`.
 // Links to folders are not followed. A folder that cannot be listed to its end is an error, not
 // a shorter list.
-StatusOr<std::vector<std::filesystem::path>> ListFiles(const std::filesystem::path& dir, const DataRoots& roots,
+StatusOr<std::vector<std::filesystem::path>> ListFiles(const std::filesystem::path& dir,
+                                                       const DataRoots& roots,
                                                        std::vector<SkippedFile>* skipped);
 
 // The image files (by extension) among `files`, labelled `label`, named relative to `root`; the
 // other files go to `skipped`.
-std::vector<ImageEntry> ImageFiles(const std::vector<std::filesystem::path>& files, const std::filesystem::path& root,
-                                   int32_t label, std::vector<SkippedFile>* skipped);
+std::vector<ImageEntry> ImageFiles(const std::vector<std::filesystem::path>& files,
+                                   const std::filesystem::path& root, int32_t label,
+                                   std::vector<SkippedFile>* skipped);
 
 // The image files (by extension) of each class folder of `root`, labelled by `label_of`; other
 // files go to `skipped`. INVALID_ARGUMENT when a class folder has no images.
-StatusOr<std::vector<ImageEntry>> ScanClassFolders(const std::string& root, const std::vector<std::string>& folders,
+StatusOr<std::vector<ImageEntry>> ScanClassFolders(const std::string& root,
+                                                   const std::vector<std::string>& folders,
                                                    const std::map<std::string, int32_t>& label_of,
                                                    const DataRoots& roots, std::vector<SkippedFile>* skipped);
 
