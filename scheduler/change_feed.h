@@ -7,43 +7,48 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <mutex>
+
+#include "common/mutex.h"
 
 namespace derm::scheduler {
 
 class ChangeFeed {
  public:
   uint64_t version() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return version_;
   }
   void Notify() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     ++version_;
     cv_.notify_all();
   }
   // Waits until the version differs from `seen`, the feed shuts down or `deadline` passes;
   // false on the deadline.
   bool WaitPast(uint64_t seen, std::chrono::steady_clock::time_point deadline) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_until(lock, deadline, [&] { return version_ != seen || shutdown_; });
+    MutexLock lock(&mu_);
+    while (version_ == seen && !shutdown_) {
+      if (cv_.wait_until(lock.native(), deadline) == std::cv_status::timeout)
+        return version_ != seen || shutdown_;
+    }
+    return true;
   }
   // Wakes every waiter for good (shutdown).
   void Shutdown() {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     shutdown_ = true;
     cv_.notify_all();
   }
   bool shut_down() const {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     return shutdown_;
   }
 
  private:
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable cv_;
-  uint64_t version_ = 0;   // GUARDED_BY(mu_)
-  bool shutdown_ = false;  // GUARDED_BY(mu_)
+  uint64_t version_ DERM_GUARDED_BY(mu_) = 0;
+  bool shutdown_ DERM_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace derm::scheduler

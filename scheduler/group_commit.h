@@ -6,9 +6,10 @@
 
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "common/mutex.h"
 
 namespace derm::scheduler {
 
@@ -27,21 +28,21 @@ class GroupCommit {
   Result Run(Request request, Result unset) {
     Item me{std::move(request), std::move(unset)};
     bool done = false;
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     queue_.push_back({&me, &done});
     while (!done) {
       if (leader_) {
-        cv_.wait(lock);
+        cv_.wait(lock.native());
         continue;
       }
       leader_ = true;
       std::vector<std::pair<Item*, bool*>> batch;
       batch.swap(queue_);
-      lock.unlock();
+      lock.Unlock();
       std::vector<Item*> items;
       for (auto& [item, flag] : batch) items.push_back(item);
       commit_(items);
-      lock.lock();
+      lock.Lock();
       for (auto& [item, flag] : batch) *flag = true;
       leader_ = false;
       cv_.notify_all();
@@ -51,10 +52,10 @@ class GroupCommit {
 
  private:
   const std::function<void(const std::vector<Item*>&)> commit_;
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;
-  std::vector<std::pair<Item*, bool*>> queue_;  // GUARDED_BY(mu_)
-  bool leader_ = false;                         // GUARDED_BY(mu_)
+  std::vector<std::pair<Item*, bool*>> queue_ DERM_GUARDED_BY(mu_);
+  bool leader_ DERM_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace derm::scheduler

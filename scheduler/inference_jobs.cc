@@ -47,7 +47,9 @@ Status InferenceJobs::Recover(const Job& job, const std::string& cause) {
                              .status());
   }
   DERM_RETURN_IF_ERROR(EnqueueShards(job));
-  return FinishIfDone(job);  // it may have stopped right after its last shard
+  // It may have stopped right after its last shard. Still starting: the CSV is written here.
+  DERM_ASSIGN_OR_RETURN(auto due, FinishIfDone(job));
+  return due ? EndAfterCsv(*due, WriteCsv(ctx_.store->path(), *due)) : Status::Ok();
 }
 
 Status InferenceJobs::EnqueueShards(const Job& job) {
@@ -81,46 +83,50 @@ StatusOr<derm::v1::Task> InferenceJobs::LeaseShard(int64_t job_id, int64_t worke
   return task;
 }
 
-Status InferenceJobs::FinishIfDone(const Job& job, std::unique_lock<std::mutex>* lock) {
+StatusOr<std::optional<InferenceJobs::CsvDue>> InferenceJobs::FinishIfDone(const Job& job) {
   DERM_ASSIGN_OR_RETURN(store::ShardTotals t, ctx_.store->shards().Totals(job.id()));
   const int64_t budget = job.spec().infer().max_errors();
   if (t.errors > budget) {
     DERM_ASSIGN_OR_RETURN(auto first, ctx_.store->shards().Errors(job.id(), 3));
     std::string examples;
     for (const auto& e : first) examples += (examples.empty() ? "" : "; ") + e;
-    return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
-                       std::to_string(t.errors) + " images could not be read, more than infer.max_errors (" +
-                           std::to_string(budget) + "); e.g. " + examples);
+    DERM_RETURN_IF_ERROR(ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
+                                     std::to_string(t.errors) +
+                                         " images could not be read, more than "
+                                         "infer.max_errors (" +
+                                         std::to_string(budget) + "); e.g. " + examples));
+    return std::optional<CsvDue>();
   }
-  if (t.shards_done < t.shards) return Status::Ok();
-  const std::string csv = job.spec().infer().output_csv();
-  if (!csv.empty()) {
-    // From a read-only connection and, given the lock, with it released: a large job's CSV must
-    // not hold up every other call. The job has no lease left, so what the CSV reads is final.
-    if (lock) lock->unlock();
-    Status written;
-    {
-      auto db = store::Database::Open(ctx_.store->path(), /*read_only=*/true);
-      written = db.ok() ? store::WritePredictionsCsv(db->get(), job.id(), csv) : db.status();
-    }
-    if (lock) {
-      lock->lock();
-      DERM_ASSIGN_OR_RETURN(Job current, ctx_.store->jobs().Get(job.id()));
-      if (current.state() != derm::v1::RUNNING) return Status::Ok();  // cancelled meanwhile
-    }
-    if (!written.ok()) {
-      return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
-                         "the predictions are stored, but " + written.message());
-    }
+  if (t.shards_done < t.shards) return std::optional<CsvDue>();
+  if (!job.spec().infer().output_csv().empty()) return std::optional<CsvDue>(CsvDue{job, t});
+  DERM_RETURN_IF_ERROR(EndAfterCsv(CsvDue{job, t}, Status::Ok()));
+  return std::optional<CsvDue>();
+}
+
+Status InferenceJobs::WriteCsv(const std::string& db_path, const CsvDue& due) {
+  auto db = store::Database::Open(db_path, /*read_only=*/true);
+  if (!db.ok()) return db.status();
+  return store::WritePredictionsCsv(db->get(), due.job.id(), due.job.spec().infer().output_csv());
+}
+
+Status InferenceJobs::EndAfterCsv(const CsvDue& due, const Status& written) {
+  const int64_t id = due.job.id();
+  DERM_ASSIGN_OR_RETURN(Job current, ctx_.store->jobs().Get(id));
+  if (current.state() != derm::v1::RUNNING) return Status::Ok();  // cancelled meanwhile
+  if (!written.ok()) {
+    return ctx_.EndJob(id, AttemptState::kCancelled, derm::v1::FAILED,
+                       "the predictions are stored, but " + written.message());
   }
-  return ctx_.EndJob(job.id(), AttemptState::kSucceeded, derm::v1::SUCCEEDED,
+  const std::string csv = due.job.spec().infer().output_csv();
+  const store::ShardTotals& t = due.totals;
+  return ctx_.EndJob(id, AttemptState::kSucceeded, derm::v1::SUCCEEDED,
                      "completed: " + std::to_string(t.images_done - t.errors) + " predictions, " +
                          std::to_string(t.errors) + " unreadable images" +
                          (csv.empty() ? "" : ", written to " + csv));
 }
 
-Status InferenceJobs::Complete(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
-                               std::unique_lock<std::mutex>* lock) {
+StatusOr<std::optional<InferenceJobs::CsvDue>> InferenceJobs::Complete(int64_t attempt_id, const Lease& lease,
+                                                                       const derm::v1::ShardResult& result) {
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   Status st = ctx_.store->shards().Complete(lease.job_id, lease.shard, attempt_id,
                                             job.spec().model().run_id(), result, ctx_.now());
@@ -131,7 +137,7 @@ Status InferenceJobs::Complete(int64_t attempt_id, const Lease& lease, const der
   DERM_RETURN_IF_ERROR(st);  // e.g. the disk is full: the lease stays, and expires if the worker gives up
   ctx_.leases->Take(attempt_id);
   ctx_.changes->Notify();
-  return FinishIfDone(job, lock);
+  return FinishIfDone(job);
 }
 
 Status InferenceJobs::EndAttempt(int64_t attempt_id, const Lease& lease, AttemptState attempt_state,

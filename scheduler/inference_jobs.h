@@ -3,11 +3,12 @@
 // on one job; a shard whose attempt is lost is leased again, a finished one never; the job
 // succeeds when every shard has (writing infer.output_csv), and fails once its images' errors
 // exceed infer.max_errors or a shard runs out of retries.
-// Thread-safety: every method but PlanShards REQUIRES the Scheduler's writer lock.
+// Thread-safety: the Scheduler holds its writer lock around every call (its InferenceJobs is
+// DERM_GUARDED_BY that lock), except PlanShards and WriteCsv, which need none.
 #pragma once
 
 #include <cstdint>
-#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,10 +35,21 @@ class InferenceJobs {
   Status Recover(const derm::v1::Job& job, const std::string& cause);
   // Leases the next shard of the queued job to the worker.
   StatusOr<derm::v1::Task> LeaseShard(int64_t job_id, int64_t worker_id, int64_t now_ms);
-  // Stores a shard's result, ends its lease and ends the job when it was the last shard.
-  // `lock` holds the writer lock; it is released while the job's CSV is written.
-  Status Complete(int64_t attempt_id, const Lease& lease, const derm::v1::ShardResult& result,
-                  std::unique_lock<std::mutex>* lock);
+  // A job whose every shard is stored and whose CSV is still to be written (infer.output_csv).
+  struct CsvDue {
+    derm::v1::Job job;
+    store::ShardTotals totals;
+  };
+  // Stores a shard's result and ends its lease; when it was the job's last shard, ends the job,
+  // or returns it when its CSV is due: the caller writes that (WriteCsv) without the lock and
+  // then ends the job (EndAfterCsv).
+  StatusOr<std::optional<CsvDue>> Complete(int64_t attempt_id, const Lease& lease,
+                                           const derm::v1::ShardResult& result);
+  // Writes the job's CSV from a read-only connection of its own; needs no lock. The job has no
+  // lease left, so what it reads is final.
+  static Status WriteCsv(const std::string& db_path, const CsvDue& due);
+  // Ends the job after its CSV was written (or failed to be), unless it was cancelled meanwhile.
+  Status EndAfterCsv(const CsvDue& due, const Status& written);
   // A shard's attempt ended without finishing it: end its lease and queue the shard again,
   // or fail the job when retries are used up or the failure is not retryable.
   Status EndAttempt(int64_t attempt_id, const Lease& lease, store::AttemptState attempt_state, bool retryable,
@@ -45,10 +57,9 @@ class InferenceJobs {
 
  private:
   Status EnqueueShards(const derm::v1::Job& job);
-  // Fails the job once its errors exceed infer.max_errors; when every shard is done, writes the
-  // CSV and ends the job SUCCEEDED. With `lock` (holding the writer lock), the CSV is written
-  // with it released.
-  Status FinishIfDone(const derm::v1::Job& job, std::unique_lock<std::mutex>* lock = nullptr);
+  // Fails the job once its errors exceed infer.max_errors; when every shard is done, ends it
+  // SUCCEEDED, or returns it when its CSV is due.
+  StatusOr<std::optional<CsvDue>> FinishIfDone(const derm::v1::Job& job);
 
   const JobContext ctx_;
 };

@@ -1,5 +1,6 @@
-// JobContext: what the Scheduler's parts that change jobs share. Every object it points to is
-// guarded by Scheduler's writer lock, which is held around every call that takes a JobContext.
+// JobContext: what the Scheduler's parts that change jobs share: pointers to the objects the
+// Scheduler's writer lock guards. It is made only under that lock (Scheduler::ContextLocked, or
+// held by the lock-guarded InferenceJobs), and used only while it is held.
 #pragma once
 
 #include <condition_variable>

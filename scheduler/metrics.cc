@@ -28,22 +28,22 @@ void Histogram::Render(const std::string& name, const std::string& labels, std::
 }
 
 void Metrics::ObserveRpc(const std::string& method, double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   rpc_[method].Observe(seconds);
 }
 
 void Metrics::ObserveQueueWait(double seconds) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   queue_wait_.Observe(seconds);
 }
 
 void Metrics::CountLeaseExpiry() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ++lease_expiries_;
 }
 
 std::string Metrics::Render() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::string out;
   out += "# HELP derm_queue_wait_seconds Time from a job becoming runnable to its lease.\n";
   out += "# TYPE derm_queue_wait_seconds histogram\n";

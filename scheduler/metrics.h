@@ -8,8 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
+
+#include "common/mutex.h"
 
 namespace derm::store {
 struct StoreCounts;
@@ -40,10 +41,10 @@ class Metrics {
   std::string Render() const;
 
  private:
-  mutable std::mutex mu_;
-  std::map<std::string, Histogram> rpc_;  // GUARDED_BY(mu_)
-  Histogram queue_wait_;                  // GUARDED_BY(mu_)
-  uint64_t lease_expiries_ = 0;           // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Histogram> rpc_ DERM_GUARDED_BY(mu_);
+  Histogram queue_wait_ DERM_GUARDED_BY(mu_);
+  uint64_t lease_expiries_ DERM_GUARDED_BY(mu_) = 0;
 };
 
 // Gauges of what the database holds (jobs and workers by state, rows written) and of the

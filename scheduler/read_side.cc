@@ -17,7 +17,7 @@ StatusOr<store::Store*> ReadSide::StoreLocked() {
 }
 
 StatusOr<Job> ReadSide::GetJob(int64_t job_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   return s->jobs().Get(job_id);
 }
@@ -32,13 +32,13 @@ StatusOr<std::vector<Job>> ReadSide::ListJobs(const derm::v1::ListJobsRequest& r
     }
     states.push_back(static_cast<derm::v1::JobState>(s));
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   return s->jobs().List(states, request.limit());
 }
 
 StatusOr<derm::v1::RunReport> ReadSide::GetRun(int64_t run_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   return s->runs().Get(run_id);
 }
@@ -67,7 +67,7 @@ StatusOr<derm::v1::CompareRunsResponse> ReadSide::CompareRuns(const derm::v1::Co
     return InvalidArgument("compare 2 to 10 runs");
   derm::v1::CompareRunsResponse response;
   std::vector<Predictions> predictions;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   for (int64_t id : request.run_ids()) {
     DERM_ASSIGN_OR_RETURN(*response.add_runs(), s->runs().Get(id));
@@ -80,7 +80,7 @@ StatusOr<derm::v1::CompareRunsResponse> ReadSide::CompareRuns(const derm::v1::Co
 }
 
 StatusOr<derm::v1::Model> ReadSide::GetModel(int64_t run_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   DERM_ASSIGN_OR_RETURN(std::string bytes, s->runs().Model(run_id));
   derm::v1::Model model;
@@ -97,7 +97,7 @@ StatusOr<derm::v1::ListRunsResponse> ReadSide::ListRuns(const derm::v1::ListRuns
     if (!parsed || *parsed < 0) return InvalidArgument("page_token is not one this scheduler issued");
     offset = *parsed;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   DERM_ASSIGN_OR_RETURN(auto runs, s->runs().List(request.filter(), request.order_by(), page + 1, offset));
   derm::v1::ListRunsResponse response;
@@ -128,14 +128,14 @@ StatusOr<derm::v1::QueryResponse> ReadSide::Query(const derm::v1::QueryRequest& 
 }
 
 StatusOr<std::vector<derm::v1::WorkerInfo>> ReadSide::ListWorkers() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   return s->workers().List();
 }
 
 StatusOr<std::vector<derm::v1::JobEvent>> ReadSide::JobEvents(int64_t job_id, int64_t* after_event_id,
                                                               int32_t* total_epochs) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   DERM_ASSIGN_OR_RETURN(Job job, s->jobs().Get(job_id));
   DERM_ASSIGN_OR_RETURN(auto stored, s->events().Since(job_id, *after_event_id));

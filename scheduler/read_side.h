@@ -6,10 +6,10 @@
 
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
@@ -45,12 +45,12 @@ class ReadSide {
                                                       int32_t* total_epochs);
 
  private:
-  // The read-only Store, opened on first use. REQUIRES mu_.
-  StatusOr<store::Store*> StoreLocked();
+  // The read-only Store, opened on first use.
+  StatusOr<store::Store*> StoreLocked() DERM_REQUIRES(mu_);
 
   const std::string db_path_;
-  std::mutex mu_;
-  std::unique_ptr<store::Store> store_;  // GUARDED_BY(mu_)
+  Mutex mu_;
+  std::unique_ptr<store::Store> store_ DERM_GUARDED_BY(mu_);
 };
 
 }  // namespace derm::scheduler

@@ -48,7 +48,7 @@ void Scheduler::EnqueueLocked(const Job& job) {
 }
 
 Status Scheduler::Recover() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(auto jobs, store_->jobs().Active());
   const std::string cause = "scheduler restarted while the attempt ran";
   for (Job& job : jobs) {
@@ -83,7 +83,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
 void Scheduler::CommitSubmits(const std::vector<PendingSubmit::Item*>& batch) {
   std::vector<store::JobTable::NewJob> jobs;
   for (const PendingSubmit::Item* p : batch) jobs.push_back(p->request);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto results = store_->jobs().InsertBatch(jobs, clock_->NowMillis());
   for (size_t i = 0; i < batch.size(); ++i) {
     PendingSubmit::Item* p = batch[i];
@@ -113,7 +113,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
                              points[i].name() + "): " + JoinProblems(problems));
     }
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   derm::v1::SubmitJobResponse response;
   if (!key.empty()) {
     DERM_ASSIGN_OR_RETURN(auto existing, store_->jobs().FindByKey(key + "#0"));
@@ -141,7 +141,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
                                                              const std::string& key) {
   derm::v1::SubmitJobResponse response;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!key.empty()) {
       DERM_ASSIGN_OR_RETURN(auto existing, store_->jobs().FindByKey(key));
       if (existing) {
@@ -153,21 +153,20 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
     DERM_RETURN_IF_ERROR(infer_.CheckModelRun(spec));
   }
   DERM_ASSIGN_OR_RETURN(auto shards, InferenceJobs::PlanShards(spec));  // lists files: no lock
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, shards));
   return response;
 }
 
 StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(job_id));
   if (IsTerminal(job.state())) {
     return FailedPrecondition("job " + std::to_string(job_id) + " already ended " +
                               derm::v1::JobState_Name(job.state()));
   }
   const std::string cause = reason.empty() ? "cancelled by user" : "cancelled: " + reason;
-  const JobContext ctx{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_};
-  DERM_RETURN_IF_ERROR(ctx.EndJob(job_id, AttemptState::kCancelled, derm::v1::CANCELLED, cause));
+  DERM_RETURN_IF_ERROR(ContextLocked().EndJob(job_id, AttemptState::kCancelled, derm::v1::CANCELLED, cause));
   return store_->jobs().Get(job_id);
 }
 
@@ -179,7 +178,7 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
     int32_t total_epochs = 0;
     DERM_ASSIGN_OR_RETURN(auto events, reads_.JobEvents(job_id, after_event_id, &total_epochs));
     if (progress_seen) {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       for (const Lease* lease : leases_.ProgressSince(job_id, *progress_seen)) {
         *progress_seen = lease->progress_seq;
         derm::v1::JobEvent& ev = events.emplace_back();
@@ -200,7 +199,7 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
     const derm::v1::RegisterWorkerRequest& request) {
   if (request.gpus() < 0 || request.memory_mb() < 0)
     return InvalidArgument("gpus and memory_mb must not be negative");
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, clock_->NowMillis()));
   workers_.Add(id, request);
   derm::v1::RegisterWorkerResponse response;
@@ -211,7 +210,7 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
 }
 
 StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   RegisteredWorker* worker = workers_.Find(worker_id);
   if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   worker->draining = true;
@@ -226,7 +225,7 @@ StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
 }
 
 StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id, int64_t wait_ms) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   RegisteredWorker* worker = workers_.Find(worker_id);
   if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   const auto deadline = After(std::min<int64_t>(wait_ms, 60000));
@@ -257,7 +256,7 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
     }
     auto wake = deadline;
     if (pick.next_ready_ms != INT64_MAX) wake = std::min(wake, After(pick.next_ready_ms - now));
-    if (work_cv_.wait_until(lock, wake) == std::cv_status::timeout && wake == deadline) break;
+    if (work_cv_.wait_until(lock.native(), wake) == std::cv_status::timeout && wake == deadline) break;
   }
   return response;
 }
@@ -285,7 +284,7 @@ StatusOr<derm::v1::Task> Scheduler::LeaseTrainingLocked(int64_t job_id, int64_t 
 }
 
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const int64_t worker_id = request.worker_id();
   if (!workers_.Find(worker_id))
     return NotFound("worker " + std::to_string(worker_id) + " is not registered");
@@ -304,7 +303,7 @@ StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::Heart
 }
 
 Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no run facts");
   DERM_RETURN_IF_ERROR(store_->run_writer().RecordFacts(lease->run_id, request.facts(), clock_->NowMillis()));
@@ -313,7 +312,7 @@ Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
 }
 
 Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no epochs");
   DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease->job_id));
@@ -333,10 +332,19 @@ Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
 }
 
 Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * renewed, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
   const Lease lease = *renewed;
-  if (lease.shard >= 0) return infer_.Complete(request.attempt_id(), lease, request.shard(), &lock);
+  if (lease.shard >= 0) {
+    DERM_ASSIGN_OR_RETURN(auto csv_due, infer_.Complete(request.attempt_id(), lease, request.shard()));
+    if (!csv_due) return Status::Ok();
+    // A large job's CSV must not hold up every other call: written with the lock released.
+    const std::string db_path = store_->path();
+    lock.Unlock();
+    const Status written = InferenceJobs::WriteCsv(db_path, *csv_due);
+    lock.Lock();
+    return infer_.EndAfterCsv(*csv_due, written);
+  }
   DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease.job_id));
   DERM_RETURN_IF_ERROR(store_->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(),
                                                          request.result(), clock_->NowMillis()));
@@ -375,14 +383,14 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
 }
 
 Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   DERM_RETURN_IF_ERROR(leases_.Renew(request.attempt_id(), clock_->NowMillis()).status());
   const std::string reason = request.reason().empty() ? "the worker reported a failure" : request.reason();
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
 }
 
 int Scheduler::ExpireLeases() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const std::vector<int64_t> expired = leases_.ExpiredAt(clock_->NowMillis());
   for (int64_t id : expired) {
     metrics_.CountLeaseExpiry();
@@ -401,21 +409,21 @@ int Scheduler::ExpireLeases() {
 
 std::string Scheduler::RenderMetrics() {
   std::string out = metrics_.Render();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto counts = store_->Counts();
   out += RenderStoreGauges(counts.ok() ? *counts : store::StoreCounts{}, leases_.size());
   return out;
 }
 
 Status Scheduler::Health() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (shutdown_) return Unavailable("shutting down");
   return store_->Ping();
 }
 
 void Scheduler::Shutdown() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     shutdown_ = true;
     work_cv_.notify_all();
   }

@@ -24,11 +24,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
@@ -105,25 +105,30 @@ class Scheduler {
   StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
   // Commits a batch of training jobs in one transaction and queues them.
   void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
-  // Leases the queued training job to the worker. REQUIRES mu_.
-  StatusOr<derm::v1::Task> LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now);
+  // Leases the queued training job to the worker.
+  StatusOr<derm::v1::Task> LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now)
+      DERM_REQUIRES(mu_);
   // Ends an attempt and its lease, retrying its job when allowed; the lease stays when the
-  // database write fails. REQUIRES mu_.
+  // database write fails.
   Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
-                          const std::string& cause);
-  void EnqueueLocked(const derm::v1::Job& job);  // REQUIRES mu_
+                          const std::string& cause) DERM_REQUIRES(mu_);
+  void EnqueueLocked(const derm::v1::Job& job) DERM_REQUIRES(mu_);
+  // The parts' shared view of what mu_ guards.
+  JobContext ContextLocked() DERM_REQUIRES(mu_) {
+    return JobContext{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_};
+  }
 
   const Clock* clock_;
   const SchedulerOptions options_;
-  std::mutex mu_;                        // the writer lock
-  std::condition_variable work_cv_;      // the queue gained a job
-  std::unique_ptr<store::Store> store_;  // GUARDED_BY(mu_)
-  JobQueue queue_;                       // GUARDED_BY(mu_)
-  LeaseTable leases_;                    // GUARDED_BY(mu_)
-  WorkerRegistry workers_;               // GUARDED_BY(mu_)
-  bool shutdown_ = false;                // GUARDED_BY(mu_)
+  Mutex mu_;                         // the writer lock
+  std::condition_variable work_cv_;  // the queue gained a job
+  std::unique_ptr<store::Store> store_ DERM_GUARDED_BY(mu_);
+  JobQueue queue_ DERM_GUARDED_BY(mu_);
+  LeaseTable leases_ DERM_GUARDED_BY(mu_);
+  WorkerRegistry workers_ DERM_GUARDED_BY(mu_);
+  bool shutdown_ DERM_GUARDED_BY(mu_) = false;
   ChangeFeed changes_;
-  InferenceJobs infer_;  // uses the objects above, under mu_
+  InferenceJobs infer_ DERM_GUARDED_BY(mu_);  // works on the objects above
   ReadSide reads_;
   Metrics metrics_;
   PendingSubmit submits_;

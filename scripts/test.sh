@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh
 scripts/check-format.sh
+scripts/thread-safety-check.sh
 BUILD_DIR=${BUILD_DIR:-build}
 ctest --test-dir "$BUILD_DIR" -j "$(nproc)" --output-on-failure --timeout 900
 echo "test: again with oneDNN, ATen and MKL limited to AVX2"

@@ -48,10 +48,11 @@ StatusOr<StoreCounts> Store::Counts() {
   StoreCounts counts;
   counts.jobs_by_state = {{"QUEUED", 0}, {"RUNNING", 0}, {"SUCCEEDED", 0}, {"FAILED", 0}, {"CANCELLED", 0}};
   counts.workers_by_state = {{"ACTIVE", 0}, {"DRAINING", 0}, {"GONE", 0}};
-  for (auto [table, by_state] :
+  for (const auto& group :
        {std::pair{"jobs", &counts.jobs_by_state}, std::pair{"workers", &counts.workers_by_state}}) {
+    std::map<std::string, int64_t>* by_state = group.second;
     DERM_ASSIGN_OR_RETURN(
-        auto s, db_->Prepare(std::string("SELECT state, count(*) FROM ") + table + " GROUP BY state"));
+        auto s, db_->Prepare(std::string("SELECT state, count(*) FROM ") + group.first + " GROUP BY state"));
     DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) { (*by_state)[row.Text(0)] = row.Int(1); }));
   }
   counts.rows_written = db_->TotalChanges();

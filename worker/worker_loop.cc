@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <iostream>
-#include <mutex>
 #include <thread>
 
 #include "common/grpc/auth.h"
@@ -44,28 +43,31 @@ class GrpcReporter final : public TaskReporter {
                int64_t heartbeat_ms, const std::atomic<bool>& stop, std::string token)
       : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop), token_(std::move(token)) {
     heartbeat_ = std::thread([this, heartbeat_ms] {
-      std::unique_lock<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       while (!done_) {
-        if (cv_.wait_for(lock, std::chrono::milliseconds(heartbeat_ms), [this] { return done_; })) break;
-        lock.unlock();
+        const auto next = std::chrono::steady_clock::now() + std::chrono::milliseconds(heartbeat_ms);
+        while (!done_ && cv_.wait_until(lock.native(), next) == std::cv_status::no_timeout) {
+        }
+        if (done_) break;
+        lock.Unlock();
         derm::v1::HeartbeatRequest req;
         req.set_worker_id(worker_id_);
         req.set_attempt_id(attempt_id_);
         {
-          std::lock_guard<std::mutex> progress_lock(progress_mu_);
+          MutexLock progress_lock(&progress_mu_);
           *req.mutable_progress() = progress_;
         }
         derm::v1::HeartbeatResponse resp;
         auto ctx = Context(5000, token_);
         grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
         if (st.ok() && resp.cancel()) cancelled_ = true;
-        lock.lock();
+        lock.Lock();
       }
     });
   }
   ~GrpcReporter() override {
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       done_ = true;
     }
     cv_.notify_all();
@@ -87,7 +89,7 @@ class GrpcReporter final : public TaskReporter {
   }
   bool Cancelled() override { return cancelled_ || stop_; }
   void Progress(const derm::v1::Progress& progress) override {
-    std::lock_guard<std::mutex> lock(progress_mu_);
+    MutexLock lock(&progress_mu_);
     progress_ = progress;
   }
 
@@ -106,11 +108,11 @@ class GrpcReporter final : public TaskReporter {
   const std::atomic<bool>& stop_;
   const std::string token_;
   std::atomic<bool> cancelled_{false};
-  std::mutex progress_mu_;
-  derm::v1::Progress progress_;  // GUARDED_BY(progress_mu_)
-  std::mutex mu_;
+  Mutex progress_mu_;
+  derm::v1::Progress progress_ DERM_GUARDED_BY(progress_mu_);
+  Mutex mu_;
   std::condition_variable cv_;
-  bool done_ = false;
+  bool done_ DERM_GUARDED_BY(mu_) = false;
   std::thread heartbeat_;
 };
 
@@ -182,7 +184,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
 
 void WorkerLoop::Stop() {
   stop_ = true;
-  std::lock_guard<std::mutex> lock(poll_mu_);
+  MutexLock lock(&poll_mu_);
   if (poll_) poll_->TryCancel();
 }
 
@@ -197,12 +199,12 @@ Status WorkerLoop::Run() {
     Status st = WithRetry(stop_, [&] {
       auto ctx = Context(15000, options_.token);
       {
-        std::lock_guard<std::mutex> lock(poll_mu_);
+        MutexLock lock(&poll_mu_);
         if (stop_) return Cancelled("stopping");
         poll_ = ctx.get();
       }
       grpc::Status result = stub_->AcquireTask(ctx.get(), req, &resp);
-      std::lock_guard<std::mutex> lock(poll_mu_);
+      MutexLock lock(&poll_mu_);
       poll_ = nullptr;
       return FromGrpc(result);
     });

@@ -7,9 +7,9 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "common/mutex.h"
 #include "derm/v1/workers.grpc.pb.h"
 #include "worker/task_runner.h"
 
@@ -44,8 +44,8 @@ class WorkerLoop {
   int64_t worker_id_ = 0;
   int64_t heartbeat_ms_ = 2000;
   std::atomic<bool> stop_{false};
-  std::mutex poll_mu_;
-  grpc::ClientContext* poll_ = nullptr;  // the pending AcquireTask call; GUARDED_BY(poll_mu_)
+  Mutex poll_mu_;
+  grpc::ClientContext* poll_ DERM_GUARDED_BY(poll_mu_) = nullptr;  // the pending AcquireTask call
 };
 
 }  // namespace derm::worker
