@@ -10,7 +10,8 @@
 
 namespace derm::client {
 
-using JobStub = derm::v1::JobService::Stub;
+// The stub interface: a real channel's stub, or a gMock one in tests.
+using JobStub = derm::v1::JobService::StubInterface;
 
 struct ConnectionOptions {
   std::string server;  // HOST:PORT
@@ -20,8 +21,12 @@ struct ConnectionOptions {
 
 class Connection {
  public:
+  // Opens a channel to options.server.
   explicit Connection(ConnectionOptions options);
-  derm::v1::JobService::Stub* jobs() { return stub_.get(); }
+  // Uses `stub` instead (tests).
+  Connection(ConnectionOptions options, std::unique_ptr<JobStub> stub)
+      : options_(std::move(options)), stub_(std::move(stub)) {}
+  JobStub* jobs() { return stub_.get(); }
   // A context whose deadline is timeout_ms from now (0 = no deadline, for streams).
   std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms = -1) const;
   // Converts a failed call's status to a Status whose message is one line naming the problem.
@@ -38,7 +43,7 @@ class Connection {
 
  private:
   ConnectionOptions options_;
-  std::unique_ptr<derm::v1::JobService::Stub> stub_;
+  std::unique_ptr<JobStub> stub_;
 };
 
 }  // namespace derm::client

@@ -39,7 +39,7 @@ Status WithRetry(const std::atomic<bool>& stop, Fn rpc) {
 // Sends a task's reports to the scheduler and runs the heartbeat thread for its lease.
 class GrpcReporter final : public TaskReporter {
  public:
-  GrpcReporter(derm::v1::WorkerService::Stub* stub, int64_t worker_id, int64_t attempt_id,
+  GrpcReporter(derm::v1::WorkerService::StubInterface* stub, int64_t worker_id, int64_t attempt_id,
                int64_t heartbeat_ms, const std::atomic<bool>& stop, std::string token)
       : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop), token_(std::move(token)) {
     heartbeat_ = std::thread([this, heartbeat_ms] {
@@ -103,7 +103,7 @@ class GrpcReporter final : public TaskReporter {
   }
 
  private:
-  derm::v1::WorkerService::Stub* stub_;
+  derm::v1::WorkerService::StubInterface* stub_;
   const int64_t worker_id_, attempt_id_;
   const std::atomic<bool>& stop_;
   const std::string token_;
@@ -119,16 +119,16 @@ class GrpcReporter final : public TaskReporter {
 }  // namespace
 
 WorkerLoop::WorkerLoop(WorkerOptions options)
-    : options_(std::move(options)),
-      stub_(derm::v1::WorkerService::NewStub(
-          grpc::CreateCustomChannel(options_.scheduler, grpc::InsecureChannelCredentials(),
-                                    [] {
-                                      grpc::ChannelArguments args;
-                                      args.SetMaxReceiveMessageSize(64 << 20);
-                                      args.SetMaxSendMessageSize(64 << 20);
-                                      return args;
-                                    }()))),
-      runner_(options_.runner) {}
+    : WorkerLoop(options, derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(
+                              options.scheduler, grpc::InsecureChannelCredentials(), [] {
+                                grpc::ChannelArguments args;
+                                args.SetMaxReceiveMessageSize(64 << 20);
+                                args.SetMaxSendMessageSize(64 << 20);
+                                return args;
+                              }()))) {}
+
+WorkerLoop::WorkerLoop(WorkerOptions options, std::shared_ptr<derm::v1::WorkerService::StubInterface> stub)
+    : options_(std::move(options)), stub_(std::move(stub)), runner_(options_.runner) {}
 
 Status WorkerLoop::Register() {
   derm::v1::RegisterWorkerRequest req;

@@ -28,7 +28,10 @@ struct WorkerOptions {
 
 class WorkerLoop {
  public:
+  // Talks to options.scheduler.
   explicit WorkerLoop(WorkerOptions options);
+  // Talks through `stub` instead (tests: a gMock stub).
+  WorkerLoop(WorkerOptions options, std::shared_ptr<derm::v1::WorkerService::StubInterface> stub);
   // Returns when stopped or after max_tasks; non-OK when the scheduler refuses the worker.
   Status Run();
   // Makes Run() return soon: cancels a pending long-poll; a running task stops within a batch.
@@ -39,7 +42,7 @@ class WorkerLoop {
   void RunTask(const derm::v1::Task& task);
 
   WorkerOptions options_;
-  std::shared_ptr<derm::v1::WorkerService::Stub> stub_;
+  std::shared_ptr<derm::v1::WorkerService::StubInterface> stub_;
   TaskRunner runner_;
   int64_t worker_id_ = 0;
   int64_t heartbeat_ms_ = 2000;
