@@ -6,7 +6,6 @@
 #include <iostream>
 
 #include "common/spec/job_kind.h"
-#include "common/spec/result_rules.h"
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
 #include "scheduler/placement.h"
@@ -38,14 +37,10 @@ Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, Sc
       options_(options),
       store_(std::move(store)),
       leases_(options.lease_timeout_ms),
-      infer_(JobContext{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_}),
+      train_(ContextLocked()),  // members' addresses only: nothing is read yet
+      infer_(ContextLocked()),
       reads_(store_->path()),
       submits_([this](const std::vector<PendingSubmit::Item*>& batch) { CommitSubmits(batch); }) {}
-
-void Scheduler::EnqueueLocked(const Job& job) {
-  queue_.Add(job.id(), job.spec(), job.not_before_ms(), clock_->NowMillis());
-  work_cv_.notify_all();
-}
 
 Status Scheduler::Recover() {
   MutexLock lock(&mu_);
@@ -56,13 +51,7 @@ Status Scheduler::Recover() {
       DERM_RETURN_IF_ERROR(infer_.Recover(job, cause));
       continue;
     }
-    if (job.state() == derm::v1::RUNNING) {
-      DERM_ASSIGN_OR_RETURN(auto attempts, store_->attempts().RunningOf(job.id()));
-      const int64_t attempt = attempts.empty() ? 0 : attempts.back().id;
-      DERM_RETURN_IF_ERROR(store_->attempts().End(job.id(), attempt, AttemptState::kWorkerLost,
-                                                  derm::v1::QUEUED, cause, clock_->NowMillis()));
-    }
-    EnqueueLocked(job);
+    DERM_RETURN_IF_ERROR(train_.Recover(job, cause));
   }
   return Status::Ok();
 }
@@ -95,7 +84,7 @@ void Scheduler::CommitSubmits(const std::vector<PendingSubmit::Item*>& batch) {
       derm::v1::SubmitJobResponse response;
       *response.mutable_job() = std::move((*results)[i].job).value();
       response.set_deduplicated((*results)[i].deduplicated);
-      if (!response.deduplicated()) EnqueueLocked(response.job());
+      if (!response.deduplicated()) train_.Enqueue(response.job());
       p->result = std::move(response);
     }
   }
@@ -130,7 +119,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
   response.set_sweep_id(sweep.first);
   *response.mutable_job() = sweep.second.front();
   for (auto& j : sweep.second) {
-    EnqueueLocked(j);
+    train_.Enqueue(j);
     *response.add_sweep_jobs() = std::move(j);
   }
   changes_.Notify();
@@ -248,7 +237,7 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
         metrics_.ObserveQueueWait(waited_s);
         DERM_ASSIGN_OR_RETURN(*response.mutable_task(), infer_.LeaseShard(pick.job_id, worker_id, now));
       } else {
-        DERM_ASSIGN_OR_RETURN(*response.mutable_task(), LeaseTrainingLocked(pick.job_id, worker_id, now));
+        DERM_ASSIGN_OR_RETURN(*response.mutable_task(), train_.Lease(pick.job_id, worker_id, now));
         metrics_.ObserveQueueWait(waited_s);
       }
       changes_.Notify();
@@ -259,28 +248,6 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
     if (work_cv_.wait_until(lock.native(), wake) == std::cv_status::timeout && wake == deadline) break;
   }
   return response;
-}
-
-StatusOr<derm::v1::Task> Scheduler::LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now) {
-  DERM_ASSIGN_OR_RETURN(int64_t attempt_id, store_->attempts().Start(job_id, worker_id, now));
-  queue_.Remove(job_id);
-  DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(job_id));
-  Lease lease;
-  lease.job_id = job_id;
-  lease.run_id = job.run_id();
-  lease.worker_id = worker_id;
-  leases_.Add(attempt_id, lease, now);
-  derm::v1::Task task;
-  task.set_job_id(job_id);
-  task.set_attempt_id(attempt_id);
-  task.set_run_id(job.run_id());
-  *task.mutable_spec() = job.spec();
-  DERM_ASSIGN_OR_RETURN(auto checkpoint, store_->runs().LatestCheckpoint(job.run_id()));
-  if (checkpoint) {
-    task.set_resume_epoch(checkpoint->epoch);
-    task.set_resume_checkpoint(std::move(checkpoint->bytes));
-  }
-  return task;
 }
 
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
@@ -306,29 +273,14 @@ Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no run facts");
-  DERM_RETURN_IF_ERROR(store_->run_writer().RecordFacts(lease->run_id, request.facts(), clock_->NowMillis()));
-  changes_.Notify();
-  return Status::Ok();
+  return train_.RecordFacts(request.attempt_id(), *lease, request.facts());
 }
 
 Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no epochs");
-  DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease->job_id));
-  const int32_t epoch = request.metrics().epoch();
-  if (epoch < 1 || epoch > job.spec().train().epochs()) {
-    return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
-                           std::to_string(job.spec().train().epochs()));
-  }
-  if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
-    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad +
-                           "; only finite metrics are stored");
-  }
-  DERM_RETURN_IF_ERROR(store_->run_writer().RecordEpoch(
-      lease->run_id, request.attempt_id(), request.metrics(), request.checkpoint(), clock_->NowMillis()));
-  changes_.Notify();
-  return Status::Ok();
+  return train_.RecordEpoch(request.attempt_id(), *lease, request);
 }
 
 Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
@@ -345,14 +297,7 @@ Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
     lock.Lock();
     return infer_.EndAfterCsv(*csv_due, written);
   }
-  DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease.job_id));
-  DERM_RETURN_IF_ERROR(store_->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(),
-                                                         request.result(), clock_->NowMillis()));
-  DERM_RETURN_IF_ERROR(store_->attempts().End(lease.job_id, request.attempt_id(), AttemptState::kSucceeded,
-                                              derm::v1::SUCCEEDED, "completed", clock_->NowMillis()));
-  leases_.Take(request.attempt_id());
-  changes_.Notify();
-  return Status::Ok();
+  return train_.Complete(request.attempt_id(), lease, request.result());
 }
 
 Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_state, bool retryable,
@@ -361,25 +306,7 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
   // disk) it stays, and expires again, so memory and database never disagree.
   const Lease lease = *leases_.Find(attempt_id);
   if (lease.shard >= 0) return infer_.EndAttempt(attempt_id, lease, attempt_state, retryable, cause);
-  DERM_ASSIGN_OR_RETURN(Job job, store_->jobs().Get(lease.job_id));
-  const bool retry = retryable && job.attempts() <= job.spec().max_retries();
-  std::string why = cause;
-  if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
-  const int64_t now = clock_->NowMillis();
-  const int64_t not_before =
-      retry ? now + RetryBackoffMs(job.attempts(), options_.retry_backoff_ms, options_.max_retry_backoff_ms)
-            : 0;
-  DERM_RETURN_IF_ERROR(store_->attempts().End(lease.job_id, attempt_id, attempt_state,
-                                              retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now,
-                                              not_before));
-  leases_.Take(attempt_id);
-  if (retry) {
-    job.set_state(derm::v1::QUEUED);
-    job.set_not_before_ms(not_before);
-    EnqueueLocked(job);
-  }
-  changes_.Notify();
-  return Status::Ok();
+  return train_.EndAttempt(attempt_id, lease, attempt_state, retryable, cause);
 }
 
 Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {

@@ -6,6 +6,7 @@
 //   WorkerRegistry                         registered workers, draining or not
 //   GroupCommit                            concurrent submissions share one durable commit
 //   ChangeFeed                             wakes watchers
+//   TrainingJobs                           training jobs: leases, results, retries
 //   InferenceJobs                          sharded inference jobs
 //   ReadSide                               every read, on its own read-only connection
 //   store::Store                           the database; the Scheduler is its only writer
@@ -40,6 +41,7 @@
 #include "scheduler/metrics.h"
 #include "scheduler/read_side.h"
 #include "scheduler/scheduler_options.h"
+#include "scheduler/training_jobs.h"
 #include "scheduler/worker_registry.h"
 #include "store/store.h"
 
@@ -105,14 +107,10 @@ class Scheduler {
   StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
   // Commits a batch of training jobs in one transaction and queues them.
   void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
-  // Leases the queued training job to the worker.
-  StatusOr<derm::v1::Task> LeaseTrainingLocked(int64_t job_id, int64_t worker_id, int64_t now)
-      DERM_REQUIRES(mu_);
   // Ends an attempt and its lease, retrying its job when allowed; the lease stays when the
   // database write fails.
   Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
                           const std::string& cause) DERM_REQUIRES(mu_);
-  void EnqueueLocked(const derm::v1::Job& job) DERM_REQUIRES(mu_);
   // The parts' shared view of what mu_ guards.
   JobContext ContextLocked() DERM_REQUIRES(mu_) {
     return JobContext{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_};
@@ -128,7 +126,8 @@ class Scheduler {
   WorkerRegistry workers_ DERM_GUARDED_BY(mu_);
   bool shutdown_ DERM_GUARDED_BY(mu_) = false;
   ChangeFeed changes_;
-  InferenceJobs infer_ DERM_GUARDED_BY(mu_);  // works on the objects above
+  TrainingJobs train_ DERM_GUARDED_BY(mu_);  // work on the objects above
+  InferenceJobs infer_ DERM_GUARDED_BY(mu_);
   ReadSide reads_;
   Metrics metrics_;
   PendingSubmit submits_;

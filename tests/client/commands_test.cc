@@ -77,13 +77,14 @@ TEST_F(CommandsTest, RetryResubmitsAFinishedJobsSpecTaggedWithTheOriginal) {
   EXPECT_CALL(*stub_, GetJob(_, Property(&derm::v1::GetJobRequest::id, 9), _))
       .WillOnce(DoAll(SetArgPointee<2>(failed), Return(grpc::Status::OK)));
   EXPECT_CALL(*stub_, SubmitJob(_, _, _))
-      .WillOnce([](grpc::ClientContext*, const derm::v1::SubmitJobRequest& req, derm::v1::SubmitJobResponse* resp) {
-        EXPECT_EQ(req.spec().train().epochs(), 7);
-        EXPECT_EQ(req.spec().tags().at("retry_of"), "9");
-        resp->mutable_job()->set_id(12);
-        resp->mutable_job()->set_run_id(12);
-        return grpc::Status::OK;
-      });
+      .WillOnce(
+          [](grpc::ClientContext*, const derm::v1::SubmitJobRequest& req, derm::v1::SubmitJobResponse* resp) {
+            EXPECT_EQ(req.spec().train().epochs(), 7);
+            EXPECT_EQ(req.spec().tags().at("retry_of"), "9");
+            resp->mutable_job()->set_id(12);
+            resp->mutable_job()->set_run_id(12);
+            return grpc::Status::OK;
+          });
   EXPECT_EQ(RetryJob(*conn_, 9, out_, err_), kExitOk);
   EXPECT_EQ(out_.str(), "submitted job 12 (run 12), a retry of job 9\n");
 }
@@ -105,9 +106,11 @@ TEST_F(CommandsTest, ListWorkersPrintsOneRowPerWorkerAndCsvOnRequest) {
   w->set_device("cuda:0");
   w->set_gpus(1);
   w->set_running_job_id(17);
-  EXPECT_CALL(*stub_, ListWorkers(_, _, _)).WillRepeatedly(DoAll(SetArgPointee<2>(resp), Return(grpc::Status::OK)));
+  EXPECT_CALL(*stub_, ListWorkers(_, _, _))
+      .WillRepeatedly(DoAll(SetArgPointee<2>(resp), Return(grpc::Status::OK)));
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kCsv, out_, err_), kExitOk);
-  EXPECT_EQ(out_.str().substr(0, out_.str().find('\n')), "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,LAST_SEEN (UTC)");
+  EXPECT_EQ(out_.str().substr(0, out_.str().find('\n')),
+            "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,LAST_SEEN (UTC)");
   EXPECT_NE(out_.str().find("\n2,gpu-box,ACTIVE,cuda:0,1,17,"), std::string::npos) << out_.str();
   std::ostringstream json;
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kJson, json, err_), kExitOk);

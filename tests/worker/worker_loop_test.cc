@@ -83,11 +83,13 @@ TEST(WorkerLoopTest, ATaskThatCannotRunIsFailedNotRetryableWithTheCauseAndTheWor
   EXPECT_CALL(*stub, AcquireTask(_, _, _))
       .WillOnce(DoAll(SetArgPointee<2>(leased), Return(grpc::Status::OK)))
       .WillOnce(DoAll(SetArgPointee<2>(Drain()), Return(grpc::Status::OK)));
-  EXPECT_CALL(*stub, FailTask(_,
-                              AllOf(Property(&derm::v1::FailTaskRequest::attempt_id, 11),
-                                    Property(&derm::v1::FailTaskRequest::retryable, false),
-                                    Property(&derm::v1::FailTaskRequest::reason, HasSubstr("/nonexistent/derm-train"))),
-                              _))
+  EXPECT_CALL(
+      *stub,
+      FailTask(_,
+               AllOf(Property(&derm::v1::FailTaskRequest::attempt_id, 11),
+                     Property(&derm::v1::FailTaskRequest::retryable, false),
+                     Property(&derm::v1::FailTaskRequest::reason, HasSubstr("/nonexistent/derm-train"))),
+               _))
       .WillOnce(Return(grpc::Status::OK));
   EXPECT_CALL(*stub, CompleteTask(_, _, _)).Times(0);
   WorkerLoop loop(Options(), stub);

@@ -1,0 +1,104 @@
+#include "scheduler/training_jobs.h"
+
+#include "common/spec/result_rules.h"
+
+namespace derm::scheduler {
+
+using derm::v1::Job;
+using store::AttemptState;
+
+void TrainingJobs::Enqueue(const Job& job) {
+  ctx_.queue->Add(job.id(), job.spec(), job.not_before_ms(), ctx_.now());
+  ctx_.work->notify_all();
+}
+
+Status TrainingJobs::Recover(const Job& job, const std::string& cause) {
+  if (job.state() == derm::v1::RUNNING) {
+    DERM_ASSIGN_OR_RETURN(auto attempts, ctx_.store->attempts().RunningOf(job.id()));
+    const int64_t attempt = attempts.empty() ? 0 : attempts.back().id;
+    DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(job.id(), attempt, AttemptState::kWorkerLost, derm::v1::QUEUED,
+                                                    cause, ctx_.now()));
+  }
+  Enqueue(job);
+  return Status::Ok();
+}
+
+StatusOr<derm::v1::Task> TrainingJobs::Lease(int64_t job_id, int64_t worker_id, int64_t now) {
+  DERM_ASSIGN_OR_RETURN(int64_t attempt_id, ctx_.store->attempts().Start(job_id, worker_id, now));
+  ctx_.queue->Remove(job_id);
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(job_id));
+  scheduler::Lease lease;
+  lease.job_id = job_id;
+  lease.run_id = job.run_id();
+  lease.worker_id = worker_id;
+  ctx_.leases->Add(attempt_id, lease, now);
+  derm::v1::Task task;
+  task.set_job_id(job_id);
+  task.set_attempt_id(attempt_id);
+  task.set_run_id(job.run_id());
+  *task.mutable_spec() = job.spec();
+  DERM_ASSIGN_OR_RETURN(auto checkpoint, ctx_.store->runs().LatestCheckpoint(job.run_id()));
+  if (checkpoint) {
+    task.set_resume_epoch(checkpoint->epoch);
+    task.set_resume_checkpoint(std::move(checkpoint->bytes));
+  }
+  return task;
+}
+
+Status TrainingJobs::RecordFacts(int64_t attempt_id, const scheduler::Lease& lease,
+                                 const derm::v1::RunFacts& facts) {
+  DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordFacts(lease.run_id, facts, ctx_.now()));
+  ctx_.changes->Notify();
+  return Status::Ok();
+}
+
+Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease,
+                                 const derm::v1::ReportEpochRequest& request) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  const int32_t epoch = request.metrics().epoch();
+  if (epoch < 1 || epoch > job.spec().train().epochs()) {
+    return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
+                           std::to_string(job.spec().train().epochs()));
+  }
+  if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
+    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad + "; only finite metrics are stored");
+  }
+  DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordEpoch(lease.run_id, attempt_id, request.metrics(),
+                                                            request.checkpoint(), ctx_.now()));
+  ctx_.changes->Notify();
+  return Status::Ok();
+}
+
+Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunResult& result) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  DERM_RETURN_IF_ERROR(
+      ctx_.store->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(), result, ctx_.now()));
+  DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, AttemptState::kSucceeded,
+                                                  derm::v1::SUCCEEDED, "completed", ctx_.now()));
+  ctx_.leases->Take(attempt_id);
+  ctx_.changes->Notify();
+  return Status::Ok();
+}
+
+Status TrainingJobs::EndAttempt(int64_t attempt_id, const scheduler::Lease& lease, AttemptState attempt_state,
+                                bool retryable, const std::string& cause) {
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  const bool retry = retryable && job.attempts() <= job.spec().max_retries();
+  std::string why = cause;
+  if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
+  const int64_t now = ctx_.now();
+  const SchedulerOptions& o = *ctx_.options;
+  const int64_t not_before = retry ? now + RetryBackoffMs(job.attempts(), o.retry_backoff_ms, o.max_retry_backoff_ms) : 0;
+  DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, attempt_state,
+                                                  retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now, not_before));
+  ctx_.leases->Take(attempt_id);
+  if (retry) {
+    job.set_state(derm::v1::QUEUED);
+    job.set_not_before_ms(not_before);
+    Enqueue(job);
+  }
+  ctx_.changes->Notify();
+  return Status::Ok();
+}
+
+}  // namespace derm::scheduler
