@@ -7,12 +7,13 @@
 
 #include "common/grpc/auth.h"
 #include "common/grpc/grpc_status.h"
+#include "common/grpc/limits.h"
 
 namespace derm::client {
 
 Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
   grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   stub_ = derm::v1::JobService::NewStub(
       grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
 }

@@ -255,9 +255,11 @@ ParsedSpec ParseSpecYaml(const std::string& yaml) {
 }
 
 bool IsPathField(const std::string& field) {
-  static const std::set<std::string> kPaths = {"data.train_dir",  "data.test_dir",   "model.weights",
-                                               "model.file",      "input.folder",    "input.glob",
-                                               "input.list_file", "infer.output_csv"};
+  // Paths on the machine dermctl runs on (infer.output_csv is a name in the scheduler's export
+  // folder, not one of them).
+  static const std::set<std::string> kPaths = {"data.train_dir", "data.test_dir", "model.weights",
+                                               "model.file",     "input.folder",  "input.glob",
+                                               "input.list_file"};
   return kPaths.count(field) > 0;
 }
 
@@ -310,7 +312,6 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
     in->set_glob(resolve(in->glob()));
     in->set_list_file(resolve(in->list_file()));
   }
-  if (out.spec.has_infer()) out.spec.mutable_infer()->set_output_csv(resolve(out.spec.infer().output_csv()));
   // Paths given as sweep values resolve the same way, so every point reads what its author meant.
   if (out.spec.has_sweep()) {
     for (auto& [field, values] : *out.spec.mutable_sweep()->mutable_parameters()) {

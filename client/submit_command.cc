@@ -13,6 +13,9 @@
 #include "client/commands.h"
 #include "client/report_printer.h"
 #include "client/spec_yaml.h"
+#include "common/grpc/limits.h"
+#include "common/spec/input_listing.h"
+#include "common/spec/job_kind.h"
 #include "common/spec/params.h"
 
 namespace derm::client {
@@ -121,6 +124,30 @@ void CheckPath(const std::string& field, const std::string& path, const std::str
       (folder ? " folder " : " file ") + path + " does not exist");
 }
 
+// An infer job's input.folder, glob or list_file, listed here (the scheduler reads no file a
+// spec names) and sent as input.paths; the spec keeps where they came from as the tag "input".
+Status ListInferInput(derm::v1::JobSpec* spec, size_t request_bytes) {
+  if (KindOf(*spec) != JobKind::kInfer || spec->input().paths_size() > 0) return Status::Ok();
+  DERM_ASSIGN_OR_RETURN(std::vector<std::string> paths, ListInput(spec->input()));
+  derm::v1::InputSpec* in = spec->mutable_input();
+  const std::string source = !in->folder().empty() ? "folder " + in->folder()
+                             : !in->glob().empty() ? "glob " + in->glob()
+                                                   : "list_file " + in->list_file();
+  in->Clear();
+  size_t bytes = request_bytes;
+  for (auto& p : paths) {
+    bytes += p.size() + 3;
+    if (bytes > kMaxRequestBytes) {
+      return InvalidArgument("input: " + source + " lists " + std::to_string(paths.size()) +
+                             " images, more than one request carries (" +
+                             std::to_string(kMaxRequestBytes >> 20) + " MiB); split it into several jobs");
+    }
+    in->add_paths(std::move(p));
+  }
+  spec->mutable_tags()->try_emplace("input", source.substr(0, 256));
+  return Status::Ok();
+}
+
 }  // namespace
 
 int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ostream& err) {
@@ -165,6 +192,10 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
   derm::v1::SubmitJobRequest req;
   *req.mutable_spec() = parsed.spec;
   req.set_idempotency_key(o.idempotency_key);
+  if (Status listed = ListInferInput(req.mutable_spec(), req.ByteSizeLong()); !listed.ok()) {
+    err << "dermctl: " << o.file << ": " << listed.message() << "\n";
+    return kExitBadInput;
+  }
   derm::v1::SubmitJobResponse resp;
   if (Status st = conn.Call(&JobStub::SubmitJob, req, &resp); !st.ok()) return Fail(st, err);
   if (resp.sweep_id() == 0) {

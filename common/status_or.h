@@ -25,7 +25,8 @@ class [[nodiscard]] StatusOr {
   // Require ok(): on an error they print the status and abort (a bug, never an input's fault).
   T& value() & { return Checked(), *value_; }
   const T& value() const& { return Checked(), *value_; }
-  T&& value() && { return Checked(), std::move(*value_); }
+  // By value, so that a temporary's value outlives a range-for over it.
+  T value() && { return Checked(), std::move(*value_); }
   T* operator->() { return Checked(), &*value_; }
   const T* operator->() const { return Checked(), &*value_; }
   T& operator*() { return Checked(), *value_; }

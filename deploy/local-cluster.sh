@@ -26,9 +26,10 @@ stop() {
 
 case "$cmd" in
   start)
-    mkdir -p "$RUN_DIR"
+    mkdir -p "$RUN_DIR/exports"
     stop
     "$BIN/scheduler/derm-scheduler" --db "$RUN_DIR/results.db" --listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
+      --export-dir "$RUN_DIR/exports" \
       > "$RUN_DIR/scheduler.out" 2> "$RUN_DIR/scheduler.log" &
     echo $! > "$RUN_DIR/scheduler.pid"
     for _ in $(seq 100); do

@@ -1,8 +1,10 @@
 #include "scheduler/inference_jobs.h"
 
-#include <fstream>
+#include <filesystem>
+#include <set>
 
 #include "common/spec/input_listing.h"
+#include "common/strings.h"
 #include "store/prediction_csv.h"
 #include "store/sqlite.h"
 
@@ -12,10 +14,31 @@ using derm::v1::Job;
 using store::AttemptState;
 
 StatusOr<std::vector<std::vector<std::string>>> InferenceJobs::PlanShards(const derm::v1::JobSpec& spec) {
-  if (spec.model().run_id() <= 0 && !std::ifstream(spec.model().file())) {
-    return InvalidArgument("model.file " + spec.model().file() + " cannot be opened");
+  const derm::v1::InputSpec& in = spec.input();
+  for (const auto& [field, value] :
+       {std::pair{"input.folder", &in.folder()}, std::pair{"input.glob", &in.glob()},
+        std::pair{"input.list_file", &in.list_file()}}) {
+    if (!value->empty()) {
+      return InvalidArgument(std::string(field) +
+                             " is listed by dermctl where it runs; the scheduler reads no file a spec names, "
+                             "so send the images as input.paths");
+    }
   }
-  DERM_ASSIGN_OR_RETURN(std::vector<std::string> paths, ListInput(spec.input()));
+  if (static_cast<size_t>(in.paths_size()) > kMaxInferImages) {
+    return InvalidArgument("input.paths has " + std::to_string(in.paths_size()) +
+                           " images; a job takes at most " + std::to_string(kMaxInferImages));
+  }
+  std::vector<std::string> paths;
+  std::set<std::string> seen;
+  for (const std::string& p : in.paths()) {
+    if (p.empty() || p[0] != '/' || p.size() > 4096 || p.find('\0') != std::string::npos ||
+        FirstInvalidUtf8(p) != std::string::npos ||
+        std::filesystem::path(p).lexically_normal().string() != p) {
+      return InvalidArgument("input.paths: " + std::string(p.substr(0, 200)) +
+                             " is not an absolute, normal UTF-8 path of at most 4096 bytes");
+    }
+    if (seen.insert(p).second) paths.push_back(p);
+  }
   std::vector<std::vector<std::string>> shards;
   const size_t per_shard = static_cast<size_t>(spec.infer().shard_size());
   for (size_t i = 0; i < paths.size(); i += per_shard) {
@@ -24,7 +47,10 @@ StatusOr<std::vector<std::vector<std::string>>> InferenceJobs::PlanShards(const 
   return shards;
 }
 
-Status InferenceJobs::CheckModelRun(const derm::v1::JobSpec& spec) {
+Status InferenceJobs::CheckSpec(const derm::v1::JobSpec& spec) {
+  if (!spec.infer().output_csv().empty()) {
+    DERM_RETURN_IF_ERROR(ctx_.options->export_dir.Target(spec.infer().output_csv()).status());
+  }
   if (spec.model().run_id() <= 0) return Status::Ok();
   auto model = ctx_.store->runs().Model(spec.model().run_id());
   if (!model.ok()) return InvalidArgument("model.run_id: " + model.status().message());
@@ -49,7 +75,7 @@ Status InferenceJobs::Recover(const Job& job, const std::string& cause) {
   DERM_RETURN_IF_ERROR(EnqueueShards(job));
   // It may have stopped right after its last shard. Still starting: the CSV is written here.
   DERM_ASSIGN_OR_RETURN(auto due, FinishIfDone(job));
-  return due ? EndAfterCsv(*due, WriteCsv(ctx_.store->path(), *due)) : Status::Ok();
+  return due ? EndAfterCsv(*due, WriteCsv(ctx_.options->export_dir, ctx_.store->path(), *due)) : Status::Ok();
 }
 
 Status InferenceJobs::EnqueueShards(const Job& job) {
@@ -103,10 +129,11 @@ StatusOr<std::optional<InferenceJobs::CsvDue>> InferenceJobs::FinishIfDone(const
   return std::optional<CsvDue>();
 }
 
-Status InferenceJobs::WriteCsv(const std::string& db_path, const CsvDue& due) {
+Status InferenceJobs::WriteCsv(const ExportDir& exports, const std::string& db_path, const CsvDue& due) {
+  DERM_ASSIGN_OR_RETURN(const std::string target, exports.Target(due.job.spec().infer().output_csv()));
   auto db = store::Database::Open(db_path, /*read_only=*/true);
   if (!db.ok()) return db.status();
-  return store::WritePredictionsCsv(db->get(), due.job.id(), due.job.spec().infer().output_csv());
+  return store::WritePredictionsCsv(db->get(), due.job.id(), target);
 }
 
 Status InferenceJobs::EndAfterCsv(const CsvDue& due, const Status& written) {
@@ -122,7 +149,7 @@ Status InferenceJobs::EndAfterCsv(const CsvDue& due, const Status& written) {
   return ctx_.EndJob(id, AttemptState::kSucceeded, derm::v1::SUCCEEDED,
                      "completed: " + std::to_string(t.images_done - t.errors) + " predictions, " +
                          std::to_string(t.errors) + " unreadable images" +
-                         (csv.empty() ? "" : ", written to " + csv));
+                         (csv.empty() ? "" : ", written to " + csv + " in the export folder"));
 }
 
 StatusOr<std::optional<InferenceJobs::CsvDue>> InferenceJobs::Complete(int64_t attempt_id, const Lease& lease,

@@ -23,10 +23,13 @@ class InferenceJobs {
  public:
   explicit InferenceJobs(JobContext ctx) : ctx_(ctx) {}
 
-  // Checks the spec's model file, lists its input and splits it into shards (no lock needed).
+  // Checks the input's paths and splits them into shards (no lock needed). The scheduler reads
+  // no file a spec names: INVALID_ARGUMENT for input.folder, glob or list_file (dermctl lists
+  // those where it runs and sends input.paths), and for a path that is not absolute and normal.
   static StatusOr<std::vector<std::vector<std::string>>> PlanShards(const derm::v1::JobSpec& spec);
-  // INVALID_ARGUMENT when model.run_id names no stored model.
-  Status CheckModelRun(const derm::v1::JobSpec& spec);
+  // INVALID_ARGUMENT when model.run_id names no stored model, or infer.output_csv is not a new
+  // file in the export folder.
+  Status CheckSpec(const derm::v1::JobSpec& spec);
   // Stores the job with its shards, in one transaction, and queues them.
   StatusOr<derm::v1::Job> Insert(const derm::v1::JobSpec& spec, const std::string& key,
                                  const std::vector<std::vector<std::string>>& shards);
@@ -45,9 +48,9 @@ class InferenceJobs {
   // then ends the job (EndAfterCsv).
   StatusOr<std::optional<CsvDue>> Complete(int64_t attempt_id, const Lease& lease,
                                            const derm::v1::ShardResult& result);
-  // Writes the job's CSV from a read-only connection of its own; needs no lock. The job has no
-  // lease left, so what it reads is final.
-  static Status WriteCsv(const std::string& db_path, const CsvDue& due);
+  // Writes the job's CSV into `exports` from a read-only connection of its own; needs no lock.
+  // The job has no lease left, so what it reads is final.
+  static Status WriteCsv(const ExportDir& exports, const std::string& db_path, const CsvDue& due);
   // Ends the job after its CSV was written (or failed to be), unless it was cancelled meanwhile.
   Status EndAfterCsv(const CsvDue& due, const Status& written);
   // A shard's attempt ended without finishing it: end its lease and queue the shard again,

@@ -12,6 +12,7 @@
 
 #include "common/clock.h"
 #include "common/grpc/auth.h"
+#include "common/grpc/limits.h"
 #include "scheduler/grpc_services.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
@@ -49,7 +50,19 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
   app.add_option("--max-retry-backoff-ms", options.max_retry_backoff_ms, "longest retry wait")
       ->check(CLI::Range(int64_t{0}, int64_t{86400000}));
+  std::string export_dir;
+  app.add_option("--export-dir", export_dir,
+                 "the only folder infer.output_csv files are written to (none if empty: specs asking for "
+                 "one are refused)");
   CLI11_PARSE(app, argc, argv);
+  if (!export_dir.empty()) {
+    auto exports = derm::scheduler::ExportDir::Open(export_dir, db_path);
+    if (!exports.ok()) {
+      std::cerr << "derm-scheduler: " << exports.status().message() << "\n";
+      return 2;
+    }
+    options.export_dir = std::move(exports).value();
+  }
 
   // Block the signals in every thread; the main thread waits for them.
   sigset_t set;
@@ -95,8 +108,8 @@ int main(int argc, char** argv) {
   builder.RegisterService(&workers);
   // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.SetMaxSendMessageSize(64 << 20);
+  builder.SetMaxReceiveMessageSize(derm::kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(derm::kMaxMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::cerr << "derm-scheduler: cannot listen on " << listen << "\n";

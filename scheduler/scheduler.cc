@@ -139,9 +139,9 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
         return response;
       }
     }
-    DERM_RETURN_IF_ERROR(infer_.CheckModelRun(spec));
+    DERM_RETURN_IF_ERROR(infer_.CheckSpec(spec));
   }
-  DERM_ASSIGN_OR_RETURN(auto shards, InferenceJobs::PlanShards(spec));  // lists files: no lock
+  DERM_ASSIGN_OR_RETURN(auto shards, InferenceJobs::PlanShards(spec));  // no lock needed
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, shards));
   return response;
@@ -293,7 +293,7 @@ Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
     // A large job's CSV must not hold up every other call: written with the lock released.
     const std::string db_path = store_->path();
     lock.Unlock();
-    const Status written = InferenceJobs::WriteCsv(db_path, *csv_due);
+    const Status written = InferenceJobs::WriteCsv(options_.export_dir, db_path, *csv_due);
     lock.Lock();
     return infer_.EndAfterCsv(*csv_due, written);
   }

@@ -1,7 +1,9 @@
-// The scheduler's timing settings (derm-scheduler flags).
+// The scheduler's settings (derm-scheduler flags).
 #pragma once
 
 #include <cstdint>
+
+#include "scheduler/export_dir.h"
 
 namespace derm::scheduler {
 
@@ -11,6 +13,8 @@ struct SchedulerOptions {
   // A retried job waits retry_backoff_ms * 2^(attempts - 1), at most max_retry_backoff_ms.
   int64_t retry_backoff_ms = 1000;
   int64_t max_retry_backoff_ms = 60000;
+  // --export-dir: the only folder infer.output_csv files are written to; none by default.
+  ExportDir export_dir;
 };
 
 }  // namespace derm::scheduler

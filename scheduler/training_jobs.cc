@@ -16,8 +16,8 @@ Status TrainingJobs::Recover(const Job& job, const std::string& cause) {
   if (job.state() == derm::v1::RUNNING) {
     DERM_ASSIGN_OR_RETURN(auto attempts, ctx_.store->attempts().RunningOf(job.id()));
     const int64_t attempt = attempts.empty() ? 0 : attempts.back().id;
-    DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(job.id(), attempt, AttemptState::kWorkerLost, derm::v1::QUEUED,
-                                                    cause, ctx_.now()));
+    DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(job.id(), attempt, AttemptState::kWorkerLost,
+                                                    derm::v1::QUEUED, cause, ctx_.now()));
   }
   Enqueue(job);
   return Status::Ok();
@@ -61,7 +61,8 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
                            std::to_string(job.spec().train().epochs()));
   }
   if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
-    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad + "; only finite metrics are stored");
+    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad +
+                           "; only finite metrics are stored");
   }
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordEpoch(lease.run_id, attempt_id, request.metrics(),
                                                             request.checkpoint(), ctx_.now()));
@@ -69,7 +70,8 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
   return Status::Ok();
 }
 
-Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunResult& result) {
+Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
+                              const derm::v1::RunResult& result) {
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   DERM_RETURN_IF_ERROR(
       ctx_.store->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(), result, ctx_.now()));
@@ -88,9 +90,11 @@ Status TrainingJobs::EndAttempt(int64_t attempt_id, const scheduler::Lease& leas
   if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
   const int64_t now = ctx_.now();
   const SchedulerOptions& o = *ctx_.options;
-  const int64_t not_before = retry ? now + RetryBackoffMs(job.attempts(), o.retry_backoff_ms, o.max_retry_backoff_ms) : 0;
+  const int64_t not_before =
+      retry ? now + RetryBackoffMs(job.attempts(), o.retry_backoff_ms, o.max_retry_backoff_ms) : 0;
   DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, attempt_state,
-                                                  retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now, not_before));
+                                                  retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now,
+                                                  not_before));
   ctx_.leases->Take(attempt_id);
   if (retry) {
     job.set_state(derm::v1::QUEUED);

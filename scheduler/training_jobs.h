@@ -27,7 +27,8 @@ class TrainingJobs {
   StatusOr<derm::v1::Task> Lease(int64_t job_id, int64_t worker_id, int64_t now_ms);
   Status RecordFacts(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunFacts& facts);
   // INVALID_ARGUMENT for an epoch outside 1..train.epochs or a non-finite metric (nothing stored).
-  Status RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::ReportEpochRequest& request);
+  Status RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease,
+                     const derm::v1::ReportEpochRequest& request);
   // Stores the result, ends the attempt and the job SUCCEEDED, and the lease.
   Status Complete(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunResult& result);
   // Ends the attempt and its lease, queueing the job again after backoff while retries remain

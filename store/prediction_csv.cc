@@ -1,7 +1,10 @@
 #include "store/prediction_csv.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -58,7 +61,16 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
                           errors + " FROM skipped_files WHERE job_id = ?1 ORDER BY 1"));
   s.Bind(1, job_id);
 
-  const std::string tmp = path + ".tmp";
+  // A fresh file of our own beside the target (mkstemp: O_EXCL), linked to the target at the end:
+  // link() fails rather than replace a file that appeared meanwhile.
+  std::string tmp = path + ".XXXXXX";
+  const int fd = mkstemp(tmp.data());
+  if (fd < 0) return InvalidArgument("infer.output_csv: cannot create a file beside " + path);
+  close(fd);
+  struct Unlink {
+    const std::string& file;
+    ~Unlink() { unlink(file.c_str()); }
+  } remove_tmp{tmp};
   std::ofstream out(tmp, std::ios::trunc);
   if (!out) return InvalidArgument("infer.output_csv: cannot write " + tmp);
   out << "path,sha256,predicted,probability";
@@ -92,9 +104,10 @@ Status WritePredictionsCsv(Database* db, int64_t job_id, const std::string& path
   }));
   out.close();
   if (!out) return InvalidArgument("infer.output_csv: writing " + tmp + " failed");
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return InvalidArgument("infer.output_csv: cannot replace " + path + ": " + ec.message());
+  if (link(tmp.c_str(), path.c_str()) != 0) {
+    return InvalidArgument("infer.output_csv: cannot create " + path + ": " +
+                           (errno == EEXIST ? std::string("it exists already") : std::strerror(errno)));
+  }
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/grpc/auth.h"
 #include "common/grpc/grpc_status.h"
+#include "common/grpc/limits.h"
 
 namespace derm::worker {
 namespace {
@@ -122,8 +123,8 @@ WorkerLoop::WorkerLoop(WorkerOptions options)
     : WorkerLoop(options, derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(
                               options.scheduler, grpc::InsecureChannelCredentials(), [] {
                                 grpc::ChannelArguments args;
-                                args.SetMaxReceiveMessageSize(64 << 20);
-                                args.SetMaxSendMessageSize(64 << 20);
+                                args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+                                args.SetMaxSendMessageSize(kMaxMessageBytes);
                                 return args;
                               }()))) {}
 

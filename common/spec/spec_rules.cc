@@ -82,9 +82,10 @@ void CheckInfer(const derm::v1::JobSpec& spec, Checker& c) {
             "model)");
   c.Require(model.run_id() >= 0, "model.run_id", "must not be negative");
   const auto& in = spec.input();
-  const int inputs = !in.folder().empty() + !in.glob().empty() + !in.list_file().empty();
+  const int inputs =
+      !in.folder().empty() + !in.glob().empty() + !in.list_file().empty() + (in.paths_size() > 0);
   c.Require(inputs == 1, "input",
-            "an infer job needs exactly one of input.folder, input.glob and input.list_file");
+            "an infer job needs exactly one of input.folder, input.glob, input.list_file and input.paths");
   const auto& infer = spec.infer();
   c.Range(infer.top_k(), 1, 1000, "infer.top_k");
   c.Range(infer.shard_size(), 1, 4096, "infer.shard_size");

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "common/spec/input_listing.h"
 #include "tests/testing/cluster.h"
 #include "tests/testing/fp32_tolerance.h"
 #include "worker/core/feature_extractor.h"
@@ -37,10 +38,13 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   derm::v1::JobSpec infer;
   infer.set_kind("infer");
   infer.mutable_model()->set_run_id(trained.run_id());
-  infer.mutable_input()->set_folder(dir.Join("data"));
+  derm::v1::InputSpec folder;  // as dermctl lists it
+  folder.set_folder(dir.Join("data"));
+  const std::vector<std::string> listed = ListInput(folder).value();
+  for (const auto& p : listed) infer.mutable_input()->add_paths(p);
   infer.mutable_infer()->set_shard_size(12);
   infer.mutable_infer()->set_max_errors(2);
-  infer.mutable_infer()->set_output_csv(dir.Join("predictions.csv"));
+  infer.mutable_infer()->set_output_csv("predictions.csv");
   const derm::v1::Job job = cluster.Submit(infer);
   ASSERT_GT(job.id(), 0) << cluster.SchedulerLog();
 
@@ -72,7 +76,7 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
   EXPECT_EQ(testing::QueryInt(
                 db.get(), "SELECT count(*) FROM skipped_files WHERE job_id = " + std::to_string(job.id())),
             2);
-  std::ifstream csv(dir.Join("predictions.csv"));
+  std::ifstream csv(cluster.exports() + "/predictions.csv");
   int lines = 0;
   for (std::string line; std::getline(csv, line);) ++lines;
   EXPECT_EQ(lines, 1 + images + 2);
@@ -139,12 +143,12 @@ TEST(InferenceTest, DermctlSubmitsAnInferSpecExportsTheModelAndUsesItAsAFile) {
   auto followed = dermctl({"submit", dir.Join("infer.yaml"), "--follow"});
   ASSERT_EQ(followed.exit_code, 0) << followed.err << cluster.WorkerLog(0);
   EXPECT_NE(followed.out.find("(inference)"), std::string::npos) << followed.out;
-  EXPECT_NE(
-      followed.out.find("completed: 3 predictions, 0 unreadable images, written to " + dir.Join("out.csv")),
-      std::string::npos)
+  EXPECT_NE(followed.out.find(
+                "completed: 3 predictions, 0 unreadable images, written to out.csv in the export folder"),
+            std::string::npos)
       << followed.out;
   EXPECT_NE(followed.out.find("predicted classes:"), std::string::npos);
-  const std::string csv = testing::ReadFile(dir.Join("out.csv"));
+  const std::string csv = testing::ReadFile(cluster.exports() + "/out.csv");
   EXPECT_EQ(csv.rfind("path,sha256,predicted,probability,class_1,p_1,class_2,p_2,error\n", 0), 0u) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 

@@ -2,9 +2,11 @@
 // cancellation, restarts and the CSV.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 
+#include "common/spec/input_listing.h"
 #include "store/sqlite.h"
 #include "tests/scheduler/scheduler_fixture.h"
 
@@ -13,7 +15,15 @@ namespace {
 
 class InferenceTest : public SchedulerTest {
  protected:
-  // `images` empty files under dir/in and a model file (the scheduler only checks it opens).
+  // CSV files go to dir/exports.
+  SchedulerOptions Options() override {
+    SchedulerOptions options = SchedulerTest::Options();
+    std::filesystem::create_directories(dir_.Join("exports"));
+    options.export_dir = ExportDir::Open(dir_.Join("exports"), dir_.Join("r.db")).value();
+    return options;
+  }
+  // `images` small files under dir/in (the scheduler reads none of them), listed as dermctl
+  // would list input.folder, and the name of a model file.
   derm::v1::JobSpec InferSpec(int images, int shard_size, int max_errors = 10) {
     std::filesystem::create_directories(dir_.Join("in/sub"));
     for (int i = 0; i < images; ++i) {
@@ -24,10 +34,13 @@ class InferenceTest : public SchedulerTest {
     derm::v1::JobSpec spec;
     spec.set_kind("infer");
     spec.mutable_model()->set_file(dir_.Join("model.dermmodel"));
-    spec.mutable_input()->set_folder(dir_.Join("in"));
+    derm::v1::InputSpec folder;
+    folder.set_folder(dir_.Join("in"));
+    const std::vector<std::string> listed = ListInput(folder).value();
+    for (const auto& p : listed) spec.mutable_input()->add_paths(p);
     spec.mutable_infer()->set_shard_size(shard_size);
     spec.mutable_infer()->set_max_errors(max_errors);
-    spec.mutable_infer()->set_output_csv(dir_.Join("out.csv"));
+    spec.mutable_infer()->set_output_csv("out.csv");
     spec.set_max_retries(2);
     return spec;
   }
@@ -93,7 +106,7 @@ TEST_F(InferenceTest, ShardsGoToEveryWorkerAndTheJobSucceedsWhenAllAreDone) {
   EXPECT_EQ(Count("SELECT count(DISTINCT path) FROM predictions WHERE job_id = " + std::to_string(job)), 10);
   EXPECT_EQ(Count("SELECT count(*) FROM predictions WHERE run_id IS NULL AND top_k LIKE '[[\"%'"), 10);
 
-  std::ifstream csv(dir_.Join("out.csv"));
+  std::ifstream csv(dir_.Join("exports/out.csv"));
   std::string header, line;
   std::getline(csv, header);
   EXPECT_EQ(header, "path,sha256,predicted,probability,class_1,p_1,class_2,p_2,error");
@@ -188,7 +201,7 @@ TEST_F(InferenceTest, AModelThatChangesDuringTheJobFailsIt) {
   EXPECT_EQ(Count("SELECT count(*) FROM predictions WHERE job_id = " + std::to_string(job)), 2);
 }
 
-TEST_F(InferenceTest, RejectsAMissingModelOrInputNamingIt) {
+TEST_F(InferenceTest, RejectsAMissingModelOrTrainingFieldsNamingThem) {
   derm::v1::JobSpec spec = InferSpec(2, 2);
   spec.mutable_model()->clear_file();
   spec.mutable_model()->set_run_id(42);
@@ -196,16 +209,88 @@ TEST_F(InferenceTest, RejectsAMissingModelOrInputNamingIt) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("model.run_id: run 42 has no model"), std::string::npos);
   spec = InferSpec(2, 2);
-  spec.mutable_input()->set_folder(dir_.Join("nowhere"));
-  r = scheduler_->Submit(spec, "");
-  EXPECT_NE(r.status().message().find("input.folder " + dir_.Join("nowhere") + " does not exist"),
-            std::string::npos);
-  spec = InferSpec(2, 2);
   spec.mutable_train()->set_epochs(3);
   r = scheduler_->Submit(spec, "");
   EXPECT_NE(r.status().message().find("data, train, augment, balance and sweep are for training"),
             std::string::npos);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
+}
+
+// The scheduler reads no file a spec names: folders, globs and list files are listed by dermctl.
+TEST_F(InferenceTest, InputFoldersGlobsAndListFilesAreNotReadByTheScheduler) {
+  std::ofstream(dir_.Join("list.txt")) << "/etc/passwd\n";
+  for (auto set : std::vector<std::function<void(derm::v1::InputSpec*)>>{
+           [&](derm::v1::InputSpec* in) { in->set_list_file(dir_.Join("list.txt")); },
+           [&](derm::v1::InputSpec* in) { in->set_folder("/etc"); },
+           [&](derm::v1::InputSpec* in) { in->set_glob("/etc/*"); }}) {
+    derm::v1::JobSpec spec = InferSpec(2, 2);
+    spec.mutable_input()->Clear();
+    set(spec.mutable_input());
+    auto r = scheduler_->Submit(spec, "");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find(
+                  "the scheduler reads no file a spec names, so send the images as input.paths"),
+              std::string::npos)
+        << r.status().message();
+  }
+  derm::v1::JobSpec relative = InferSpec(2, 2);
+  relative.mutable_input()->add_paths("../../etc/passwd");
+  EXPECT_NE(scheduler_->Submit(relative, "").status().message().find("is not an absolute, normal UTF-8 path"),
+            std::string::npos);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
+}
+
+// infer.output_csv is a new file inside --export-dir: never elsewhere, never over a file, never
+// the database.
+TEST_F(InferenceTest, OutputCsvStaysInTheExportFolderAndNeverReplacesAFile) {
+  std::filesystem::create_directories(dir_.Join("exports/team"));
+  std::ofstream(dir_.Join("exports/taken.csv")) << "someone's file";
+  std::filesystem::create_symlink(dir_.path(), dir_.Join("exports/up"));
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {dir_.Join("r.db"), "is an absolute path"},
+      {"../r.db", "may not contain '.' or '..'"},
+      {"up/r.db", "leads out of the export folder"},
+      {"taken.csv", "already exists; the scheduler never writes over a file"},
+      {"missing/p.csv", "its folder does not exist in the export folder"},
+      {"team", "already exists"},
+  };
+  for (const auto& [name, why] : refused) {
+    derm::v1::JobSpec spec = InferSpec(2, 2);
+    spec.mutable_infer()->set_output_csv(name);
+    auto r = scheduler_->Submit(spec, "");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
+    EXPECT_NE(r.status().message().find(why), std::string::npos) << name << ": " << r.status().message();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
+
+  // A file that appears under the name while the job runs is not replaced: the job fails, the
+  // predictions stay in the database, the file keeps its content.
+  derm::v1::JobSpec spec = InferSpec(2, 2);
+  spec.mutable_infer()->set_output_csv("team/p.csv");
+  const int64_t job = Submit(spec);
+  const int64_t w = Worker();
+  const derm::v1::Task t = Acquire(w);
+  std::ofstream(dir_.Join("exports/team/p.csv")) << "keep me";
+  ASSERT_TRUE(Complete(t, Result(t)).ok());
+  const auto failed = scheduler_->reads().GetJob(job).value();
+  EXPECT_EQ(failed.state(), derm::v1::FAILED);
+  EXPECT_NE(
+      failed.message().find("the predictions are stored, but infer.output_csv team/p.csv already exists"),
+      std::string::npos)
+      << failed.message();
+  EXPECT_EQ(testing::ReadFile(dir_.Join("exports/team/p.csv")), "keep me");
+  EXPECT_EQ(Count("SELECT count(*) FROM predictions WHERE job_id = " + std::to_string(job)), 2);
+}
+
+TEST_F(InferenceTest, WithoutAnExportFolderOutputCsvIsRefusedAndExportIsSuggested) {
+  SchedulerOptions none = SchedulerTest::Options();
+  auto store = store::Store::Open(dir_.Join("other.db")).value();
+  Scheduler plain(std::move(store), &clock_, none);
+  ASSERT_TRUE(plain.Recover().ok());
+  auto r = plain.Submit(InferSpec(2, 2), "");
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("start derm-scheduler with --export-dir"), std::string::npos);
+  EXPECT_NE(r.status().message().find("dermctl export predictions --job"), std::string::npos);
 }
 
 }  // namespace

@@ -18,14 +18,18 @@ using derm::v1::JobState;
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
+  // The options Open() uses; a test suite may add to them.
+  virtual SchedulerOptions Options() {
+    SchedulerOptions options;
+    options.lease_timeout_ms = 1000;
+    options.retry_backoff_ms = 500;
+    return options;
+  }
   void Open() {
     scheduler_.reset();
     auto store = store::Store::Open(dir_.Join("r.db"));
     ASSERT_TRUE(store.ok()) << store.status().ToString();
-    SchedulerOptions options;
-    options.lease_timeout_ms = 1000;
-    options.retry_backoff_ms = 500;
-    scheduler_ = std::make_unique<Scheduler>(std::move(store).value(), &clock_, options);
+    scheduler_ = std::make_unique<Scheduler>(std::move(store).value(), &clock_, Options());
     ASSERT_TRUE(scheduler_->Recover().ok());
   }
   int64_t Worker(int gpus = 0) {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 
 #include "tests/testing/tiny_dataset.h"
 
@@ -34,8 +35,9 @@ Cluster::~Cluster() {
 }
 
 bool Cluster::StartScheduler(const std::vector<std::string>& flags, const std::string& listen) {
-  std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", db(), "--listen", listen,
-                                   "--heartbeat-ms",   "200"};
+  std::filesystem::create_directories(exports());
+  std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", db(),           "--listen", listen,
+                                   "--heartbeat-ms",   "200",  "--export-dir", exports()};
   argv.insert(argv.end(), flags.begin(), flags.end());
   scheduler_ = std::make_unique<Subprocess>(argv, dir_.Join("scheduler.log"));
   std::string line;

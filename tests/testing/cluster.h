@@ -31,6 +31,8 @@ class Cluster {
   // HOST:PORT of /metrics and /healthz when started with --http-listen.
   const std::string& http_address() const { return http_address_; }
   std::string db() const { return dir_.Join("results.db"); }
+  // The scheduler's --export-dir, where infer.output_csv files go.
+  std::string exports() const { return dir_.Join("exports"); }
   std::string data(const std::string& split) const { return dir_.Join("data/" + split); }
   derm::v1::JobService::Stub* jobs() { return stub_.get(); }
   std::string SchedulerLog() const { return ReadFile(dir_.Join("scheduler.log")); }
