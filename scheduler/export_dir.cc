@@ -38,7 +38,8 @@ StatusOr<std::string> ExportDir::Target(const std::string& name) const {
                            ": this scheduler writes no files (start derm-scheduler with --export-dir); "
                            "dermctl export predictions --job ID gives the same CSV anywhere");
   }
-  if (name.empty() || name.size() > 1024 || name.find('\0') != std::string::npos || FirstInvalidUtf8(name) != std::string::npos) {
+  if (name.empty() || name.size() > 1024 || name.find('\0') != std::string::npos ||
+      FirstInvalidUtf8(name) != std::string::npos) {
     return InvalidArgument("infer.output_csv must be a file name of 1 to 1024 UTF-8 bytes");
   }
   const fs::path rel(name);

@@ -4,15 +4,27 @@
 
 #include "common/grpc/auth.h"
 #include "common/grpc/grpc_status.h"
+#include "common/grpc/limits.h"
 
 namespace derm::scheduler {
 namespace {
+
+// A reply the client could not take (over the message limit) is refused whole, before
+// protobuf is asked to serialise it, instead of failing the call (or the process) there.
+grpc::Status Sized(const google::protobuf::Message& reply) {
+  const size_t bytes = reply.ByteSizeLong();
+  if (bytes <= static_cast<size_t>(kMaxMessageBytes) - (1 << 20)) return grpc::Status::OK;
+  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                      "the answer would be " + std::to_string(bytes >> 20) +
+                          " MiB, more than a reply may carry (" + std::to_string(kMaxMessageBytes >> 20) +
+                          " MiB); ask for less (a limit or a filter)");
+}
 
 template <typename T, typename Out>
 grpc::Status Reply(StatusOr<T> result, Out* out) {
   if (!result.ok()) return ToGrpc(result.status());
   *out = std::move(result).value();
-  return grpc::Status::OK;
+  return Sized(*out);
 }
 
 // How long a long-poll may wait: what the client asked, bounded by its own deadline.
@@ -56,7 +68,7 @@ grpc::Status JobServiceImpl::ListJobs(grpc::ServerContext* ctx, const derm::v1::
   auto jobs = scheduler_->reads().ListJobs(*req);
   if (!jobs.ok()) return ToGrpc(jobs.status());
   for (auto& j : *jobs) *resp->add_jobs() = std::move(j);
-  return grpc::Status::OK;
+  return Sized(*resp);
 }
 
 grpc::Status JobServiceImpl::CancelJob(grpc::ServerContext* ctx, const derm::v1::CancelJobRequest* req,
@@ -127,7 +139,7 @@ grpc::Status JobServiceImpl::ListWorkers(grpc::ServerContext* ctx, const derm::v
   auto workers = scheduler_->reads().ListWorkers();
   if (!workers.ok()) return ToGrpc(workers.status());
   for (auto& w : *workers) *resp->add_workers() = std::move(w);
-  return grpc::Status::OK;
+  return Sized(*resp);
 }
 
 grpc::Status JobServiceImpl::DrainWorker(grpc::ServerContext* ctx, const derm::v1::DrainWorkerRequest* req,

@@ -8,6 +8,7 @@
 #include "common/spec/job_kind.h"
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
+#include "common/strings.h"
 #include "scheduler/placement.h"
 
 namespace derm::scheduler {
@@ -23,6 +24,21 @@ bool IsTerminal(derm::v1::JobState s) {
 
 std::chrono::steady_clock::time_point After(int64_t ms) {
   return std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, ms));
+}
+
+// What a worker registers is stored and listed to everyone: bounded, UTF-8 text.
+Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
+  auto text = [](const std::string& field, const std::string& v, size_t max) -> Status {
+    if (v.size() > max || FirstInvalidUtf8(v) != std::string::npos) {
+      return InvalidArgument(field + " must be UTF-8 text of at most " + std::to_string(max) + " bytes");
+    }
+    return Status::Ok();
+  };
+  DERM_RETURN_IF_ERROR(text("name", r.name(), 256));
+  DERM_RETURN_IF_ERROR(text("device", r.device(), 256));
+  if (r.labels_size() > 64) return InvalidArgument("a worker has at most 64 labels");
+  for (const auto& l : r.labels()) DERM_RETURN_IF_ERROR(text("each label", l, 64));
+  return Status::Ok();
 }
 
 Status CheckKey(const std::string& key) {
@@ -188,6 +204,7 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
     const derm::v1::RegisterWorkerRequest& request) {
   if (request.gpus() < 0 || request.memory_mb() < 0)
     return InvalidArgument("gpus and memory_mb must not be negative");
+  DERM_RETURN_IF_ERROR(CheckWorkerStrings(request));
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, clock_->NowMillis()));
   workers_.Add(id, request);

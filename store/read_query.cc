@@ -2,22 +2,85 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <chrono>
 #include <memory>
+#include <set>
+#include <string_view>
+
+#include "common/strings.h"
 
 namespace derm::store {
 namespace {
 
-int Authorize(void*, int action, const char*, const char*, const char*, const char*) {
+// The SQL functions a query may call: SQLite's core, date/time, JSON, math, aggregate and window
+// functions. Anything else (fts3_tokenizer returns a pointer; an extension's function may do
+// anything) is refused, and so are printf/format (printf('%.*c', 1e9, 'x') loops a billion times
+// inside one call, where no time limit reaches; round() and || format numbers instead) and
+// randomblob/zeroblob.
+bool AllowedFunction(std::string_view name) {
+  static const std::set<std::string, std::less<>> kAllowed = {
+      // core scalar
+      "abs", "char", "coalesce", "concat", "concat_ws", "glob", "hex", "ifnull", "iif", "instr", "length",
+      "like", "likelihood", "likely", "lower", "ltrim", "max", "min", "nullif", "octet_length", "quote",
+      "random", "replace", "round", "rtrim", "sign", "substr", "substring", "trim", "typeof", "unhex",
+      "unicode", "unlikely", "upper",
+      // date and time
+      "date", "datetime", "julianday", "strftime", "time", "timediff", "unixepoch",
+      // aggregates
+      "avg", "count", "group_concat", "string_agg", "sum", "total",
+      // window
+      "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead", "first_value",
+      "last_value", "nth_value",
+      // math
+      "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "ceil", "ceiling", "cos", "cosh", "degrees",
+      "exp", "floor", "ln", "log", "log10", "log2", "mod", "pi", "pow", "power", "radians", "sin", "sinh",
+      "sqrt", "tan", "tanh", "trunc",
+      // JSON
+      "json", "json_array", "json_array_length", "json_extract", "json_insert", "json_object", "json_patch",
+      "json_quote", "json_remove", "json_replace", "json_set", "json_type", "json_valid", "json_group_array",
+      "json_group_object", "json_each", "json_tree"};
+  std::string lower(name);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return kAllowed.count(lower) > 0;
+}
+
+struct Denied {
+  std::string function;  // the first function refused, for the message
+};
+
+int Authorize(void* arg, int action, const char*, const char* function, const char*, const char*) {
   switch (action) {
+    case SQLITE_FUNCTION:
+      if (function && AllowedFunction(function)) return SQLITE_OK;
+      if (auto* denied = static_cast<Denied*>(arg); denied->function.empty()) {
+        denied->function = function ? function : "?";
+      }
+      return SQLITE_DENY;
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     default:
       return SQLITE_DENY;
   }
+}
+
+// A column's value as reply text: TEXT that is UTF-8 as it is, anything else (a BLOB, TEXT holding
+// other bytes) as an SQL hex literal x'..', so a reply's strings are always valid UTF-8.
+std::string ValueText(sqlite3_stmt* stmt, int c) {
+  const int type = sqlite3_column_type(stmt, c);
+  if (type == SQLITE_NULL) return "";
+  const void* bytes = type == SQLITE_BLOB ? sqlite3_column_blob(stmt, c) : sqlite3_column_text(stmt, c);
+  const std::string_view v(static_cast<const char*>(bytes), bytes ? sqlite3_column_bytes(stmt, c) : 0);
+  if (type != SQLITE_BLOB && FirstInvalidUtf8(v) == std::string_view::npos) return std::string(v);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "x'";
+  for (unsigned char b : v) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out + "'";
 }
 
 struct Deadline {
@@ -44,7 +107,12 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
   std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
   sqlite3_busy_timeout(raw, 2000);
   sqlite3_exec(raw, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
-  sqlite3_set_authorizer(raw, Authorize, nullptr);
+  // No value (a string a function builds, a BLOB) above kMaxQueryValueBytes: this also bounds the
+  // time one call of one function can take, which the progress handler cannot interrupt.
+  sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, static_cast<int>(kMaxQueryValueBytes));
+  sqlite3_limit(raw, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);  // LIKE/GLOB work grows with it
+  Denied denied;
+  sqlite3_set_authorizer(raw, Authorize, &denied);
   Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms)};
   sqlite3_progress_handler(raw, 1000, Progress, &deadline);
 
@@ -53,6 +121,11 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
   int rc = sqlite3_prepare_v2(raw, sql.c_str(), static_cast<int>(sql.size()), &stmt, &tail);
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> guard(stmt, &sqlite3_finalize);
   const std::string error = rc == SQLITE_OK ? "" : sqlite3_errmsg(raw);
+  if (!denied.function.empty()) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the SQL function " + denied.function.substr(0, 64) +
+                      " is not allowed in queries (docs/schema.md lists the ones that are)");
+  }
   if (rc == SQLITE_AUTH || error == "not authorized") {
     return Status(StatusCode::kPermissionDenied, "the query call is read-only: only SELECT is allowed");
   }
@@ -69,6 +142,7 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
   QueryResult result;
   const int n = sqlite3_column_count(stmt);
   for (int c = 0; c < n; ++c) result.columns.push_back(sqlite3_column_name(stmt, c));
+  size_t bytes = 0;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     if (static_cast<int64_t>(result.rows.size()) == limits.max_rows) {
       result.truncated = true;
@@ -76,17 +150,27 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
     }
     std::vector<std::string> row(n);
     std::vector<bool> nulls(n);
+    size_t row_bytes = 0;
     for (int c = 0; c < n; ++c) {
       nulls[c] = sqlite3_column_type(stmt, c) == SQLITE_NULL;
-      const unsigned char* text = sqlite3_column_text(stmt, c);
-      if (text) row[c].assign(reinterpret_cast<const char*>(text), sqlite3_column_bytes(stmt, c));
+      row[c] = ValueText(stmt, c);
+      row_bytes += row[c].size() + 8;
     }
+    if (bytes + row_bytes > kMaxQueryReplyBytes) {  // the reply stays well under a message's limit
+      result.truncated = true;
+      break;
+    }
+    bytes += row_bytes;
     result.rows.push_back(std::move(row));
     result.nulls.push_back(std::move(nulls));
   }
   if (rc == SQLITE_INTERRUPT) {
     return Status(StatusCode::kDeadlineExceeded,
                   "the query ran past its " + std::to_string(limits.timeout_ms) + " ms limit");
+  }
+  if (rc == SQLITE_TOOBIG) {
+    return InvalidArgument("SQL error: a value would exceed the " +
+                           std::to_string(kMaxQueryValueBytes >> 20) + " MiB a query value may have");
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return InvalidArgument(std::string("SQL error: ") + sqlite3_errmsg(raw));

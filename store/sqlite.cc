@@ -27,6 +27,8 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, bool
   }
   std::unique_ptr<Database> db(new Database(raw));
   sqlite3_busy_timeout(raw, 5000);
+  // No stored string or BLOB above this (the largest, a model file, is at most 64 MiB).
+  sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, kMaxValueBytes);
   DERM_RETURN_IF_ERROR(db->Exec("PRAGMA foreign_keys=ON"));
   if (!read_only) {
     // WAL: readers (dermctl, sqlite3, pandas) read while the scheduler writes. synchronous=FULL:

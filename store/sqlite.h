@@ -18,6 +18,9 @@ namespace derm::store {
 
 class Statement;
 
+// SQLite's length limit on every connection: no string or BLOB value is larger.
+inline constexpr int kMaxValueBytes = 128 << 20;
+
 class Database {
  public:
   // Opens (creating if needed) the database at `path` (":memory:" for tests) with WAL journaling,

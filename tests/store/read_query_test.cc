@@ -64,5 +64,62 @@ TEST_F(ReadQueryTest, RefusesEveryKindOfWrite) {
   EXPECT_EQ(count->rows[0][0], "2") << "nothing was changed";
 }
 
+TEST_F(ReadQueryTest, OnlyKnownSqlFunctionsRun) {
+  auto tokenizer = RunReadOnlyQuery(path_, "SELECT fts3_tokenizer('simple')", {});
+  EXPECT_EQ(tokenizer.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(
+      tokenizer.status().message(),
+      "the SQL function fts3_tokenizer is not allowed in queries (docs/schema.md lists the ones that are)");
+  EXPECT_EQ(RunReadOnlyQuery(path_, "SELECT load_extension('x')", {}).status().code(),
+            StatusCode::kPermissionDenied);
+  auto fine =
+      RunReadOnlyQuery(path_,
+                       "SELECT upper(name), json_array(gpus), datetime(0, 'unixepoch'), "
+                       "row_number() OVER (ORDER BY id), round(sqrt(4.0), 1) FROM workers ORDER BY id",
+                       {});
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(fine->rows[0], (std::vector<std::string>{"A", "[0]", "1970-01-01 00:00:00", "1", "2.0"}));
+}
+
+// replace(printf('%.*c', 1e9, 'x'), ...) once ran 6.6 s past a 100 ms limit and took 1.9 GB:
+// one function call cannot be interrupted. printf is refused; every value stays under 16 MiB.
+TEST_F(ReadQueryTest, NoSingleFunctionCallRunsUnbounded) {
+  QueryLimits quick;
+  quick.timeout_ms = 100;
+  auto printf_call =
+      RunReadOnlyQuery(path_, "SELECT length(replace(printf('%.*c', 1000000000, 'x'), 'x', 'yy'))", quick);
+  EXPECT_EQ(printf_call.status().code(), StatusCode::kPermissionDenied) << printf_call.status().ToString();
+  EXPECT_NE(printf_call.status().message().find("printf is not allowed"), std::string::npos);
+  EXPECT_EQ(RunReadOnlyQuery(path_, "SELECT randomblob(100000000)", quick).status().code(),
+            StatusCode::kPermissionDenied);
+  // Doubling a string 25 times would make 32 MiB: refused at 16 MiB instead of built.
+  auto doubling =
+      RunReadOnlyQuery(path_,
+                       "WITH RECURSIVE d(s, n) AS (SELECT 'x', 0 UNION ALL SELECT s || s, n + 1 FROM d "
+                       "WHERE n < 25) SELECT max(length(s)) FROM d",
+                       {});
+  EXPECT_EQ(doubling.status().code(), StatusCode::kInvalidArgument) << doubling.status().ToString();
+  EXPECT_NE(doubling.status().message().find("16 MiB a query value may have"), std::string::npos)
+      << doubling.status().message();
+}
+
+TEST_F(ReadQueryTest, BlobsAndNonUtf8TextComeBackAsHexAndRepliesStayBounded) {
+  auto r = RunReadOnlyQuery(path_, "SELECT x'00ff10', CAST(x'c328' AS TEXT), 'ok'", {});
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->rows[0], (std::vector<std::string>{"x'00ff10'", "x'c328'", "ok"}));
+  // 100,000 rows of 1 KiB: the reply stops at 32 MiB and says it was cut.
+  QueryLimits many;
+  many.max_rows = 100000;
+  auto big = RunReadOnlyQuery(path_,
+                              "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 100000), "
+                              "d(s, k) AS (SELECT 'x', 0 UNION ALL SELECT s || s, k + 1 FROM d WHERE k < 10) "
+                              "SELECT d.s FROM n, d WHERE d.k = 10",
+                              many);
+  ASSERT_TRUE(big.ok()) << big.status().ToString();
+  EXPECT_TRUE(big->truncated);
+  EXPECT_LT(big->rows.size(), 40000u);
+  EXPECT_GT(big->rows.size(), 30000u);
+}
+
 }  // namespace
 }  // namespace derm::store
