@@ -60,6 +60,7 @@ Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, Sc
 
 Status Scheduler::Recover() {
   MutexLock lock(&mu_);
+  DERM_RETURN_IF_ERROR(store_->workers().MarkAllLost());  // they register again with this process
   DERM_ASSIGN_OR_RETURN(auto jobs, store_->jobs().Active());
   const std::string cause = "scheduler restarted while the attempt ran";
   for (Job& job : jobs) {
@@ -207,7 +208,7 @@ StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
   DERM_RETURN_IF_ERROR(CheckWorkerStrings(request));
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, clock_->NowMillis()));
-  workers_.Add(id, request);
+  workers_.Add(id, request, clock_->NowMillis());
   derm::v1::RegisterWorkerResponse response;
   response.set_worker_id(id);
   response.set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
@@ -234,11 +235,22 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
   MutexLock lock(&mu_);
   RegisteredWorker* worker = workers_.Find(worker_id);
   if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
+  ++worker->polls;  // alive while it waits here; seen again when the poll ends
+  struct PollEnd {
+    RegisteredWorker* w;
+    const Clock* clock;
+    ~PollEnd() {
+      --w->polls;
+      WorkerRegistry::Seen(w, clock->NowMillis());
+    }
+  } poll_end{worker, clock_};
   const auto deadline = After(std::min<int64_t>(wait_ms, 60000));
   derm::v1::AcquireTaskResponse response;
   while (!shutdown_) {
     if (worker->draining) {
       DERM_RETURN_IF_ERROR(store_->workers().SetState(worker_id, derm::v1::GONE));
+      worker->gone = true;
       response.set_drain(true);
       return response;
     }
@@ -270,8 +282,9 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
   MutexLock lock(&mu_);
   const int64_t worker_id = request.worker_id();
-  if (!workers_.Find(worker_id))
-    return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  RegisteredWorker* worker = workers_.Find(worker_id);
+  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
   DERM_RETURN_IF_ERROR(store_->workers().Touch(worker_id, clock_->NowMillis()));
   derm::v1::HeartbeatResponse response;
   if (request.attempt_id() != 0) {
@@ -348,7 +361,18 @@ int Scheduler::ExpireLeases() {
                 << std::endl;
     }
   }
+  for (int64_t worker : workers_.MarkLostBefore(clock_->NowMillis() - options_.lease_timeout_ms)) {
+    if (const Status st = store_->workers().SetState(worker, derm::v1::LOST); !st.ok()) {
+      std::cerr << "derm-scheduler: worker " << worker
+                << " is lost but could not be marked: " << st.ToString() << std::endl;
+    }
+  }
   return static_cast<int>(expired.size());
+}
+
+Status Scheduler::SeenLocked(int64_t worker_id, RegisteredWorker* worker) {
+  if (!WorkerRegistry::Seen(worker, clock_->NowMillis())) return Status::Ok();
+  return store_->workers().SetState(worker_id, worker->draining ? derm::v1::DRAINING : derm::v1::ACTIVE);
 }
 
 std::string Scheduler::RenderMetrics() {

@@ -52,7 +52,8 @@ class Scheduler {
   Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, SchedulerOptions options);
 
   // Re-queues QUEUED jobs and marks attempts left RUNNING by a previous process WORKER_LOST
-  // (re-queueing their jobs). Call once before serving.
+  // (re-queueing their jobs), and that process's workers LOST (they register again). Call once
+  // before serving.
   Status Recover();
 
   // --- job API ---
@@ -87,7 +88,8 @@ class Scheduler {
   Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
   Status FailTask(const derm::v1::FailTaskRequest& request);
 
-  // Expires leases not renewed within lease_timeout_ms of the clock's now. Returns how many.
+  // Expires leases not renewed within lease_timeout_ms of the clock's now, and marks workers LOST
+  // that neither heartbeat nor polled for as long. Returns how many leases expired.
   int ExpireLeases();
 
   // Stops long-polls and watches promptly (for shutdown).
@@ -111,6 +113,8 @@ class Scheduler {
   // database write fails.
   Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
                           const std::string& cause) DERM_REQUIRES(mu_);
+  // The worker called: LOST -> ACTIVE (or DRAINING) again.
+  Status SeenLocked(int64_t worker_id, RegisteredWorker* worker) DERM_REQUIRES(mu_);
   // The parts' shared view of what mu_ guards.
   JobContext ContextLocked() DERM_REQUIRES(mu_) {
     return JobContext{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_};

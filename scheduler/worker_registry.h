@@ -1,10 +1,13 @@
-// WorkerRegistry: the workers registered with this scheduler process, what each offers and
-// whether it is draining. The workers table keeps the durable record.
+// WorkerRegistry: the workers registered with this scheduler process, what each offers, whether
+// it is draining, and when it last called (a worker silent for the lease timeout is LOST until
+// it calls again). The workers table keeps the durable record.
 // Thread-safety: not thread-safe; the Scheduler guards it.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "derm/v1/workers.pb.h"
 
@@ -13,17 +16,41 @@ namespace derm::scheduler {
 struct RegisteredWorker {
   derm::v1::RegisterWorkerRequest spec;  // what it offers: GPUs, memory, labels
   bool draining = false;                 // finishes its task, then is told to leave
+  bool gone = false;                     // drained and left
+  bool lost = false;                     // silent for longer than the timeout
+  int64_t last_seen_ms = 0;              // its latest registration, heartbeat or poll
+  int polls = 0;                         // long polls it has open now (alive while polling)
 };
 
 class WorkerRegistry {
  public:
-  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec) {
-    workers_[worker_id].spec = spec;
+  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec, int64_t now_ms) {
+    RegisteredWorker& w = workers_[worker_id];
+    w.spec = spec;
+    w.last_seen_ms = now_ms;
   }
   // nullptr when the worker did not register with this process.
   RegisteredWorker* Find(int64_t worker_id) {
     auto it = workers_.find(worker_id);
     return it == workers_.end() ? nullptr : &it->second;
+  }
+  // The worker called at now_ms. True when it was lost until now.
+  static bool Seen(RegisteredWorker* w, int64_t now_ms) {
+    w->last_seen_ms = std::max(w->last_seen_ms, now_ms);
+    const bool was_lost = w->lost;
+    w->lost = false;
+    return was_lost;
+  }
+  // Marks lost, and returns, the workers silent since before `cutoff_ms` that are not polling,
+  // gone or lost already.
+  std::vector<int64_t> MarkLostBefore(int64_t cutoff_ms) {
+    std::vector<int64_t> lost;
+    for (auto& [id, w] : workers_) {
+      if (w.gone || w.lost || w.polls > 0 || w.last_seen_ms >= cutoff_ms) continue;
+      w.lost = true;
+      lost.push_back(id);
+    }
+    return lost;
   }
 
  private:

@@ -262,6 +262,17 @@ CREATE TABLE shards (
 
 ALTER TABLE attempts ADD COLUMN shard INTEGER;  -- infer: the shard the attempt leased
 )sql",
+    // 2 -> 3: workers may be LOST. SQLite cannot alter a CHECK constraint; widening one changes no
+    // stored row, so the table's definition is edited in place (SQLite's documented procedure;
+    // Migrate bumps schema_version so that every connection reloads it).
+    R"sql(
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+SET sql = replace(sql, 'CHECK (state IN (''ACTIVE'',''DRAINING'',''GONE''))',
+                       'CHECK (state IN (''ACTIVE'',''DRAINING'',''GONE'',''LOST''))')
+WHERE type = 'table' AND name = 'workers';
+PRAGMA writable_schema = OFF;
+)sql",
 };
 
 }  // namespace
@@ -283,6 +294,12 @@ Status Migrate(Database* db, int target) {
     DERM_RETURN_IF_ERROR(txn.status());
     DERM_RETURN_IF_ERROR(db->Exec(kMigrations[version]));
     DERM_RETURN_IF_ERROR(db->Exec("PRAGMA user_version=" + std::to_string(version + 1)));
+    {  // one more schema change: connections reload the schema, edited definitions included
+      DERM_ASSIGN_OR_RETURN(auto s, db->Prepare("PRAGMA schema_version"));
+      DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+      const int64_t schema = row ? s.Int(0) : 0;
+      DERM_RETURN_IF_ERROR(db->Exec("PRAGMA schema_version=" + std::to_string(schema + 1)));
+    }
     DERM_RETURN_IF_ERROR(txn.Commit());
   }
   return Status::Ok();

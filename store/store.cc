@@ -47,7 +47,7 @@ StatusOr<std::unique_ptr<Store>> Store::OpenReadOnly(const std::string& path) {
 StatusOr<StoreCounts> Store::Counts() {
   StoreCounts counts;
   counts.jobs_by_state = {{"QUEUED", 0}, {"RUNNING", 0}, {"SUCCEEDED", 0}, {"FAILED", 0}, {"CANCELLED", 0}};
-  counts.workers_by_state = {{"ACTIVE", 0}, {"DRAINING", 0}, {"GONE", 0}};
+  counts.workers_by_state = {{"ACTIVE", 0}, {"DRAINING", 0}, {"GONE", 0}, {"LOST", 0}};
   for (const auto& group :
        {std::pair{"jobs", &counts.jobs_by_state}, std::pair{"workers", &counts.workers_by_state}}) {
     std::map<std::string, int64_t>* by_state = group.second;

@@ -22,6 +22,10 @@ Status WorkerTable::SetState(int64_t worker_id, derm::v1::WorkerState state) {
   return Status::Ok();
 }
 
+Status WorkerTable::MarkAllLost() {
+  return db_->Exec("UPDATE workers SET state = 'LOST' WHERE state IN ('ACTIVE', 'DRAINING')");
+}
+
 Status WorkerTable::Touch(int64_t worker_id, int64_t now_ms) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE workers SET last_seen_ms = ? WHERE id = ?"));
   return s.Bind(1, now_ms).Bind(2, worker_id).Run();

@@ -21,6 +21,8 @@ class WorkerTable {
   Status Touch(int64_t worker_id, int64_t now_ms);
   // NOT_FOUND for an unknown worker.
   Status SetState(int64_t worker_id, derm::v1::WorkerState state);
+  // Marks every ACTIVE or DRAINING worker LOST (a restarted scheduler knows none of them).
+  Status MarkAllLost();
   // Every worker, newest first, with the job it is running.
   StatusOr<std::vector<derm::v1::WorkerInfo>> List();
 

@@ -188,6 +188,29 @@ TEST_F(SchedulerTest, WorkerNamesAndLabelsAreBoundedUtf8Text) {
   ASSERT_EQ(scheduler_->reads().ListWorkers()->size(), 1u);
 }
 
+// Workers that left used to stay ACTIVE in `list workers` forever.
+TEST_F(SchedulerTest, SilentWorkersAreLostUntilTheyCallAgainAndARestartLosesThemAll) {
+  const int64_t quiet = Worker(), chatty = Worker();
+  auto state = [&](int64_t id) {
+    for (const auto& w : scheduler_->reads().ListWorkers().value()) {
+      if (w.id() == id) return w.state();
+    }
+    return derm::v1::WORKER_STATE_UNSPECIFIED;
+  };
+  clock_.Advance(600);
+  ASSERT_TRUE(Beat(chatty, 0).ok());
+  clock_.Advance(600);  // quiet: 1200 ms without a call, more than the 1000 ms lease timeout
+  scheduler_->ExpireLeases();
+  EXPECT_EQ(state(quiet), derm::v1::LOST);
+  EXPECT_EQ(state(chatty), derm::v1::ACTIVE);
+  ASSERT_TRUE(Beat(quiet, 0).ok());
+  EXPECT_EQ(state(quiet), derm::v1::ACTIVE) << "back when it calls";
+  Open();  // a restarted scheduler knows no worker: they register again
+  EXPECT_EQ(state(quiet), derm::v1::LOST);
+  EXPECT_EQ(state(chatty), derm::v1::LOST);
+  EXPECT_EQ(Beat(quiet, 0).status().code(), StatusCode::kNotFound);
+}
+
 TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
   const int64_t job = Submit(Spec());  // max_retries 1: two attempts
   const int64_t w = Worker();

@@ -98,6 +98,12 @@ TEST_F(StoreTest, Version2KeepsEveryPredictionAndSkippedFileOfAVersion1Database)
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM skipped_files WHERE job_id = 7 AND run_id = 5"), 1);
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_table_info('attempts') WHERE name = 'shard'"), 1);
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  // Version 3: a worker may be LOST, and the state is still checked.
+  ASSERT_TRUE(db->Exec("INSERT INTO workers(name, device, gpus, memory_mb, registered_ms, last_seen_ms) "
+                       "VALUES ('w', 'cpu', 0, 0, 1, 1); UPDATE workers SET state = 'LOST'")
+                  .ok());
+  EXPECT_EQ(db->Exec("UPDATE workers SET state = 'ASLEEP'").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_quick_check WHERE quick_check = 'ok'"), 1);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {
