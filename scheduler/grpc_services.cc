@@ -164,7 +164,9 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext* ctx, const derm::
 grpc::Status WorkerServiceImpl::AcquireTask(grpc::ServerContext* ctx, const derm::v1::AcquireTaskRequest* req,
                                             derm::v1::AcquireTaskResponse* resp) {
   DERM_RPC_BEGIN("AcquireTask");
-  return Reply(scheduler_->AcquireTask(req->worker_id(), WaitBudget(ctx, req->wait_ms())), resp);
+  return Reply(scheduler_->AcquireTask(req->worker_id(), WaitBudget(ctx, req->wait_ms()),
+                                       [ctx] { return ctx->IsCancelled(); }),
+               resp);
 }
 
 grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext* ctx, const derm::v1::ReportFactsRequest* req,

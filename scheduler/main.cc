@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{0}, int64_t{3600000}));
   app.add_option("--max-retry-backoff-ms", options.max_retry_backoff_ms, "longest retry wait")
       ->check(CLI::Range(int64_t{0}, int64_t{86400000}));
+  app.add_option("--max-long-polls", options.max_long_polls,
+                 "workers' AcquireTask calls waiting at once; one more is told to retry (default 256)")
+      ->check(CLI::Range(1, 100000));
   std::string export_dir;
   app.add_option("--export-dir", export_dir,
                  "the only folder infer.output_csv files are written to (none if empty: specs asking for "
@@ -109,6 +112,11 @@ int main(int argc, char** argv) {
   // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(derm::kMaxMessageBytes);
+  // Every call holds a thread: beyond the long polls and a margin for everything else, gRPC
+  // answers RESOURCE_EXHAUSTED instead of starting more.
+  grpc::ResourceQuota quota("derm-scheduler");
+  quota.SetMaxThreads(2 * options.max_long_polls + 64);
+  builder.SetResourceQuota(quota);
   builder.SetMaxSendMessageSize(derm::kMaxMessageBytes);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || port == 0) {

@@ -41,6 +41,8 @@ Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
   return Status::Ok();
 }
 
+constexpr int64_t kCancelCheckMs = 200;
+
 Status CheckKey(const std::string& key) {
   if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
   return Status::Ok();
@@ -231,20 +233,28 @@ StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
   return NotFound("worker " + std::to_string(worker_id) + " does not exist");
 }
 
-StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id, int64_t wait_ms) {
+StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id, int64_t wait_ms,
+                                                               const std::function<bool()>& cancelled) {
   MutexLock lock(&mu_);
   RegisteredWorker* worker = workers_.Find(worker_id);
   if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
   DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
+  if (waiting_polls_ >= options_.max_long_polls) {
+    return Unavailable(std::to_string(waiting_polls_) +
+                       " workers are waiting for work already; try again soon");
+  }
   ++worker->polls;  // alive while it waits here; seen again when the poll ends
+  ++waiting_polls_;
   struct PollEnd {
     RegisteredWorker* w;
+    int* waiting;
     const Clock* clock;
     ~PollEnd() {
       --w->polls;
+      --*waiting;
       WorkerRegistry::Seen(w, clock->NowMillis());
     }
-  } poll_end{worker, clock_};
+  } poll_end{worker, &waiting_polls_, clock_};
   const auto deadline = After(std::min<int64_t>(wait_ms, 60000));
   derm::v1::AcquireTaskResponse response;
   while (!shutdown_) {
@@ -272,9 +282,15 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
       changes_.Notify();
       return response;
     }
+    if (cancelled && cancelled()) break;
     auto wake = deadline;
     if (pick.next_ready_ms != INT64_MAX) wake = std::min(wake, After(pick.next_ready_ms - now));
-    if (work_cv_.wait_until(lock.native(), wake) == std::cv_status::timeout && wake == deadline) break;
+    // A cancelled caller is noticed within kCancelCheckMs, and gives its thread back.
+    if (cancelled) wake = std::min(wake, After(kCancelCheckMs));
+    if (work_cv_.wait_until(lock.native(), wake) == std::cv_status::timeout &&
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
   }
   return response;
 }
@@ -375,6 +391,11 @@ Status Scheduler::SeenLocked(int64_t worker_id, RegisteredWorker* worker) {
   return store_->workers().SetState(worker_id, worker->draining ? derm::v1::DRAINING : derm::v1::ACTIVE);
 }
 
+int Scheduler::WaitingPolls() {
+  MutexLock lock(&mu_);
+  return waiting_polls_;
+}
+
 std::string Scheduler::RenderMetrics() {
   std::string out = metrics_.Render();
   MutexLock lock(&mu_);
@@ -386,7 +407,7 @@ std::string Scheduler::RenderMetrics() {
 Status Scheduler::Health() {
   MutexLock lock(&mu_);
   if (shutdown_) return Unavailable("shutting down");
-  return store_->Ping();
+  return store_->CheckWritable();
 }
 
 void Scheduler::Shutdown() {

@@ -24,6 +24,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -78,8 +79,12 @@ class Scheduler {
   // --- worker API ---
   StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request);
   // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it;
-  // answers drain = true at once to a drained worker.
-  StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms);
+  // answers drain = true at once to a drained worker. Returns early once `cancelled` (the
+  // caller went away) says so; UNAVAILABLE when max_long_polls are waiting already.
+  StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms,
+                                                      const std::function<bool()>& cancelled = nullptr);
+  // Long polls waiting now.
+  int WaitingPolls();
   // Renews the lease of the request's attempt and keeps its progress for watchers; cancel = true
   // when the attempt is no longer current.
   StatusOr<derm::v1::HeartbeatResponse> Heartbeat(const derm::v1::HeartbeatRequest& request);
@@ -98,7 +103,7 @@ class Scheduler {
   Metrics* metrics() { return &metrics_; }
   // Prometheus text: Metrics plus jobs and workers by state, queue length and rows written.
   std::string RenderMetrics();
-  // OK when the database answers.
+  // OK when the database can be written; UNAVAILABLE when shutting down or it cannot.
   Status Health();
 
  private:
@@ -129,6 +134,7 @@ class Scheduler {
   LeaseTable leases_ DERM_GUARDED_BY(mu_);
   WorkerRegistry workers_ DERM_GUARDED_BY(mu_);
   bool shutdown_ DERM_GUARDED_BY(mu_) = false;
+  int waiting_polls_ DERM_GUARDED_BY(mu_) = 0;
   ChangeFeed changes_;
   TrainingJobs train_ DERM_GUARDED_BY(mu_);  // work on the objects above
   InferenceJobs infer_ DERM_GUARDED_BY(mu_);

@@ -13,6 +13,9 @@ struct SchedulerOptions {
   // A retried job waits retry_backoff_ms * 2^(attempts - 1), at most max_retry_backoff_ms.
   int64_t retry_backoff_ms = 1000;
   int64_t max_retry_backoff_ms = 60000;
+  // Long polls (AcquireTask) waiting at once; one more is answered UNAVAILABLE at once, and the
+  // worker retries after a backoff.
+  int max_long_polls = 256;
   // --export-dir: the only folder infer.output_csv files are written to; none by default.
   ExportDir export_dir;
 };

@@ -6,7 +6,13 @@ namespace {
 Status Error(sqlite3* db, int rc, std::string_view what) {
   const char* msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
   StatusCode code = StatusCode::kInternal;
-  if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) code = StatusCode::kUnavailable;
+  // A busy database, a full disk or a failing write may pass: callers retry (a worker whose
+  // report could not be stored tries again instead of giving the attempt up).
+  const int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL ||
+      primary == SQLITE_IOERR) {
+    code = StatusCode::kUnavailable;
+  }
   if (rc == SQLITE_CONSTRAINT) code = StatusCode::kFailedPrecondition;
   if (rc == SQLITE_READONLY || rc == SQLITE_AUTH) code = StatusCode::kPermissionDenied;
   if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) code = StatusCode::kDataLoss;

@@ -59,6 +59,13 @@ StatusOr<StoreCounts> Store::Counts() {
   return counts;
 }
 
-Status Store::Ping() { return db_->Exec("SELECT 1"); }
+Status Store::CheckWritable() {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("PRAGMA user_version"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Step());
+  const std::string version = std::to_string(row ? s.Int(0) : 0);
+  const Status written = db_->Exec("PRAGMA user_version = " + version);  // same value, a real write
+  if (written.ok()) return written;
+  return Unavailable("the results database cannot be written: " + written.message());
+}
 
 }  // namespace derm::store

@@ -49,8 +49,9 @@ class Store {
   ShardTable& shards() { return shards_; }
 
   StatusOr<StoreCounts> Counts();
-  // OK when the database answers a query.
-  Status Ping();
+  // OK when the database can be written (it rewrites its header: a full disk or a read-only
+  // mount fail here), UNAVAILABLE naming the problem otherwise.
+  Status CheckWritable();
   const std::string& path() const { return path_; }
 
  private:

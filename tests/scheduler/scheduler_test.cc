@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <thread>
@@ -209,6 +210,54 @@ TEST_F(SchedulerTest, SilentWorkersAreLostUntilTheyCallAgainAndARestartLosesThem
   EXPECT_EQ(state(quiet), derm::v1::LOST);
   EXPECT_EQ(state(chatty), derm::v1::LOST);
   EXPECT_EQ(Beat(quiet, 0).status().code(), StatusCode::kNotFound);
+}
+
+// 4,000 long polls once held 4,000 threads, and a cancelled poll kept its thread to the end.
+TEST_F(SchedulerTest, ACancelledLongPollReturnsAndLongPollsAreBounded) {
+  const int64_t a = Worker(), b = Worker();
+  std::atomic<bool> gone{false};
+  StatusOr<derm::v1::AcquireTaskResponse> first = Status(StatusCode::kInternal, "not run");
+  std::thread poll([&] { first = scheduler_->AcquireTask(a, 60000, [&] { return gone.load(); }); });
+  while (scheduler_->WaitingPolls() != 1) std::this_thread::yield();
+  // The cap here is 256: fill it up to one below, then the next poll is refused at once.
+  std::vector<int64_t> others;
+  for (int i = 0; i < 255; ++i) others.push_back(Worker());
+  std::vector<std::thread> waiting;
+  for (int64_t w : others) {
+    waiting.emplace_back([&, w] { (void)scheduler_->AcquireTask(w, 60000, [&] { return gone.load(); }); });
+  }
+  while (scheduler_->WaitingPolls() != 256) std::this_thread::yield();
+  auto refused = scheduler_->AcquireTask(b, 60000);
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("256 workers are waiting for work already"), std::string::npos);
+  gone = true;  // every caller hangs up: each poll gives its thread back within 200 ms
+  poll.join();
+  for (auto& t : waiting) t.join();
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_FALSE(first->has_task());
+  EXPECT_EQ(scheduler_->WaitingPolls(), 0);
+}
+
+// A full disk: /healthz says the database cannot be written, and a failed report is UNAVAILABLE
+// (the worker retries) with the attempt still leased; nothing already stored is lost.
+TEST_F(SchedulerTest, AFullDiskIsUnhealthyAndItsFailuresAreRetryable) {
+  const int64_t job = Submit(Spec());
+  const int64_t w = Worker();
+  const auto task = Acquire(w);
+  ASSERT_TRUE(Report(task.attempt_id(), 1, "ckpt-1").ok());
+  {
+    testing::DiskFull full;
+    const Status health = scheduler_->Health();
+    EXPECT_EQ(health.code(), StatusCode::kUnavailable);
+    EXPECT_NE(health.message().find("the results database cannot be written"), std::string::npos)
+        << health.message();
+    EXPECT_EQ(Report(task.attempt_id(), 2, "ckpt-2").code(), StatusCode::kUnavailable);
+  }
+  EXPECT_TRUE(scheduler_->Health().ok());
+  EXPECT_FALSE(Beat(w, task.attempt_id())->cancel()) << "still its attempt";
+  ASSERT_TRUE(Report(task.attempt_id(), 2, "ckpt-2").ok()) << "the retry succeeds";
+  EXPECT_EQ(scheduler_->reads().GetRun(task.run_id())->epochs_size(), 2);
+  EXPECT_EQ(State(job), derm::v1::RUNNING);
 }
 
 TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
