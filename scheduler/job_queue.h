@@ -49,6 +49,10 @@ class JobQueue {
   // The first job in scheduling order that `fits` accepts and whose backoff has ended at `now_ms`.
   Pick Next(const std::function<bool(const derm::v1::JobSpec&)>& fits, int64_t now_ms) const;
 
+  // Calls fn(job_id, entry) for every queued job.
+  void ForEach(const std::function<void(int64_t, const Entry&)>& fn) const {
+    for (const auto& [id, e] : entries_) fn(id, e);
+  }
   size_t size() const { return entries_.size(); }
 
  private:

@@ -16,10 +16,25 @@ StatusOr<store::Store*> ReadSide::StoreLocked() {
   return store_.get();
 }
 
+void ReadSide::SetWaitingReasons(std::map<int64_t, std::string> reasons) {
+  MutexLock lock(&mu_);
+  waiting_ = std::move(reasons);
+}
+
+void ReadSide::AddWaitingReasonLocked(Job* job) {
+  if (job->state() != derm::v1::QUEUED) return;
+  auto it = waiting_.find(job->id());
+  if (it == waiting_.end()) return;
+  job->set_message("waiting: " + it->second +
+                   (job->message().empty() ? "" : " (last: " + job->message() + ")"));
+}
+
 StatusOr<Job> ReadSide::GetJob(int64_t job_id) {
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
-  return s->jobs().Get(job_id);
+  DERM_ASSIGN_OR_RETURN(Job job, s->jobs().Get(job_id));
+  AddWaitingReasonLocked(&job);
+  return job;
 }
 
 StatusOr<std::vector<Job>> ReadSide::ListJobs(const derm::v1::ListJobsRequest& request) {
@@ -34,7 +49,9 @@ StatusOr<std::vector<Job>> ReadSide::ListJobs(const derm::v1::ListJobsRequest& r
   }
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
-  return s->jobs().List(states, request.limit());
+  DERM_ASSIGN_OR_RETURN(std::vector<Job> jobs, s->jobs().List(states, request.limit()));
+  for (Job& job : jobs) AddWaitingReasonLocked(&job);
+  return jobs;
 }
 
 StatusOr<derm::v1::RunReport> ReadSide::GetRun(int64_t run_id) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ class ReadSide {
  public:
   // Reads the database at `db_path`, which the scheduler's Store has created.
   explicit ReadSide(std::string db_path) : db_path_(std::move(db_path)) {}
+
+  // Why queued jobs wait (scheduler/placement.h), by job id; a queued job's message shows it.
+  void SetWaitingReasons(std::map<int64_t, std::string> reasons);
 
   StatusOr<derm::v1::Job> GetJob(int64_t job_id);
   // INVALID_ARGUMENT for a limit outside 0..10000 or an unknown state.
@@ -47,10 +51,13 @@ class ReadSide {
  private:
   // The read-only Store, opened on first use.
   StatusOr<store::Store*> StoreLocked() DERM_REQUIRES(mu_);
+  // A queued job's message gains why it waits, when it cannot run anywhere.
+  void AddWaitingReasonLocked(derm::v1::Job* job) DERM_REQUIRES(mu_);
 
   const std::string db_path_;
   Mutex mu_;
   std::unique_ptr<store::Store> store_ DERM_GUARDED_BY(mu_);
+  std::map<int64_t, std::string> waiting_ DERM_GUARDED_BY(mu_);
 };
 
 }  // namespace derm::scheduler

@@ -377,6 +377,7 @@ int Scheduler::ExpireLeases() {
                 << std::endl;
     }
   }
+  NoteWhyJobsWaitLocked();
   for (int64_t worker : workers_.MarkLostBefore(clock_->NowMillis() - options_.lease_timeout_ms)) {
     if (const Status st = store_->workers().SetState(worker, derm::v1::LOST); !st.ok()) {
       std::cerr << "derm-scheduler: worker " << worker
@@ -384,6 +385,15 @@ int Scheduler::ExpireLeases() {
     }
   }
   return static_cast<int>(expired.size());
+}
+
+void Scheduler::NoteWhyJobsWaitLocked() {
+  const std::vector<derm::v1::RegisterWorkerRequest> available = workers_.Available();
+  std::map<int64_t, std::string> reasons;
+  queue_.ForEach([&](int64_t job_id, const JobQueue::Entry& e) {
+    if (std::string why = WhyNoWorkerFits(e.spec, available); !why.empty()) reasons[job_id] = std::move(why);
+  });
+  reads_.SetWaitingReasons(std::move(reasons));
 }
 
 Status Scheduler::SeenLocked(int64_t worker_id, RegisteredWorker* worker) {

@@ -93,8 +93,9 @@ class Scheduler {
   Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
   Status FailTask(const derm::v1::FailTaskRequest& request);
 
-  // Expires leases not renewed within lease_timeout_ms of the clock's now, and marks workers LOST
-  // that neither heartbeat nor polled for as long. Returns how many leases expired.
+  // Expires leases not renewed within lease_timeout_ms of the clock's now, marks workers LOST
+  // that neither heartbeat nor polled for as long, and notes why queued jobs that no available
+  // worker fits wait (their message says so). Returns how many leases expired.
   int ExpireLeases();
 
   // Stops long-polls and watches promptly (for shutdown).
@@ -118,6 +119,8 @@ class Scheduler {
   // database write fails.
   Status EndAttemptLocked(int64_t attempt_id, store::AttemptState attempt_state, bool retryable,
                           const std::string& cause) DERM_REQUIRES(mu_);
+  // Tells the read side why queued jobs that no available worker fits wait.
+  void NoteWhyJobsWaitLocked() DERM_REQUIRES(mu_);
   // The worker called: LOST -> ACTIVE (or DRAINING) again.
   Status SeenLocked(int64_t worker_id, RegisteredWorker* worker) DERM_REQUIRES(mu_);
   // The parts' shared view of what mu_ guards.

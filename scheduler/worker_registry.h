@@ -41,6 +41,14 @@ class WorkerRegistry {
     w->lost = false;
     return was_lost;
   }
+  // What the workers that may take new work offer (not draining, gone or lost).
+  std::vector<derm::v1::RegisterWorkerRequest> Available() const {
+    std::vector<derm::v1::RegisterWorkerRequest> out;
+    for (const auto& [id, w] : workers_) {
+      if (!w.draining && !w.gone && !w.lost) out.push_back(w.spec);
+    }
+    return out;
+  }
   // Marks lost, and returns, the workers silent since before `cutoff_ms` that are not polling,
   // gone or lost already.
   std::vector<int64_t> MarkLostBefore(int64_t cutoff_ms) {

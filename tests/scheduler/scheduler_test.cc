@@ -260,6 +260,32 @@ TEST_F(SchedulerTest, AFullDiskIsUnhealthyAndItsFailuresAreRetryable) {
   EXPECT_EQ(State(job), derm::v1::RUNNING);
 }
 
+// Jobs no worker can run used to sit QUEUED without a word.
+TEST_F(SchedulerTest, AJobNoWorkerFitsSaysWhyUntilOneDoes) {
+  auto spec = Spec();
+  spec.mutable_resources()->set_gpus(4);
+  spec.mutable_resources()->add_labels("a100");
+  const int64_t job = Submit(spec);
+  scheduler_->ExpireLeases();
+  EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "waiting: no worker is registered");
+  derm::v1::RegisterWorkerRequest small;
+  small.set_gpus(2);
+  small.add_labels("v100");
+  ASSERT_TRUE(scheduler_->RegisterWorker(small).ok());
+  scheduler_->ExpireLeases();
+  const std::string why =
+      "waiting: needs 4 GPUs; the most a worker offers is 2; needs label 'a100', which no worker has";
+  EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), why);
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->front().message(), why) << "list jobs says it too";
+  derm::v1::RegisterWorkerRequest big;
+  big.set_gpus(8);
+  big.add_labels("a100");
+  const int64_t w = scheduler_->RegisterWorker(big)->worker_id();
+  scheduler_->ExpireLeases();
+  EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "");
+  EXPECT_EQ(Acquire(w).job_id(), job);
+}
+
 TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
   const int64_t job = Submit(Spec());  // max_retries 1: two attempts
   const int64_t w = Worker();
