@@ -77,6 +77,8 @@ StatusOr<std::vector<Token>> Lex(const std::string& s) {
 
 class Compiler {
  public:
+  static constexpr int kMaxDepth = 32;
+
   Compiler(std::vector<Token> tokens, CompiledRunQuery* out) : t_(std::move(tokens)), out_(out) {}
 
   StatusOr<std::string> Or() {
@@ -129,6 +131,14 @@ class Compiler {
   }
 
   StatusOr<std::string> Unary() {
+    // Parentheses and NOTs recurse: bounded, so that no filter can exhaust the stack (fuzzing
+    // found 2,500 '(' overflowing it).
+    struct Depth {
+      int* d;
+      ~Depth() { --*d; }
+    } depth{&depth_};
+    if (++depth_ > kMaxDepth)
+      return Error("parentheses and NOTs nest deeper than " + std::to_string(kMaxDepth));
     if (Keyword("NOT")) {
       DERM_ASSIGN_OR_RETURN(std::string inner, Unary());
       return "(NOT " + inner + ")";
@@ -171,6 +181,7 @@ class Compiler {
   }
 
   std::vector<Token> t_;
+  int depth_ = 0;
   size_t i_ = 0;
   CompiledRunQuery* out_;
 };

@@ -52,5 +52,18 @@ TEST(RunQueryTest, RejectsBadFiltersNamingTheProblem) {
   EXPECT_FALSE(CompileRunQuery("", "'quoted'").ok());
 }
 
+// Found by scripts/fuzz.sh run_filter: 2,554 '(' overflowed the stack (the scheduler's, through
+// ListRuns). Nesting is bounded instead.
+TEST(RunQueryTest, DeepNestingIsRefusedNotRecursedInto) {
+  auto deep = CompileRunQuery(std::string(200, '(') + "state = succeeded" + std::string(200, ')'), "");
+  EXPECT_EQ(deep.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(deep.status().message().find("nest deeper than 32"), std::string::npos)
+      << deep.status().message();
+  std::string nots;
+  for (int i = 0; i < 100; ++i) nots += "NOT ";
+  EXPECT_EQ(CompileRunQuery(nots + "state = failed", "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(CompileRunQuery(std::string(30, '(') + "state = succeeded" + std::string(30, ')'), "").ok());
+}
+
 }  // namespace
 }  // namespace derm::store

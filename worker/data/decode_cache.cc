@@ -33,11 +33,15 @@ class Reader {
   }
   bool Bytes(void* dst, uint64_t n) {
     if (n > b_.size() - pos_) return false;
+    if (n == 0) return true;  // an empty split's labels: dst may be null, which memcpy may not get
     std::memcpy(dst, b_.data() + pos_, n);
     pos_ += n;
     return true;
   }
   bool AtEnd() const { return pos_ == b_.size(); }
+  // Whether `count` items of at least `each` bytes can still follow: checked before reserving
+  // memory for them, so that a small file cannot make the reader allocate gigabytes.
+  bool CanHold(uint64_t count, uint64_t each) const { return count <= (b_.size() - pos_) / each; }
 
  private:
   const std::string& b_;
@@ -67,19 +71,22 @@ std::string Metadata(const Dataset& ds) {
 bool ParseMetadata(const std::string& bytes, Dataset* ds) {
   Reader r(bytes);
   uint64_t n;
-  if (!r.Str(&ds->fingerprint) || !r.U64(&n) || n > 100000) return false;
+  if (!r.Str(&ds->fingerprint) || !r.U64(&n) || n > 100000 || !r.CanHold(n, 8)) return false;
   ds->class_names.resize(n);
   for (auto& c : ds->class_names) {
     if (!r.Str(&c)) return false;
   }
-  if (!r.U64(&n) || n > 10000000) return false;
+  if (!r.U64(&n) || n > 10000000 || !r.CanHold(n, 16)) return false;
   ds->skipped.resize(n);
   for (auto& s : ds->skipped) {
     if (!r.Str(&s.path) || !r.Str(&s.reason)) return false;
   }
   for (core::ImageSet* set : {&ds->train, &ds->validation, &ds->test}) {
     uint64_t h, w, count;
-    if (!r.U64(&h) || !r.U64(&w) || !r.U64(&count) || h > 4096 || w > 4096 || count > 100000000) return false;
+    if (!r.U64(&h) || !r.U64(&w) || !r.U64(&count) || h > 4096 || w > 4096 || count > 100000000 ||
+        !r.CanHold(count, sizeof(int32_t) + 8)) {
+      return false;
+    }
     set->height = static_cast<int64_t>(h);
     set->width = static_cast<int64_t>(w);
     set->labels.resize(count);
