@@ -16,6 +16,7 @@
 #include "scheduler/grpc_services.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
+#include "scheduler/listen_address.h"
 #include "store/owner_lock.h"
 
 namespace {
@@ -106,6 +107,12 @@ int main(int argc, char** argv) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
+  auto address = derm::scheduler::NumericListenAddress(listen);
+  if (!address.ok()) {
+    std::cerr << "derm-scheduler: " << address.status().message() << "\n";
+    return 2;
+  }
+  listen = *address;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&jobs);
   builder.RegisterService(&workers);

@@ -39,6 +39,8 @@ void ApplySpecDefaults(derm::v1::JobSpec* spec) {
 
 namespace {
 
+constexpr size_t kMaxSpecMessageBytes = size_t{1} << 20;
+
 class Checker {
  public:
   void Require(bool ok, const std::string& field, const std::string& message) {
@@ -63,6 +65,10 @@ class Checker {
 // The parts every kind shares.
 void CheckCommon(const derm::v1::JobSpec& spec, Checker& c) {
   c.Require(spec.name().size() <= 200, "name", "is longer than 200 characters");
+  // Everything but an inference job's image list is stored with every job and listed to everyone:
+  // bounded as the spec file is (dermctl reads at most 1 MiB).
+  c.Require(spec.ByteSizeLong() - spec.input().ByteSizeLong() <= kMaxSpecMessageBytes, "spec",
+            "is larger than 1 MiB (input.paths aside)");
   c.Range(spec.resources().gpus(), 0, 64, "resources.gpus");
   c.Require(spec.resources().memory_mb() >= 0, "resources.memory_mb", "must not be negative");
   c.Range(spec.priority(), -1000000, 1000000, "priority");

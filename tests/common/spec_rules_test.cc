@@ -126,5 +126,15 @@ TEST(SpecRulesTest, InferSpecsTakeAModelAndAnInputAndNothingOfTraining) {
   EXPECT_TRUE(HasProblem(ValidateSpec(train), "kind")) << "input is for infer jobs";
 }
 
+TEST(SpecRulesTest, ASpecIsAtMostOneMebibyteBesideItsImageList) {
+  derm::v1::JobSpec spec;
+  spec.mutable_data()->set_train_dir("/data/" + std::string(2 << 20, 'x'));
+  ApplySpecDefaults(&spec);
+  bool named = false;
+  for (const auto& p : ValidateSpec(spec))
+    named |= p.field == "spec" && p.message == "is larger than 1 MiB (input.paths aside)";
+  EXPECT_TRUE(named);
+}
+
 }  // namespace
 }  // namespace derm

@@ -6,6 +6,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   derm::core::Metadata metadata;
-  (void)derm::core::ParseSafetensors(std::string_view(reinterpret_cast<const char*>(data), size), &metadata).ok();
+  (void)derm::core::ParseSafetensors(std::string_view(reinterpret_cast<const char*>(data), size), &metadata)
+      .ok();
   return 0;
 }

@@ -1,5 +1,8 @@
 #include "worker/data/dataset.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -18,6 +21,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kSplitNames[3] = {"train", "validation", "test"};
+
+int64_t HalfOfPhysicalMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? static_cast<int64_t>(pages) * page / 2 : 0;
+}
 
 // The cache key: every candidate file's split, relative path, label and content hash (read and
 // hashed on `threads` threads, not decoded; the hashes are kept in the entries so that decoding
@@ -119,10 +127,26 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   }
   // Above the budget the images go straight to the cache file as they are decoded.
   std::unique_ptr<CacheWriter> sink;
-  const int64_t estimate =
-      static_cast<int64_t>(train.size() + val.size() + test.size()) * o.height * o.width * 3;
+  const int64_t image_bytes = static_cast<int64_t>(o.height) * o.width * 3;
+  const int64_t balanced =
+      static_cast<int64_t>(o.samples_per_class) * static_cast<int64_t>(ds.class_names.size());
+  const int64_t images = std::max<int64_t>(static_cast<int64_t>(train.size()), balanced) +
+                         static_cast<int64_t>(val.size() + test.size());
+  const int64_t estimate = images * image_bytes;
   if (!cache_path.empty() && o.cache_budget > 0 && estimate > o.cache_budget) {
     DERM_ASSIGN_OR_RETURN(sink, CacheWriter::Create(cache_path));
+  }
+  // In RAM, refuse what would not fit rather than be killed for it (and kill the next worker too).
+  if (const int64_t budget = o.memory_budget > 0 ? o.memory_budget : HalfOfPhysicalMemory();
+      !sink && budget > 0 && estimate > budget) {
+    return InvalidArgument(
+        std::to_string(images) + " images of " + std::to_string(o.width) + "x" + std::to_string(o.height) +
+        (o.samples_per_class > 0 ? " (balance.samples_per_class " + std::to_string(o.samples_per_class) +
+                                       " x " + std::to_string(ds.class_names.size()) + " classes)"
+                                 : "") +
+        " need " + std::to_string(estimate >> 20) + " MiB in memory, more than this worker's " +
+        std::to_string(budget >> 20) +
+        " MiB (derm-worker --cache-dir and --cache-budget keep larger ones on disk)");
   }
   std::vector<KeptImage> kept[3];
   DERM_ASSIGN_OR_RETURN(ds.train,

@@ -30,6 +30,9 @@ struct DatasetOptions {
   // > 0 (with cache_dir): a dataset whose decoded images take more bytes than this is decoded
   // straight into its cache file and read from it a batch at a time instead of kept in RAM.
   int64_t cache_budget = 0;
+  // Decoded images (balancing copies included) kept in RAM at most; a dataset that needs more is
+  // refused (INVALID_ARGUMENT) unless the cache takes it. 0: half the machine's memory.
+  int64_t memory_budget = 0;
   // Files found in the folders are read only when DataRoots::FileRefusal allows them (links out of
   // the roots, devices and FIFOs are listed as skipped); the folders themselves are checked by
   // the caller.

@@ -143,6 +143,25 @@ TEST_F(DatasetTest, BalancesTheTrainingSplitWithAugmentedCopies) {
   EXPECT_EQ(none->train.size(), plain->train.size());
 }
 
+// balance.samples_per_class: 100000 killed the worker (out of memory), and then the next one.
+TEST_F(DatasetTest, ADatasetThatWouldNotFitInMemoryIsRefusedBeforeDecoding) {
+  auto o = Options();
+  o.height = o.width = 224;
+  o.samples_per_class = 100000;
+  auto huge = LoadDataset(o);  // 100000 x 3 classes x 150 KB: 45 GB, more than half of any CI machine
+  ASSERT_EQ(huge.status().code(), StatusCode::kInvalidArgument) << huge.status().ToString();
+  EXPECT_NE(huge.status().message().find("(balance.samples_per_class 100000 x 3 classes) need"),
+            std::string::npos)
+      << huge.status().message();
+  EXPECT_NE(huge.status().message().find("MiB in memory, more than this worker's"), std::string::npos);
+  o = Options();
+  o.samples_per_class = 100;  // 312 images of 3,840 bytes: 1.2 MB
+  o.memory_budget = 1 << 20;
+  EXPECT_EQ(LoadDataset(o).status().code(), StatusCode::kInvalidArgument) << "over an explicit budget";
+  o.memory_budget = 64 << 20;
+  EXPECT_TRUE(LoadDataset(o).ok());
+}
+
 TEST_F(DatasetTest, CachesDecodedDatasetsByContent) {
   auto o = Options();
   o.cache_dir = dir_.Join("cache");
