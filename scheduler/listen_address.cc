@@ -15,7 +15,8 @@ StatusOr<std::string> NumericListenAddress(const std::string& listen) {
     return InvalidArgument("--listen " + listen + ": the port must be a number from 0 to 65535");
   }
   if (host.empty()) {
-    return InvalidArgument("--listen " + listen + ": name the address to listen on (127.0.0.1, 0.0.0.0 or [::])");
+    return InvalidArgument("--listen " + listen +
+                           ": name the address to listen on (127.0.0.1, 0.0.0.0 or [::])");
   }
   if (host == "localhost") host = "127.0.0.1";
   unsigned char buf[16];
