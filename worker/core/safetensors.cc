@@ -63,7 +63,9 @@ StatusOr<TensorMap> ParseSafetensors(std::string_view bytes, Metadata* metadata)
 
   TensorMap tensors;
   std::vector<Span> spans;
-  for (const auto& [name, info] : header->object) {
+  for (const auto& entry : header->object) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture one
+    const JsonValue& info = entry.second;
     if (name == "__metadata__") {
       if (info.kind != JsonValue::Kind::kObject)
         return InvalidArgument("safetensors: __metadata__ is not an object");
