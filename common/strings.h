@@ -1,7 +1,9 @@
 // Small string helpers shared by every module.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -34,6 +36,15 @@ inline std::string FormatScientific(double v, int digits) {
   return FormatDouble(v, std::chars_format::scientific, digits);
 }
 
+// Appends `bytes` as lowercase hex, two digits per byte.
+inline void AppendHex(std::string_view bytes, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (unsigned char b : bytes) {
+    *out += kHex[b >> 4];
+    *out += kHex[b & 15];
+  }
+}
+
 // `s` as a JSON string literal: quoted, with quotes, backslashes and control characters escaped.
 inline std::string JsonQuote(std::string_view s) {
   std::string out = "\"";
@@ -42,15 +53,20 @@ inline std::string JsonQuote(std::string_view s) {
       out += '\\';
       out += static_cast<char>(c);
     } else if (c < 0x20) {
-      static constexpr char kHex[] = "0123456789abcdef";
       out += "\\u00";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      const char byte = static_cast<char>(c);
+      AppendHex(std::string_view(&byte, 1), &out);
     } else {
       out += static_cast<char>(c);
     }
   }
   return out + "\"";
+}
+
+// True when `path` is `dir` or lies below it, component by component (both already canonical).
+inline bool PathWithin(const std::filesystem::path& path, const std::filesystem::path& dir) {
+  const auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
+  return d == dir.end();
 }
 
 // True for the image file names derm reads (.jpg .jpeg .png .bmp), any case.

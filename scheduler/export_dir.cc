@@ -1,6 +1,5 @@
 #include "scheduler/export_dir.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include "common/strings.h"
@@ -8,15 +7,6 @@
 namespace derm::scheduler {
 
 namespace fs = std::filesystem;
-
-namespace {
-
-bool Inside(const fs::path& path, const fs::path& dir) {
-  auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());
-  return d == dir.end();
-}
-
-}  // namespace
 
 StatusOr<ExportDir> ExportDir::Open(const std::string& dir, const std::string& db_path) {
   std::error_code ec;
@@ -53,7 +43,7 @@ StatusOr<std::string> ExportDir::Target(const std::string& name) const {
   std::error_code ec;
   const fs::path folder = fs::canonical(fs::path(dir_) / rel.parent_path(), ec);
   if (ec) return InvalidArgument(field + ": its folder does not exist in the export folder");
-  if (!Inside(folder, dir_)) return InvalidArgument(field + " leads out of the export folder");
+  if (!PathWithin(folder, dir_)) return InvalidArgument(field + " leads out of the export folder");
   const fs::path target = folder / rel.filename();
   if (fs::exists(fs::symlink_status(target, ec))) {
     return InvalidArgument(field + " already exists; the scheduler never writes over a file");

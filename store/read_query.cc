@@ -74,12 +74,8 @@ std::string ValueText(sqlite3_stmt* stmt, int c) {
   const void* bytes = type == SQLITE_BLOB ? sqlite3_column_blob(stmt, c) : sqlite3_column_text(stmt, c);
   const std::string_view v(static_cast<const char*>(bytes), bytes ? sqlite3_column_bytes(stmt, c) : 0);
   if (type != SQLITE_BLOB && FirstInvalidUtf8(v) == std::string_view::npos) return std::string(v);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "x'";
-  for (unsigned char b : v) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
+  AppendHex(v, &out);
   return out + "'";
 }
 

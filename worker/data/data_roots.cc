@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/strings.h"
+
 namespace derm::data {
 
 namespace fs = std::filesystem;
@@ -21,10 +23,8 @@ StatusOr<DataRoots> DataRoots::Create(const std::vector<std::string>& roots) {
 
 bool DataRoots::Contains(const fs::path& canonical) const {
   if (roots_.empty()) return true;
-  return std::any_of(roots_.begin(), roots_.end(), [&](const fs::path& root) {
-    const auto [r, c] = std::mismatch(root.begin(), root.end(), canonical.begin(), canonical.end());
-    return r == root.end();
-  });
+  return std::any_of(roots_.begin(), roots_.end(),
+                     [&](const fs::path& root) { return PathWithin(canonical, root); });
 }
 
 Status DataRoots::Check(const std::string& path, const std::string& what, bool folder) const {

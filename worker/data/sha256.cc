@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "common/strings.h"
+
 namespace derm::data {
 
 struct Sha256::Impl {
@@ -18,12 +20,8 @@ std::string Sha256::HexDigest() {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(impl_->ctx, digest, &len);
-  static const char* kHex = "0123456789abcdef";
   std::string out;
-  for (unsigned int i = 0; i < len; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
+  AppendHex(std::string_view(reinterpret_cast<const char*>(digest), len), &out);
   return out;
 }
 
