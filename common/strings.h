@@ -63,6 +63,14 @@ inline std::string JsonQuote(std::string_view s) {
   return out + "\"";
 }
 
+// `s` cut to at most `max` bytes without splitting a UTF-8 character, "..." marking a cut.
+inline std::string TruncateUtf8(std::string_view s, size_t max) {
+  if (s.size() <= max) return std::string(s);
+  size_t end = max > 3 ? max - 3 : 0;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;  // a continuation byte
+  return std::string(s.substr(0, end)) + "...";
+}
+
 // True when `path` is `dir` or lies below it, component by component (both already canonical).
 inline bool PathWithin(const std::filesystem::path& path, const std::filesystem::path& dir) {
   const auto [d, p] = std::mismatch(dir.begin(), dir.end(), path.begin(), path.end());

@@ -14,17 +14,17 @@ bool Fits(const derm::v1::JobSpec& job, const derm::v1::RegisterWorkerRequest& w
 }
 
 std::string WhyNoWorkerFits(const derm::v1::JobSpec& job,
-                            const std::vector<derm::v1::RegisterWorkerRequest>& workers) {
-  if (std::any_of(workers.begin(), workers.end(), [&](const auto& w) { return Fits(job, w); })) return "";
+                            const std::vector<const derm::v1::RegisterWorkerRequest*>& workers) {
+  if (std::any_of(workers.begin(), workers.end(), [&](const auto* w) { return Fits(job, *w); })) return "";
   if (workers.empty()) return "no worker is registered";
   const auto& need = job.resources();
   int32_t most_gpus = 0;
   int64_t most_memory = 0;
   bool unlimited_memory = false;
-  for (const auto& w : workers) {
-    most_gpus = std::max(most_gpus, w.gpus());
-    most_memory = std::max(most_memory, w.memory_mb());
-    unlimited_memory |= w.memory_mb() == 0;
+  for (const auto* w : workers) {
+    most_gpus = std::max(most_gpus, w->gpus());
+    most_memory = std::max(most_memory, w->memory_mb());
+    unlimited_memory |= w->memory_mb() == 0;
   }
   std::vector<std::string> why;
   if (need.gpus() > most_gpus) {
@@ -36,8 +36,8 @@ std::string WhyNoWorkerFits(const derm::v1::JobSpec& job,
                   std::to_string(most_memory) + " MB");
   }
   for (const auto& label : need.labels()) {
-    const bool anyone = std::any_of(workers.begin(), workers.end(), [&](const auto& w) {
-      return std::find(w.labels().begin(), w.labels().end(), label) != w.labels().end();
+    const bool anyone = std::any_of(workers.begin(), workers.end(), [&](const auto* w) {
+      return std::find(w->labels().begin(), w->labels().end(), label) != w->labels().end();
     });
     if (!anyone) why.push_back("needs label '" + label + "', which no worker has");
   }

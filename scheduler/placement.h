@@ -16,6 +16,6 @@ bool Fits(const derm::v1::JobSpec& job, const derm::v1::RegisterWorkerRequest& w
 // Why no worker of `workers` fits the job, for people ("needs 4 GPUs; the most a worker offers is
 // 2"); empty when one does.
 std::string WhyNoWorkerFits(const derm::v1::JobSpec& job,
-                            const std::vector<derm::v1::RegisterWorkerRequest>& workers);
+                            const std::vector<const derm::v1::RegisterWorkerRequest*>& workers);
 
 }  // namespace derm::scheduler

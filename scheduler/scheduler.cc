@@ -42,6 +42,7 @@ Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
 }
 
 constexpr int64_t kCancelCheckMs = 200;
+constexpr size_t kMaxReasonBytes = 4096;
 
 Status CheckKey(const std::string& key) {
   if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
@@ -173,7 +174,9 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
     return FailedPrecondition("job " + std::to_string(job_id) + " already ended " +
                               derm::v1::JobState_Name(job.state()));
   }
-  const std::string cause = reason.empty() ? "cancelled by user" : "cancelled: " + reason;
+  // Reasons are stored with the job and shown to everyone: bounded.
+  const std::string cause =
+      reason.empty() ? "cancelled by user" : "cancelled: " + TruncateUtf8(reason, kMaxReasonBytes);
   DERM_RETURN_IF_ERROR(ContextLocked().EndJob(job_id, AttemptState::kCancelled, derm::v1::CANCELLED, cause));
   return store_->jobs().Get(job_id);
 }
@@ -358,7 +361,8 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
 Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
   MutexLock lock(&mu_);
   DERM_RETURN_IF_ERROR(leases_.Renew(request.attempt_id(), clock_->NowMillis()).status());
-  const std::string reason = request.reason().empty() ? "the worker reported a failure" : request.reason();
+  const std::string reason = request.reason().empty() ? "the worker reported a failure"
+                                                      : TruncateUtf8(request.reason(), kMaxReasonBytes);
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
 }
 
@@ -388,11 +392,13 @@ int Scheduler::ExpireLeases() {
 }
 
 void Scheduler::NoteWhyJobsWaitLocked() {
-  const std::vector<derm::v1::RegisterWorkerRequest> available = workers_.Available();
+  if (queue_.size() == 0 && !noted_waiting_) return;  // the usual tick: nothing waits, nothing noted
+  const std::vector<const derm::v1::RegisterWorkerRequest*> available = workers_.Available();
   std::map<int64_t, std::string> reasons;
   queue_.ForEach([&](int64_t job_id, const JobQueue::Entry& e) {
     if (std::string why = WhyNoWorkerFits(e.spec, available); !why.empty()) reasons[job_id] = std::move(why);
   });
+  noted_waiting_ = !reasons.empty();
   reads_.SetWaitingReasons(std::move(reasons));
 }
 

@@ -138,6 +138,7 @@ class Scheduler {
   WorkerRegistry workers_ DERM_GUARDED_BY(mu_);
   bool shutdown_ DERM_GUARDED_BY(mu_) = false;
   int waiting_polls_ DERM_GUARDED_BY(mu_) = 0;
+  bool noted_waiting_ DERM_GUARDED_BY(mu_) = false;  // the read side holds waiting reasons
   ChangeFeed changes_;
   TrainingJobs train_ DERM_GUARDED_BY(mu_);  // work on the objects above
   InferenceJobs infer_ DERM_GUARDED_BY(mu_);

@@ -42,10 +42,10 @@ class WorkerRegistry {
     return was_lost;
   }
   // What the workers that may take new work offer (not draining, gone or lost).
-  std::vector<derm::v1::RegisterWorkerRequest> Available() const {
-    std::vector<derm::v1::RegisterWorkerRequest> out;
+  std::vector<const derm::v1::RegisterWorkerRequest*> Available() const {
+    std::vector<const derm::v1::RegisterWorkerRequest*> out;
     for (const auto& [id, w] : workers_) {
-      if (!w.draining && !w.gone && !w.lost) out.push_back(w.spec);
+      if (!w.draining && !w.gone && !w.lost) out.push_back(&w.spec);
     }
     return out;
   }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <thread>
 
+#include "common/strings.h"
 #include "tests/scheduler/scheduler_fixture.h"
 #include "tests/testing/disk_full.h"
 
@@ -297,6 +298,26 @@ TEST_F(SchedulerTest, RetriesRunOutThenTheJobFails) {
   }
   EXPECT_EQ(State(job), derm::v1::FAILED);
   EXPECT_NE(scheduler_->reads().GetJob(job)->message().find("no retries left"), std::string::npos);
+}
+
+// A reason is stored with the job and shown to everyone: a worker's (or a canceller's) 1 MB of
+// text is cut at 4 KiB, on a character boundary.
+TEST_F(SchedulerTest, FailureAndCancelReasonsAreBounded) {
+  const int64_t job = Submit(Spec());
+  const auto task = Acquire(Worker());
+  derm::v1::FailTaskRequest fail;
+  fail.set_attempt_id(task.attempt_id());
+  std::string reason;
+  while (reason.size() < (1 << 20)) reason += "\xc3\xa9";  // 'e' with an accent, two bytes
+  fail.set_reason(reason);
+  ASSERT_TRUE(scheduler_->FailTask(fail).ok());
+  const std::string message = scheduler_->reads().GetJob(job)->message();
+  EXPECT_LE(message.size(), 4096u);
+  EXPECT_EQ(message.substr(message.size() - 3), "...");
+  EXPECT_EQ(FirstInvalidUtf8(message), std::string::npos);
+  const int64_t queued = Submit(Spec());
+  ASSERT_TRUE(scheduler_->Cancel(queued, std::string(1 << 20, 'x')).ok());
+  EXPECT_LE(scheduler_->reads().GetJob(queued)->message().size(), 4096u + 20);
 }
 
 TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
