@@ -25,7 +25,8 @@ RUN=$W/run
 deploy/local-cluster.sh start "$RUN" >&2
 trap 'deploy/local-cluster.sh stop "$RUN"' EXIT
 DERM_SERVER=$(cat "$RUN/address")
-export DERM_SERVER
+DERM_TOKEN=$(cat "$RUN/user.token")
+export DERM_SERVER DERM_TOKEN
 
 # The model: a one-epoch run at SIZE (the head's quality does not change the cost).
 cat > "$W/train.yaml" <<YAML

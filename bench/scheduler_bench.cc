@@ -16,10 +16,11 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/grpc/auth.h"
 #include "common/parse_number.h"
 #include "common/spec/spec_rules.h"
 #include "common/strings.h"
-#include "scheduler/grpc_services.h"
+#include "scheduler/scheduler_server.h"
 
 namespace {
 
@@ -50,20 +51,24 @@ derm::v1::JobSpec Spec(int i) {
   return spec;
 }
 
+// Every call authenticates as derm-scheduler's do, with the shared --auth-token-file token.
+constexpr char kToken[] = "bench-token";
+void Auth(grpc::ClientContext* ctx) { ctx->AddMetadata(derm::kAuthMetadataKey, derm::BearerValue(kToken)); }
+
+// The scheduler's own gRPC server (services, CallGuard, access control) on loopback.
 struct Server {
   explicit Server(const std::string& db) {
     auto store = derm::store::Store::Open(db).value();
     derm::scheduler::SchedulerOptions o;
     o.lease_timeout_ms = 600000;
     scheduler = std::make_unique<derm::scheduler::Scheduler>(std::move(store), &clock, o);
-    jobs = std::make_unique<derm::scheduler::JobServiceImpl>(scheduler.get());
-    workers = std::make_unique<derm::scheduler::WorkerServiceImpl>(scheduler.get());
-    grpc::ServerBuilder b;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    b.RegisterService(jobs.get());
-    b.RegisterService(workers.get());
-    server = b.BuildAndStart();
-    address = "127.0.0.1:" + std::to_string(port);
+    derm::scheduler::AccessOptions access_options;
+    access_options.shared_token = kToken;
+    access = derm::scheduler::AccessControl::Open(db, &clock, access_options).value();
+    derm::scheduler::ServerOptions server_options;
+    server_options.listen = "127.0.0.1:0";
+    server = derm::scheduler::SchedulerServer::Start(scheduler.get(), access.get(), server_options).value();
+    address = server->address();
   }
   ~Server() {
     scheduler->Shutdown();
@@ -71,10 +76,8 @@ struct Server {
   }
   derm::SystemClock clock;
   std::unique_ptr<derm::scheduler::Scheduler> scheduler;
-  std::unique_ptr<derm::scheduler::JobServiceImpl> jobs;
-  std::unique_ptr<derm::scheduler::WorkerServiceImpl> workers;
-  std::unique_ptr<grpc::Server> server;
-  int port = 0;
+  std::unique_ptr<derm::scheduler::AccessControl> access;
+  std::unique_ptr<derm::scheduler::SchedulerServer> server;
   std::string address;
 };
 
@@ -117,6 +120,7 @@ int main(int argc, char** argv) {
         auto stub = JobService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
         for (int i; (i = next++) < submits;) {
           grpc::ClientContext ctx;
+          Auth(&ctx);
           derm::v1::SubmitJobRequest req;
           *req.mutable_spec() = Spec(i);
           derm::v1::SubmitJobResponse resp;
@@ -135,6 +139,7 @@ int main(int argc, char** argv) {
     auto stub = JobService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
     for (int i = 0; i < n_runs; ++i) {
       grpc::ClientContext ctx;
+      Auth(&ctx);
       derm::v1::SubmitJobRequest req;
       *req.mutable_spec() = Spec(i);
       derm::v1::SubmitJobResponse resp;
@@ -150,6 +155,7 @@ int main(int argc, char** argv) {
     std::vector<double> times;
     for (int rep = 0; rep < 5; ++rep) {
       grpc::ClientContext ctx;
+      Auth(&ctx);
       derm::v1::ListRunsResponse resp;
       const auto t0 = Clock::now();
       if (!stub->ListRuns(&ctx, list, &resp).ok() || resp.runs_size() != 50) std::abort();
@@ -173,13 +179,16 @@ int main(int argc, char** argv) {
         auto stub =
             WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
         grpc::ClientContext rctx;
+        Auth(&rctx);
         derm::v1::RegisterWorkerResponse reg;
         if (!stub->RegisterWorker(&rctx, derm::v1::RegisterWorkerRequest(), &reg).ok()) std::abort();
         while (!stop) {
           grpc::ClientContext ctx;
+          Auth(&ctx);
           ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
           derm::v1::AcquireTaskRequest req;
           req.set_worker_id(reg.worker_id());
+          req.set_worker_key(reg.worker_key());
           req.set_wait_ms(2000);
           derm::v1::AcquireTaskResponse resp;
           if (stub->AcquireTask(&ctx, req, &resp).ok() && resp.has_task()) {
@@ -194,6 +203,7 @@ int main(int argc, char** argv) {
     auto stub = JobService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
     for (int i = 0; i < 200; ++i) {
       grpc::ClientContext ctx;
+      Auth(&ctx);
       derm::v1::SubmitJobRequest req;
       *req.mutable_spec() = Spec(i);
       derm::v1::SubmitJobResponse resp;
@@ -214,21 +224,25 @@ int main(int argc, char** argv) {
     Server s(dir + "/metrics.db");
     const int reporters = 8, epochs = 150;
     std::vector<int64_t> attempts;
+    derm::v1::RegisterWorkerResponse reg;
     {
       auto jobs = JobService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
       auto wstub = WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
       grpc::ClientContext rctx;
-      derm::v1::RegisterWorkerResponse reg;
+      Auth(&rctx);
       wstub->RegisterWorker(&rctx, derm::v1::RegisterWorkerRequest(), &reg);
       for (int r = 0; r < reporters; ++r) {
         grpc::ClientContext ctx;
+        Auth(&ctx);
         derm::v1::SubmitJobRequest req;
         *req.mutable_spec() = Spec(r);
         derm::v1::SubmitJobResponse resp;
         jobs->SubmitJob(&ctx, req, &resp);
         grpc::ClientContext actx;
+        Auth(&actx);
         derm::v1::AcquireTaskRequest areq;
         areq.set_worker_id(reg.worker_id());
+        areq.set_worker_key(reg.worker_key());
         derm::v1::AcquireTaskResponse aresp;
         wstub->AcquireTask(&actx, areq, &aresp);
         attempts.push_back(aresp.task().attempt_id());
@@ -248,8 +262,11 @@ int main(int argc, char** argv) {
             WorkerService::NewStub(grpc::CreateChannel(s.address, grpc::InsecureChannelCredentials()));
         for (int e = 1; e <= epochs; ++e) {
           grpc::ClientContext ctx;
+          Auth(&ctx);
           derm::v1::ReportEpochRequest req;
           req.set_attempt_id(attempts[r]);
+          req.set_worker_id(reg.worker_id());
+          req.set_worker_key(reg.worker_key());
           *req.mutable_metrics() = m;
           req.mutable_metrics()->set_epoch(e);
           derm::v1::Ack ack;

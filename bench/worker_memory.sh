@@ -17,7 +17,8 @@ mkdir -p "$W"
 deploy/local-cluster.sh start "$W/run" >&2
 trap 'deploy/local-cluster.sh stop "$W/run"' EXIT
 DERM_SERVER=$(cat "$W/run/address")
-export DERM_SERVER
+DERM_TOKEN=$(cat "$W/run/user.token")
+export DERM_SERVER DERM_TOKEN
 cat > "$W/train.yaml" <<YAML
 kind: train
 name: memory

@@ -13,7 +13,15 @@ namespace {
 struct FileConfig {
   std::string server, token_file;
   int64_t timeout_ms = 0;
+  TlsFiles tls;
 };
+
+// The flag's value, else $env, else the config file's.
+std::string Pick(const std::string& flag, const char* env, const std::string& file) {
+  if (!flag.empty()) return flag;
+  if (const char* v = std::getenv(env); v && *v) return v;
+  return file;
+}
 
 StatusOr<FileConfig> ReadConfigFile() {
   std::string path;
@@ -42,9 +50,15 @@ StatusOr<FileConfig> ReadConfigFile() {
         if (c.timeout_ms < 1 || c.timeout_ms > 3600000) {
           return InvalidArgument("config file " + path + ": timeout_ms must be between 1 and 3600000");
         }
+      } else if (key == "tls_ca") {
+        c.tls.ca = kv.second.as<std::string>();
+      } else if (key == "tls_cert") {
+        c.tls.cert = kv.second.as<std::string>();
+      } else if (key == "tls_key") {
+        c.tls.key = kv.second.as<std::string>();
       } else {
         return InvalidArgument("config file " + path + ": unknown key '" + key +
-                               "' (known: server, token_file, timeout_ms)");
+                               "' (known: server, token_file, timeout_ms, tls_ca, tls_cert, tls_key)");
       }
     }
   } catch (const YAML::BadFile&) {
@@ -60,13 +74,11 @@ StatusOr<FileConfig> ReadConfigFile() {
 StatusOr<ClientConfig> ResolveClientConfig(const ClientFlags& flags) {
   DERM_ASSIGN_OR_RETURN(FileConfig file, ReadConfigFile());
   ClientConfig c;
-  if (!flags.server.empty()) {
-    c.server = flags.server;
-  } else if (const char* env = std::getenv("DERM_SERVER"); env && *env) {
-    c.server = env;
-  } else if (!file.server.empty()) {
-    c.server = file.server;
-  }
+  c.server = Pick(flags.server, "DERM_SERVER", file.server);
+  if (c.server.empty()) c.server = ClientConfig().server;
+  c.tls.ca = Pick(flags.tls.ca, "DERM_TLS_CA", file.tls.ca);
+  c.tls.cert = Pick(flags.tls.cert, "DERM_TLS_CERT", file.tls.cert);
+  c.tls.key = Pick(flags.tls.key, "DERM_TLS_KEY", file.tls.key);
   c.timeout_ms = flags.timeout_ms ? flags.timeout_ms : (file.timeout_ms ? file.timeout_ms : c.timeout_ms);
   // LoadToken: the flag's file, else $DERM_TOKEN; the config file's token_file comes last.
   DERM_ASSIGN_OR_RETURN(c.token, LoadToken(flags.token_file));

@@ -43,6 +43,12 @@ struct PlotOptions {
   bool test = false;       // confusion: the test split
 };
 
+struct TokenOptions {
+  std::string user;
+  std::string role;       // viewer, editor, admin or worker
+  int64_t expires_s = 0;  // 0: never
+};
+
 struct ExportOptions {
   std::string what;    // runs, metrics, classes, confusion, predictions, params
   int64_t run_id = 0;  // 0: every run
@@ -70,7 +76,7 @@ int Plot(Connection& conn, const PlotOptions& options, std::ostream& out, std::o
 int Export(Connection& conn, const ExportOptions& options, std::ostream& out, std::ostream& err);
 // An inference job's predicted classes and unreadable images.
 int PrintInferenceSummary(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
-// Submits a finished job's spec again as a new job.
+// Submits a finished job's spec again as a new job (the RetryJob RPC: own jobs, or any as admin).
 int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 int DescribeRun(Connection& conn, int64_t run_id, OutputFormat format, std::ostream& out, std::ostream& err);
 int DescribeJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
@@ -78,6 +84,15 @@ int Events(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& er
 int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::ostream& out,
               std::ostream& err);
 int DrainWorker(Connection& conn, int64_t worker_id, std::ostream& out, std::ostream& err);
+
+// Who the scheduler takes this caller to be.
+int WhoAmI(Connection& conn, std::ostream& out, std::ostream& err);
+// Prints the new token's secret alone on `out` (once; only its hash is stored), the rest on `err`.
+int CreateToken(Connection& conn, const TokenOptions& options, std::ostream& out, std::ostream& err);
+int ListTokens(Connection& conn, OutputFormat format, std::ostream& out, std::ostream& err);
+int RevokeToken(Connection& conn, int64_t id, std::ostream& out, std::ostream& err);
+// The audit trail, newest first: refused calls and token changes (admins).
+int AuditEvents(Connection& conn, int limit, OutputFormat format, std::ostream& out, std::ostream& err);
 
 // Shared by the verbs: prints `st` as one line and maps it to an exit code.
 int Fail(const Status& st, std::ostream& err);

@@ -11,11 +11,13 @@
 
 namespace derm::client {
 
-Connection::Connection(ConnectionOptions options) : options_(std::move(options)) {
+StatusOr<std::unique_ptr<Connection>> Connection::Open(ConnectionOptions options) {
+  DERM_ASSIGN_OR_RETURN(auto credentials, ChannelCredentialsFor(options.tls));
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  stub_ = derm::v1::JobService::NewStub(
-      grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args));
+  auto channel = grpc::CreateCustomChannel(options.server, credentials, args);
+  return std::make_unique<Connection>(std::move(options), derm::v1::JobService::NewStub(channel),
+                                      derm::v1::AccessService::NewStub(channel));
 }
 
 std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) const {
@@ -29,8 +31,12 @@ std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) con
 Status Connection::Explain(const grpc::Status& status) const {
   Status s = FromGrpc(status);
   if (s.code() == StatusCode::kUnavailable) {
-    return Unavailable("cannot reach the scheduler at " + options_.server +
-                       " (is derm-scheduler running? set --server or DERM_SERVER)");
+    return Unavailable(
+        "cannot reach the scheduler at " + options_.server +
+        (options_.tls.enabled()
+             ? " (is derm-scheduler running, with TLS, and does --tls-ca sign its certificate?)"
+             : " (is derm-scheduler running? set --server or DERM_SERVER; a TLS scheduler needs "
+               "--tls-ca)"));
   }
   if (s.code() == StatusCode::kDeadlineExceeded) {
     return Status(s.code(), "the scheduler at " + options_.server + " did not answer in time");

@@ -5,27 +5,32 @@
 #include <memory>
 #include <string>
 
-#include "common/status.h"
+#include "common/grpc/tls.h"
+#include "common/status_or.h"
+#include "derm/v1/access.grpc.pb.h"
 #include "derm/v1/jobs.grpc.pb.h"
 
 namespace derm::client {
 
-// The stub interface: a real channel's stub, or a gMock one in tests.
+// The stub interfaces: a real channel's stubs, or gMock ones in tests.
 using JobStub = derm::v1::JobService::StubInterface;
+using AccessStub = derm::v1::AccessService::StubInterface;
 
 struct ConnectionOptions {
   std::string server;  // HOST:PORT
   int64_t timeout_ms = 10000;
   std::string token;  // sent as "authorization: Bearer <token>" when not empty
+  TlsFiles tls;       // ca: verify the scheduler; cert + key: mTLS; none: plaintext
 };
 
 class Connection {
  public:
-  // Opens a channel to options.server.
-  explicit Connection(ConnectionOptions options);
-  // Uses `stub` instead (tests).
-  Connection(ConnectionOptions options, std::unique_ptr<JobStub> stub)
-      : options_(std::move(options)), stub_(std::move(stub)) {}
+  // Opens a channel to options.server; INVALID_ARGUMENT naming a TLS file that cannot be used.
+  static StatusOr<std::unique_ptr<Connection>> Open(ConnectionOptions options);
+  // Uses these stubs instead (tests).
+  Connection(ConnectionOptions options, std::unique_ptr<JobStub> stub,
+             std::unique_ptr<AccessStub> access = nullptr)
+      : options_(std::move(options)), stub_(std::move(stub)), access_(std::move(access)) {}
   JobStub* jobs() { return stub_.get(); }
   // A context whose deadline is timeout_ms from now (0 = no deadline, for streams).
   std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms = -1) const;
@@ -39,11 +44,20 @@ class Connection {
     auto ctx = Context();
     return Explain((stub_.get()->*method)(ctx.get(), request, response));
   }
+  // The same for the access service.
+  template <typename Request, typename Response>
+  Status Call(grpc::Status (AccessStub::*method)(grpc::ClientContext*, const Request&, Response*),
+              const Request& request, Response* response) const {
+    if (!access_) return Unavailable("no access service stub");
+    auto ctx = Context();
+    return Explain((access_.get()->*method)(ctx.get(), request, response));
+  }
   const std::string& server() const { return options_.server; }
 
  private:
   ConnectionOptions options_;
   std::unique_ptr<JobStub> stub_;
+  std::unique_ptr<AccessStub> access_;
 };
 
 }  // namespace derm::client

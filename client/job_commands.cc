@@ -61,22 +61,11 @@ int CancelJob(Connection& conn, int64_t job_id, const std::string& reason, std::
 }
 
 int RetryJob(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err) {
-  derm::v1::GetJobRequest get;
-  get.set_id(job_id);
+  derm::v1::RetryJobRequest req;
+  req.set_id(job_id);
   derm::v1::Job job;
-  if (Status st = conn.Call(&JobStub::GetJob, get, &job); !st.ok()) return Fail(st, err);
-  if (job.state() == derm::v1::QUEUED || job.state() == derm::v1::RUNNING) {
-    return Fail(FailedPrecondition("job " + std::to_string(job_id) + " is still " +
-                                   derm::v1::JobState_Name(job.state())),
-                err);
-  }
-  derm::v1::SubmitJobRequest req;
-  *req.mutable_spec() = job.spec();
-  (*req.mutable_spec()->mutable_tags())["retry_of"] = std::to_string(job_id);
-  derm::v1::SubmitJobResponse resp;
-  if (Status st = conn.Call(&JobStub::SubmitJob, req, &resp); !st.ok()) return Fail(st, err);
-  out << "submitted job " << resp.job().id() << " (run " << resp.job().run_id() << "), a retry of job "
-      << job_id << "\n";
+  if (Status st = conn.Call(&JobStub::RetryJob, req, &job); !st.ok()) return Fail(st, err);
+  out << "submitted job " << job.id() << " (run " << job.run_id() << "), a retry of job " << job_id << "\n";
   return kExitOk;
 }
 

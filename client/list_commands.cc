@@ -1,47 +1,36 @@
 // dermctl get / list / query.
 #include <grpcpp/grpcpp.h>
 
-#include <ctime>
-
 #include "client/commands.h"
 
 namespace derm::client {
 namespace {
 
-std::string Time(int64_t ms) {
-  if (ms <= 0) return "";
-  const std::time_t t = ms / 1000;
-  std::tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
 Table JobTable(const google::protobuf::RepeatedPtrField<derm::v1::Job>& jobs) {
-  Table t{{"JOB", "RUN", "STATE", "NAME", "PRIORITY", "ATTEMPTS", "CREATED (UTC)", "MESSAGE"}, {}};
+  Table t{{"JOB", "RUN", "STATE", "NAME", "BY", "PRIORITY", "ATTEMPTS", "CREATED (UTC)", "MESSAGE"}, {}};
   for (const auto& j : jobs) {
     t.rows.push_back({std::to_string(j.id()), std::to_string(j.run_id()), derm::v1::JobState_Name(j.state()),
-                      j.spec().name(), std::to_string(j.spec().priority()), std::to_string(j.attempts()),
-                      Time(j.created_ms()), j.message()});
+                      j.spec().name(), j.submitted_by(), std::to_string(j.spec().priority()),
+                      std::to_string(j.attempts()), UtcTime(j.created_ms()), j.message()});
   }
   return t;
 }
 
 Table RunTable(const google::protobuf::RepeatedPtrField<derm::v1::RunSummary>& runs) {
   Table t{{"RUN", "JOB", "STATE", "NAME", "LR", "BATCH", "DROPOUT", "EPOCHS", "VAL_ACC", "BEST_VAL_ACC",
-           "BEST_EPOCH", "TEST_ACC", "DURATION_S"},
+           "BEST_EPOCH", "TEST_ACC", "DURATION_S", "BY"},
           {}};
   auto param = [](const derm::v1::RunSummary& r, const char* k) {
     auto it = r.params().find(k);
     return it == r.params().end() ? std::string() : it->second;
   };
   for (const auto& r : runs) {
-    t.rows.push_back(
-        {std::to_string(r.run_id()), std::to_string(r.job_id()), derm::v1::JobState_Name(r.state()), r.name(),
-         param(r, "train.learning_rate"), param(r, "train.batch_size"), param(r, "model.dropout"),
-         std::to_string(r.epochs_done()), Fixed(r.final_val_accuracy()), Fixed(r.best_val_accuracy()),
-         std::to_string(r.best_epoch()), Fixed(r.test_accuracy()), Fixed(r.duration_s(), 1)});
+    t.rows.push_back({std::to_string(r.run_id()), std::to_string(r.job_id()),
+                      derm::v1::JobState_Name(r.state()), r.name(), param(r, "train.learning_rate"),
+                      param(r, "train.batch_size"), param(r, "model.dropout"),
+                      std::to_string(r.epochs_done()), Fixed(r.final_val_accuracy()),
+                      Fixed(r.best_val_accuracy()), std::to_string(r.best_epoch()), Fixed(r.test_accuracy()),
+                      Fixed(r.duration_s(), 1), r.submitted_by()});
   }
   return t;
 }
@@ -132,11 +121,12 @@ int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::o
     out << ProtoText(resp, format);
     return kExitOk;
   }
-  Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "LAST_SEEN (UTC)"}, {}};
+  Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "LAST_SEEN (UTC)", "REGISTERED_BY"},
+          {}};
   for (const auto& w : resp.workers()) {
     t.rows.push_back({std::to_string(w.id()), w.name(), derm::v1::WorkerState_Name(w.state()), w.device(),
                       std::to_string(w.gpus()), w.running_job_id() ? std::to_string(w.running_job_id()) : "",
-                      Time(w.last_seen_ms())});
+                      UtcTime(w.last_seen_ms()), w.registered_by()});
   }
   PrintTable(t, format, out);
   return kExitOk;

@@ -5,6 +5,8 @@
 //   dermctl compare RUN RUN...    dermctl cancel JOB              dermctl workers drain ID
 //   dermctl plot RUN... -o FILE.png [--confusion]   dermctl export runs|metrics|... [--run ID]
 //   dermctl retry JOB             dermctl query "SQL"
+//   dermctl whoami                dermctl token create --user U --role R [--expires 30d]
+//   dermctl token list|revoke ID  dermctl events --audit
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
@@ -35,6 +37,11 @@ int main(int argc, char** argv) {
                  "file holding the scheduler's token (else $DERM_TOKEN, the config file's token_file)");
   app.add_option("--timeout-ms", flags.timeout_ms, "deadline of each call (default 10000)")
       ->check(CLI::Range(int64_t{1}, int64_t{3600000}));
+  app.add_option(
+      "--tls-ca", flags.tls.ca,
+      "the scheduler serves TLS: verify it with this CA (else $DERM_TLS_CA, the config file's tls_ca)");
+  app.add_option("--tls-cert", flags.tls.cert, "client certificate for mTLS (else $DERM_TLS_CERT, tls_cert)");
+  app.add_option("--tls-key", flags.tls.key, "its key (else $DERM_TLS_KEY, tls_key)");
 
   derm::client::SubmitOptions submit;
   bool no_path_check = false;
@@ -104,10 +111,32 @@ int main(int argc, char** argv) {
   auto* retry = app.add_subcommand("retry", "submit a finished job's spec again");
   retry->add_option("job", id, "job id")->required();
 
-  bool follow = false;
-  auto* events = app.add_subcommand("events", "a job's state changes and epochs");
-  events->add_option("job", id, "job id")->required();
+  bool follow = false, audit = false;
+  int audit_limit = 100;
+  auto* events = app.add_subcommand("events", "a job's state changes and epochs, or the audit trail");
+  events->add_option("job", id, "job id");
   events->add_flag("--follow,-f", follow, "keep following until the job ends");
+  events->add_flag("--audit", audit, "refused calls and token changes, newest first (admins)");
+  events->add_option("--limit", audit_limit, "--audit: at most this many")->check(CLI::Range(1, 10000));
+  AddOutput(events, &format);
+
+  auto* whoami = app.add_subcommand("whoami", "who the scheduler takes you to be");
+  derm::client::TokenOptions token_options;
+  auto* token = app.add_subcommand("token", "manage tokens (admins)");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "make a token; prints it once");
+  token_create->add_option("--user", token_options.user, "who it is for (letters, digits, . _ @ -)")
+      ->required();
+  token_create->add_option("--role", token_options.role, "viewer, editor, admin or worker")->required();
+  token_create
+      ->add_option("--expires", token_options.expires_s,
+                   "lifetime, e.g. 3600s, 12h, 30d, 4w (default: never)")
+      ->transform(CLI::AsNumberWithUnit(
+          std::map<std::string, int64_t>{{"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {"w", 604800}}));
+  auto* token_list = token->add_subcommand("list", "every token (never the secrets)");
+  AddOutput(token_list, &format);
+  auto* token_revoke = token->add_subcommand("revoke", "refuse a token from now on");
+  token_revoke->add_option("token", id, "token id")->required();
 
   std::string reason;
   auto* cancel = app.add_subcommand("cancel", "cancel a queued or running job");
@@ -141,7 +170,9 @@ int main(int argc, char** argv) {
   namespace c = derm::client;
   auto config = c::ResolveClientConfig(flags);
   if (!config.ok()) return c::Fail(config.status(), std::cerr);
-  c::Connection conn({config->server, config->timeout_ms, config->token});
+  auto opened = c::Connection::Open({config->server, config->timeout_ms, config->token, config->tls});
+  if (!opened.ok()) return c::Fail(opened.status(), std::cerr);
+  c::Connection& conn = **opened;
   auto& out = std::cout;
   auto& err = std::cerr;
   if (sub->parsed()) return c::Submit(conn, submit, out, err);
@@ -164,7 +195,15 @@ int main(int argc, char** argv) {
   }
   if (retry->parsed()) return c::RetryJob(conn, id, out, err);
   if (compare->parsed()) return c::CompareRuns(conn, compare_ids, out_format, out, err);
-  if (events->parsed()) return follow ? c::FollowJob(conn, id, out, err) : c::Events(conn, id, out, err);
+  if (events->parsed()) {
+    if (audit) return c::AuditEvents(conn, audit_limit, out_format, out, err);
+    if (id == 0) return c::Fail(derm::InvalidArgument("events needs a job id, or --audit"), err);
+    return follow ? c::FollowJob(conn, id, out, err) : c::Events(conn, id, out, err);
+  }
+  if (whoami->parsed()) return c::WhoAmI(conn, out, err);
+  if (token_create->parsed()) return c::CreateToken(conn, token_options, out, err);
+  if (token_list->parsed()) return c::ListTokens(conn, out_format, out, err);
+  if (token_revoke->parsed()) return c::RevokeToken(conn, id, out, err);
   if (cancel->parsed()) return c::CancelJob(conn, id, reason, out, err);
   if (drain->parsed()) return c::DrainWorker(conn, id, out, err);
   if (query->parsed()) return c::Query(conn, sql, max_rows, out_format, out, err);

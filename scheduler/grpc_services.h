@@ -1,25 +1,27 @@
-// The gRPC face of the Scheduler: JobService and WorkerService. Each handler records its latency,
-// checks the caller's token (common/grpc/auth.h), calls the Scheduler and converts the Status
-// (common/grpc/grpc_status.h); no logic lives here.
+// The gRPC face of the Scheduler: JobService and WorkerService. Each handler runs through the
+// CallGuard (latency, authentication, the permission table, audit; scheduler/call_guard.h), calls
+// the Scheduler and converts the Status (common/grpc/grpc_status.h). The only logic here is the
+// owner rule: cancelling or retrying a job needs the permission to change any job unless the
+// caller submitted it.
 #pragma once
 
 #include "derm/v1/jobs.grpc.pb.h"
 #include "derm/v1/workers.grpc.pb.h"
+#include "scheduler/call_guard.h"
 #include "scheduler/scheduler.h"
 
 namespace derm::scheduler {
 
 class JobServiceImpl final : public derm::v1::JobService::Service {
  public:
-  // `token`: the shared secret every call must present (empty: no authentication).
-  JobServiceImpl(Scheduler* scheduler, std::string token = "")
-      : scheduler_(scheduler), token_(std::move(token)) {}
+  JobServiceImpl(Scheduler* scheduler, CallGuard* guard) : scheduler_(scheduler), guard_(guard) {}
   grpc::Status SubmitJob(grpc::ServerContext*, const derm::v1::SubmitJobRequest*,
                          derm::v1::SubmitJobResponse*) override;
   grpc::Status GetJob(grpc::ServerContext*, const derm::v1::GetJobRequest*, derm::v1::Job*) override;
   grpc::Status ListJobs(grpc::ServerContext*, const derm::v1::ListJobsRequest*,
                         derm::v1::ListJobsResponse*) override;
   grpc::Status CancelJob(grpc::ServerContext*, const derm::v1::CancelJobRequest*, derm::v1::Job*) override;
+  grpc::Status RetryJob(grpc::ServerContext*, const derm::v1::RetryJobRequest*, derm::v1::Job*) override;
   grpc::Status WatchJob(grpc::ServerContext*, const derm::v1::WatchJobRequest*,
                         grpc::ServerWriter<derm::v1::JobEvent>*) override;
   grpc::Status GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest*, derm::v1::RunReport*) override;
@@ -38,13 +40,12 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
 
  private:
   Scheduler* scheduler_;
-  const std::string token_;
+  CallGuard* guard_;
 };
 
 class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
  public:
-  WorkerServiceImpl(Scheduler* scheduler, std::string token = "")
-      : scheduler_(scheduler), token_(std::move(token)) {}
+  WorkerServiceImpl(Scheduler* scheduler, CallGuard* guard) : scheduler_(scheduler), guard_(guard) {}
   grpc::Status RegisterWorker(grpc::ServerContext*, const derm::v1::RegisterWorkerRequest*,
                               derm::v1::RegisterWorkerResponse*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const derm::v1::HeartbeatRequest*,
@@ -61,7 +62,7 @@ class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
 
  private:
   Scheduler* scheduler_;
-  const std::string token_;
+  CallGuard* guard_;
 };
 
 }  // namespace derm::scheduler

@@ -58,8 +58,9 @@ Status InferenceJobs::CheckSpec(const derm::v1::JobSpec& spec) {
 }
 
 StatusOr<Job> InferenceJobs::Insert(const derm::v1::JobSpec& spec, const std::string& key,
+                                    const std::string& submitted_by,
                                     const std::vector<std::vector<std::string>>& shards) {
-  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->shards().InsertJob(spec, key, shards, ctx_.now()));
+  DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->shards().InsertJob(spec, key, submitted_by, shards, ctx_.now()));
   DERM_RETURN_IF_ERROR(EnqueueShards(job));
   ctx_.changes->Notify();
   return job;

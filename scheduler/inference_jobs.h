@@ -30,8 +30,10 @@ class InferenceJobs {
   // INVALID_ARGUMENT when model.run_id names no stored model, or infer.output_csv is not a new
   // file in the export folder.
   Status CheckSpec(const derm::v1::JobSpec& spec);
-  // Stores the job with its shards, in one transaction, and queues them.
+  // Stores the job (submitted by `submitted_by`) with its shards, in one transaction, and queues
+  // them.
   StatusOr<derm::v1::Job> Insert(const derm::v1::JobSpec& spec, const std::string& key,
+                                 const std::string& submitted_by,
                                  const std::vector<std::vector<std::string>>& shards);
   // Restart: re-queues the shards a previous process left running, then queues the job's
   // waiting shards (and ends the job when it stopped right after its last shard).

@@ -30,4 +30,9 @@ StatusOr<std::string> NumericListenAddress(const std::string& listen) {
   return host + ":" + std::to_string(*port);
 }
 
+bool IsLoopback(const std::string& numeric_address) {
+  const std::string host = numeric_address.substr(0, numeric_address.rfind(':'));
+  return host.rfind("127.", 0) == 0 || host == "[::1]";
+}
+
 }  // namespace derm::scheduler

@@ -14,4 +14,7 @@ namespace derm::scheduler {
 // problem otherwise (an empty host, a name, a bad port).
 StatusOr<std::string> NumericListenAddress(const std::string& listen);
 
+// Whether a NumericListenAddress result is reachable from this machine only (127.0.0.0/8, [::1]).
+bool IsLoopback(const std::string& numeric_address);
+
 }  // namespace derm::scheduler

@@ -1,10 +1,8 @@
 // derm-scheduler: the job queue and results database server.
 //   derm-scheduler --db results.db --listen 127.0.0.1:50051
-// Prints "derm-scheduler listening on HOST:PORT" once serving (port 0 picks a free port).
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
-
+//   derm-scheduler --db results.db --listen 0.0.0.0:50051 --tls-cert server.pem --tls-key server.key
+// Prints "derm-scheduler listening on HOST:PORT" once serving (port 0 picks a free port). A new
+// database's first admin token is written to --admin-token-file (docs/security.md).
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <iostream>
@@ -12,11 +10,10 @@
 
 #include "common/clock.h"
 #include "common/grpc/auth.h"
-#include "common/grpc/limits.h"
-#include "scheduler/grpc_services.h"
+#include "scheduler/access/access_control.h"
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
-#include "scheduler/listen_address.h"
+#include "scheduler/scheduler_server.h"
 #include "store/owner_lock.h"
 
 namespace {
@@ -31,18 +28,38 @@ int WaitForSignal() {
   return sig;
 }
 
+int Fail(const derm::Status& status, int code) {
+  std::cerr << "derm-scheduler: " << status.message() << "\n";
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"derm-scheduler: queues training jobs for derm workers and stores their results"};
-  std::string db_path = "derm-results.db", listen = "127.0.0.1:50051", http_listen;
+  std::string db_path = "derm-results.db", http_listen;
   derm::scheduler::SchedulerOptions options;
+  derm::scheduler::ServerOptions server_options;
   app.add_option("--db", db_path, "SQLite results database (created if missing)");
-  app.add_option("--listen", listen, "gRPC address HOST:PORT (port 0 picks a free port)");
+  app.add_option(
+      "--listen", server_options.listen,
+      "gRPC address IP:PORT (port 0 picks a free port); beyond loopback it needs TLS or --insecure");
+  app.add_option("--tls-cert", server_options.tls.cert, "serve TLS with this certificate chain (PEM)");
+  app.add_option("--tls-key", server_options.tls.key, "the private key of --tls-cert (PEM)");
+  app.add_option("--tls-client-ca", server_options.tls.ca,
+                 "require client certificates signed by this CA (mTLS); CN = user, O = role");
+  app.add_flag("--insecure", server_options.insecure,
+               "allow plaintext gRPC on an address other machines can reach");
+  derm::scheduler::AccessOptions access_options;
   std::string token_file;
-  app.add_option("--auth-token-file", token_file, "require this shared token on every gRPC call");
+  app.add_option("--auth-token-file", token_file,
+                 "a shared token that acts as the user 'admin' (admin role and the worker service)");
+  app.add_option("--admin-token-file", access_options.bootstrap_token_file,
+                 "where a database without tokens gets its first admin token (default: DB.admin-token)");
   app.add_option("--http-listen", http_listen,
-                 "HTTP address for /metrics and /healthz (HOST:PORT; off if empty)");
+                 "HTTP address for /metrics and /healthz (HOST:PORT; off if empty); HTTPS with --tls-cert");
+  bool http_plaintext = false;
+  app.add_flag("--http-plaintext", http_plaintext, "serve --http-listen in plaintext even with --tls-cert");
   app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
       ->check(CLI::Range(50, 600000));
   app.add_option("--lease-timeout-ms", options.lease_timeout_ms, "lease expiry without heartbeats")
@@ -61,12 +78,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (!export_dir.empty()) {
     auto exports = derm::scheduler::ExportDir::Open(export_dir, db_path);
-    if (!exports.ok()) {
-      std::cerr << "derm-scheduler: " << exports.status().message() << "\n";
-      return 2;
-    }
+    if (!exports.ok()) return Fail(exports.status(), 2);
     options.export_dir = std::move(exports).value();
   }
+  if (access_options.bootstrap_token_file.empty())
+    access_options.bootstrap_token_file = db_path + ".admin-token";
+  server_options.max_long_polls = options.max_long_polls;
 
   // Block the signals in every thread; the main thread waits for them.
   sigset_t set;
@@ -76,89 +93,71 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 
   auto owner = derm::store::OwnerLock::Acquire(db_path);
-  if (!owner.ok()) {
-    std::cerr << "derm-scheduler: " << owner.status().message() << "\n";
-    return 1;
-  }
+  if (!owner.ok()) return Fail(owner.status(), 1);
   auto store = derm::store::Store::Open(db_path);
-  if (!store.ok()) {
-    std::cerr << "derm-scheduler: cannot open " << db_path << ": " << store.status().message() << "\n";
-    return 1;
-  }
+  if (!store.ok()) return Fail(store.status().WithPrefix("cannot open " + db_path), 1);
   derm::SystemClock clock;
   derm::scheduler::Scheduler scheduler(std::move(store).value(), &clock, options);
-  if (auto st = scheduler.Recover(); !st.ok()) {
-    std::cerr << "derm-scheduler: recovery failed: " << st.ToString() << "\n";
-    return 1;
-  }
-  std::string token;
+  if (auto st = scheduler.Recover(); !st.ok()) return Fail(st.WithPrefix("recovery failed"), 1);
   if (!token_file.empty()) {
     auto loaded = derm::LoadToken(token_file);
-    if (!loaded.ok()) {
-      std::cerr << "derm-scheduler: " << loaded.status().message() << "\n";
-      return 1;
-    }
-    token = *loaded;
+    if (!loaded.ok()) return Fail(loaded.status(), 1);
+    access_options.shared_token = *loaded;
   }
-  derm::scheduler::JobServiceImpl jobs(&scheduler, token);
-  derm::scheduler::WorkerServiceImpl workers(&scheduler, token);
+  auto access = derm::scheduler::AccessControl::Open(db_path, &clock, access_options);
+  if (!access.ok()) return Fail(access.status(), 1);
+  if ((*access)->wrote_bootstrap_token()) {
+    std::cerr << "derm-scheduler: this database had no tokens: an admin token is in "
+              << access_options.bootstrap_token_file << " (mode 0600); dermctl --token-file "
+              << access_options.bootstrap_token_file << " token create --user NAME --role ROLE makes more"
+              << std::endl;
+  }
 
-  grpc::EnableDefaultHealthCheckService(true);
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
-  grpc::ServerBuilder builder;
-  int port = 0;
-  auto address = derm::scheduler::NumericListenAddress(listen);
-  if (!address.ok()) {
-    std::cerr << "derm-scheduler: " << address.status().message() << "\n";
-    return 2;
-  }
-  listen = *address;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&jobs);
-  builder.RegisterService(&workers);
-  // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(derm::kMaxMessageBytes);
-  // Every call holds a thread: beyond the long polls and a margin for everything else, gRPC
-  // answers RESOURCE_EXHAUSTED instead of starting more.
-  grpc::ResourceQuota quota("derm-scheduler");
-  quota.SetMaxThreads(2 * options.max_long_polls + 64);
-  builder.SetResourceQuota(quota);
-  builder.SetMaxSendMessageSize(derm::kMaxMessageBytes);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (!server || port == 0) {
-    std::cerr << "derm-scheduler: cannot listen on " << listen << "\n";
-    return 1;
-  }
+  auto server = derm::scheduler::SchedulerServer::Start(&scheduler, access->get(), server_options);
+  if (!server.ok())
+    return Fail(server.status(), server.status().code() == derm::StatusCode::kInvalidArgument ? 2 : 1);
   derm::scheduler::LeaseTimer timer(
       &scheduler, std::chrono::milliseconds(
                       std::max<int64_t>(50, std::min<int64_t>(1000, options.lease_timeout_ms / 4))));
   timer.Start();
-  const std::string host = listen.substr(0, listen.rfind(':'));
-  std::cout << "derm-scheduler listening on " << host << ":" << port << std::endl;
-  derm::scheduler::HttpServer http([&](const std::string& method, const std::string& path) {
-    derm::scheduler::HttpResponse r;
-    if (method != "GET") {
-      r.status = 405;
-      r.body = "only GET\n";
-    } else if (path == "/metrics") {
-      r.body = scheduler.RenderMetrics();
-    } else if (path == "/healthz") {
-      const derm::Status st = scheduler.Health();
-      r.status = st.ok() ? 200 : 503;
-      r.body = st.ok() ? "ok\n" : st.message() + "\n";
-    } else {
-      r.status = 404;
-      r.body = "not found: try /metrics or /healthz\n";
-    }
-    return r;
-  });
+  std::cout << "derm-scheduler listening on " << (*server)->address() << std::endl;
+  if (!server_options.tls.enabled()) {
+    std::cerr << "derm-scheduler: serving plaintext gRPC on " << (*server)->address()
+              << (server_options.insecure ? " (--insecure): tokens and results cross the network unencrypted"
+                                          : " (loopback only)")
+              << std::endl;
+  } else {
+    std::cerr << "derm-scheduler: serving TLS"
+              << (server_options.tls.ca.empty() ? "" : " and requiring client certificates (mTLS)")
+              << std::endl;
+  }
+  derm::scheduler::HttpServerOptions http_options;
+  if (!http_plaintext) {
+    http_options.tls_cert = server_options.tls.cert;
+    http_options.tls_key = server_options.tls.key;
+  }
+  derm::scheduler::HttpServer http(
+      [&](const std::string& method, const std::string& path) {
+        derm::scheduler::HttpResponse r;
+        if (method != "GET") {
+          r.status = 405;
+          r.body = "only GET\n";
+        } else if (path == "/metrics") {
+          r.body = scheduler.RenderMetrics();
+        } else if (path == "/healthz") {
+          const derm::Status st = scheduler.Health();
+          r.status = st.ok() ? 200 : 503;
+          r.body = st.ok() ? "ok\n" : st.message() + "\n";
+        } else {
+          r.status = 404;
+          r.body = "not found: try /metrics or /healthz\n";
+        }
+        return r;
+      },
+      http_options);
   if (!http_listen.empty()) {
     auto http_port = http.Start(http_listen);
-    if (!http_port.ok()) {
-      std::cerr << "derm-scheduler: " << http_port.status().message() << "\n";
-      return 1;
-    }
+    if (!http_port.ok()) return Fail(http_port.status(), 1);
     std::cout << "derm-scheduler http on " << http_listen.substr(0, http_listen.rfind(':')) << ":"
               << *http_port << std::endl;
   }
@@ -170,6 +169,6 @@ int main(int argc, char** argv) {
   timer.Stop();
   // Our handlers return at once after scheduler.Shutdown(); the deadline bounds the wait for idle
   // client connections, which gRPC otherwise waits out.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  (*server)->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   return 0;
 }

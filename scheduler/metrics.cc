@@ -42,6 +42,12 @@ void Metrics::CountLeaseExpiry() {
   ++lease_expiries_;
 }
 
+void Metrics::CountRefusal(const std::string& reason, bool audited) {
+  MutexLock lock(&mu_);
+  ++refusals_[reason];
+  if (!audited) ++refusals_not_audited_;
+}
+
 std::string Metrics::Render() const {
   MutexLock lock(&mu_);
   std::string out;
@@ -51,6 +57,16 @@ std::string Metrics::Render() const {
   out += "# HELP derm_lease_expiries_total Attempts ended WORKER_LOST because their lease expired.\n";
   out += "# TYPE derm_lease_expiries_total counter\n";
   out += "derm_lease_expiries_total " + std::to_string(lease_expiries_) + "\n";
+  out += "# HELP derm_refused_calls_total Calls refused: no valid credentials, or no permission.\n";
+  out += "# TYPE derm_refused_calls_total counter\n";
+  for (const char* reason : {"permission_denied", "unauthenticated"}) {
+    auto it = refusals_.find(reason);
+    out += std::string("derm_refused_calls_total{reason=\"") + reason + "\"} " +
+           std::to_string(it == refusals_.end() ? 0 : it->second) + "\n";
+  }
+  out += "# HELP derm_refusals_not_audited_total Refused calls the audit trail's rate limit held back.\n";
+  out += "# TYPE derm_refusals_not_audited_total counter\n";
+  out += "derm_refusals_not_audited_total " + std::to_string(refusals_not_audited_) + "\n";
   out += "# HELP derm_rpc_duration_seconds gRPC handler latency by method.\n";
   out += "# TYPE derm_rpc_duration_seconds histogram\n";
   for (const auto& [method, h] : rpc_)

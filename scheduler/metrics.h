@@ -37,6 +37,9 @@ class Metrics {
   void ObserveRpc(const std::string& method, double seconds);
   void ObserveQueueWait(double seconds);
   void CountLeaseExpiry();
+  // A refused call ("unauthenticated" or "permission_denied"), and whether the audit trail got
+  // it (its rate limit may hold refusals back).
+  void CountRefusal(const std::string& reason, bool audited);
   // HELP/TYPE headers and every series held here.
   std::string Render() const;
 
@@ -45,6 +48,8 @@ class Metrics {
   std::map<std::string, Histogram> rpc_ DERM_GUARDED_BY(mu_);
   Histogram queue_wait_ DERM_GUARDED_BY(mu_);
   uint64_t lease_expiries_ DERM_GUARDED_BY(mu_) = 0;
+  std::map<std::string, uint64_t> refusals_ DERM_GUARDED_BY(mu_);
+  uint64_t refusals_not_audited_ DERM_GUARDED_BY(mu_) = 0;
 };
 
 // Gauges of what the database holds (jobs and workers by state, rows written) and of the

@@ -126,8 +126,9 @@ StatusOr<derm::v1::ListRunsResponse> ReadSide::ListRuns(const derm::v1::ListRuns
   return response;
 }
 
-StatusOr<derm::v1::QueryResponse> ReadSide::Query(const derm::v1::QueryRequest& request) {
+StatusOr<derm::v1::QueryResponse> ReadSide::Query(const derm::v1::QueryRequest& request, bool read_audit) {
   store::QueryLimits limits;
+  limits.read_audit = read_audit;
   if (request.max_rows() != 0) limits.max_rows = request.max_rows();
   if (request.timeout_ms() != 0) limits.timeout_ms = request.timeout_ms();
   DERM_ASSIGN_OR_RETURN(store::QueryResult result, store::RunReadOnlyQuery(db_path_, request.sql(), limits));

@@ -39,8 +39,9 @@ class ReadSide {
   // Filtered, ordered, paginated runs (store/run_query.h); INVALID_ARGUMENT for a bad filter,
   // order, page size or token.
   StatusOr<derm::v1::ListRunsResponse> ListRuns(const derm::v1::ListRunsRequest& request);
-  // Read-only SQL on a connection of its own (store/read_query.h), with the request's limits.
-  StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request);
+  // Read-only SQL on a connection of its own (store/read_query.h), with the request's limits; the
+  // tokens table is never readable, audit_events only with `read_audit`.
+  StatusOr<derm::v1::QueryResponse> Query(const derm::v1::QueryRequest& request, bool read_audit = false);
   StatusOr<std::vector<derm::v1::WorkerInfo>> ListWorkers();
   // The job's stored events after `*after_event_id`, as watchers see them (with the epoch's
   // metrics, or an inference job's shard counts); advances `*after_event_id` and sets

@@ -5,6 +5,8 @@
 #include <climits>
 #include <iostream>
 
+#include "common/crypto/secret.h"
+#include "common/crypto/sha256.h"
 #include "common/spec/job_kind.h"
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
@@ -49,6 +51,12 @@ Status CheckKey(const std::string& key) {
   return Status::Ok();
 }
 
+// Idempotency keys are each user's own: "user/KEY" (user names hold no '/').
+std::string UserKey(const std::string& submitted_by, const std::string& key) {
+  if (key.empty() || submitted_by.empty()) return key;
+  return submitted_by + "/" + key;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(std::unique_ptr<store::Store> store, const Clock* clock, SchedulerOptions options)
@@ -76,17 +84,28 @@ Status Scheduler::Recover() {
   return Status::Ok();
 }
 
-StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, const std::string& key) {
-  if (spec.has_sweep()) {
-    DERM_RETURN_IF_ERROR(CheckKey(key));
-    return SubmitSweep(spec, key);
-  }
+StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, const std::string& key,
+                                                        const std::string& submitted_by) {
+  DERM_RETURN_IF_ERROR(CheckKey(key));
+  const std::string user_key = UserKey(submitted_by, key);
+  if (spec.has_sweep()) return SubmitSweep(spec, user_key, submitted_by);
   ApplySpecDefaults(&spec);
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
-  DERM_RETURN_IF_ERROR(CheckKey(key));
-  if (KindOf(spec) == JobKind::kInfer) return SubmitInfer(spec, key);
-  return submits_.Run({std::move(spec), key}, Status(StatusCode::kInternal, "not run"));
+  if (KindOf(spec) == JobKind::kInfer) return SubmitInfer(spec, user_key, submitted_by);
+  return submits_.Run({std::move(spec), user_key, submitted_by}, Status(StatusCode::kInternal, "not run"));
+}
+
+StatusOr<Job> Scheduler::Retry(int64_t job_id, const std::string& submitted_by) {
+  DERM_ASSIGN_OR_RETURN(Job job, reads_.GetJob(job_id));
+  if (!IsTerminal(job.state())) {
+    return FailedPrecondition("job " + std::to_string(job_id) + " is still " +
+                              derm::v1::JobState_Name(job.state()) + ": only a finished job can be retried");
+  }
+  derm::v1::JobSpec spec = job.spec();
+  (*spec.mutable_tags())["retry_of"] = std::to_string(job_id);
+  DERM_ASSIGN_OR_RETURN(auto submitted, Submit(std::move(spec), "", submitted_by));
+  return submitted.job();
 }
 
 void Scheduler::CommitSubmits(const std::vector<PendingSubmit::Item*>& batch) {
@@ -112,7 +131,8 @@ void Scheduler::CommitSubmits(const std::vector<PendingSubmit::Item*>& batch) {
 }
 
 StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::JobSpec& spec,
-                                                             const std::string& key) {
+                                                             const std::string& key,
+                                                             const std::string& submitted_by) {
   DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::JobSpec> points, ExpandSweep(spec));
   for (size_t i = 0; i < points.size(); ++i) {
     ApplySpecDefaults(&points[i]);
@@ -135,7 +155,8 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
       return response;
     }
   }
-  DERM_ASSIGN_OR_RETURN(auto sweep, store_->jobs().InsertSweep(spec, points, key, clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(auto sweep,
+                        store_->jobs().InsertSweep(spec, points, key, submitted_by, clock_->NowMillis()));
   response.set_sweep_id(sweep.first);
   *response.mutable_job() = sweep.second.front();
   for (auto& j : sweep.second) {
@@ -147,7 +168,8 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
 }
 
 StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::JobSpec& spec,
-                                                             const std::string& key) {
+                                                             const std::string& key,
+                                                             const std::string& submitted_by) {
   derm::v1::SubmitJobResponse response;
   {
     MutexLock lock(&mu_);
@@ -163,7 +185,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
   }
   DERM_ASSIGN_OR_RETURN(auto shards, InferenceJobs::PlanShards(spec));  // no lock needed
   MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, shards));
+  DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, submitted_by, shards));
   return response;
 }
 
@@ -207,14 +229,15 @@ StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_i
 }
 
 StatusOr<derm::v1::RegisterWorkerResponse> Scheduler::RegisterWorker(
-    const derm::v1::RegisterWorkerRequest& request) {
+    const derm::v1::RegisterWorkerRequest& request, const std::string& registered_by) {
   if (request.gpus() < 0 || request.memory_mb() < 0)
     return InvalidArgument("gpus and memory_mb must not be negative");
   DERM_RETURN_IF_ERROR(CheckWorkerStrings(request));
-  MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, clock_->NowMillis()));
-  workers_.Add(id, request, clock_->NowMillis());
   derm::v1::RegisterWorkerResponse response;
+  response.set_worker_key(NewSecret("dermw_"));
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(int64_t id, store_->workers().Insert(request, registered_by, clock_->NowMillis()));
+  workers_.Add(id, request, Sha256Hex(response.worker_key()), clock_->NowMillis());
   response.set_worker_id(id);
   response.set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
   response.set_lease_timeout_ms(options_.lease_timeout_ms);
@@ -236,11 +259,12 @@ StatusOr<derm::v1::WorkerInfo> Scheduler::DrainWorker(int64_t worker_id) {
   return NotFound("worker " + std::to_string(worker_id) + " does not exist");
 }
 
-StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id, int64_t wait_ms,
+StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(const derm::v1::AcquireTaskRequest& request,
+                                                               int64_t wait_ms,
                                                                const std::function<bool()>& cancelled) {
+  const int64_t worker_id = request.worker_id();
   MutexLock lock(&mu_);
-  RegisteredWorker* worker = workers_.Find(worker_id);
-  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, CallerLocked(worker_id, request.worker_key()));
   DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
   if (waiting_polls_ >= options_.max_long_polls) {
     return Unavailable(std::to_string(waiting_polls_) +
@@ -301,16 +325,19 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(int64_t worker_id
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
   MutexLock lock(&mu_);
   const int64_t worker_id = request.worker_id();
-  RegisteredWorker* worker = workers_.Find(worker_id);
-  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, CallerLocked(worker_id, request.worker_key()));
+  // The owner first: a heartbeat for another worker's attempt renews nothing.
+  StatusOr<Lease*> lease = FailedPrecondition("idle");
+  if (request.attempt_id() != 0) {
+    lease = OwnLeaseLocked(worker_id, request.worker_key(), request.attempt_id());
+    if (lease.status().code() == StatusCode::kPermissionDenied) return lease.status();
+  }
   DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
   DERM_RETURN_IF_ERROR(store_->workers().Touch(worker_id, clock_->NowMillis()));
   derm::v1::HeartbeatResponse response;
   if (request.attempt_id() != 0) {
-    auto lease = leases_.Renew(request.attempt_id(), clock_->NowMillis());
-    const bool current = lease.ok() && (*lease)->worker_id == worker_id;
-    response.set_cancel(!current);
-    if (current && request.has_progress()) {
+    response.set_cancel(!lease.ok());  // the attempt ended, was cancelled or lost its lease
+    if (lease.ok() && request.has_progress()) {
       leases_.SetProgress(*lease, request.progress());
       changes_.Notify();
     }
@@ -320,21 +347,24 @@ StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::Heart
 
 Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
   MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(Lease * lease,
+                        OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no run facts");
   return train_.RecordFacts(request.attempt_id(), *lease, request.facts());
 }
 
 Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
   MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(Lease * lease, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(Lease * lease,
+                        OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()));
   if (lease->shard >= 0) return InvalidArgument("an inference shard has no epochs");
   return train_.RecordEpoch(request.attempt_id(), *lease, request);
 }
 
 Status Scheduler::CompleteTask(const derm::v1::CompleteTaskRequest& request) {
   MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(Lease * renewed, leases_.Renew(request.attempt_id(), clock_->NowMillis()));
+  DERM_ASSIGN_OR_RETURN(Lease * renewed,
+                        OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()));
   const Lease lease = *renewed;
   if (lease.shard >= 0) {
     DERM_ASSIGN_OR_RETURN(auto csv_due, infer_.Complete(request.attempt_id(), lease, request.shard()));
@@ -360,7 +390,8 @@ Status Scheduler::EndAttemptLocked(int64_t attempt_id, AttemptState attempt_stat
 
 Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
   MutexLock lock(&mu_);
-  DERM_RETURN_IF_ERROR(leases_.Renew(request.attempt_id(), clock_->NowMillis()).status());
+  DERM_RETURN_IF_ERROR(
+      OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()).status());
   const std::string reason = request.reason().empty() ? "the worker reported a failure"
                                                       : TruncateUtf8(request.reason(), kMaxReasonBytes);
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
@@ -400,6 +431,32 @@ void Scheduler::NoteWhyJobsWaitLocked() {
   });
   noted_waiting_ = !reasons.empty();
   reads_.SetWaitingReasons(std::move(reasons));
+}
+
+StatusOr<RegisteredWorker*> Scheduler::CallerLocked(int64_t worker_id, const std::string& key) {
+  RegisteredWorker* worker = workers_.Find(worker_id);
+  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+  if (!SecretsEqual(Sha256Hex(key), worker->key_sha256)) {
+    return PermissionDenied("the worker key is not worker " + std::to_string(worker_id) +
+                            "'s: only the process that registered as a worker may call as it");
+  }
+  return worker;
+}
+
+StatusOr<Lease*> Scheduler::OwnLeaseLocked(int64_t worker_id, const std::string& key, int64_t attempt_id) {
+  if (Status caller = CallerLocked(worker_id, key).status(); !caller.ok()) {
+    if (caller.code() != StatusCode::kNotFound) return caller;
+    // A worker of an earlier scheduler process: its attempts ended with that process.
+    return FailedPrecondition("attempt " + std::to_string(attempt_id) + " ended: " + caller.message() +
+                              " (the scheduler restarted)");
+  }
+  const Lease* lease = leases_.Find(attempt_id);
+  if (lease && lease->worker_id != worker_id) {
+    return PermissionDenied("attempt " + std::to_string(attempt_id) + " is leased to worker " +
+                            std::to_string(lease->worker_id) + ", not to worker " +
+                            std::to_string(worker_id));
+  }
+  return leases_.Renew(attempt_id, clock_->NowMillis());
 }
 
 Status Scheduler::SeenLocked(int64_t worker_id, RegisteredWorker* worker) {

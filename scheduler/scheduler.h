@@ -18,6 +18,12 @@
 // the next attempt resumes from the last epoch checkpoint. Results are accepted only from the
 // job's current attempt (fencing), so a worker that lost its lease cannot overwrite anything.
 //
+// Workers: RegisterWorker gives each worker a key (a secret); every later worker call must name
+// the worker and carry its key, and may touch only attempts leased to that worker. Both are
+// checked before anything else (a heartbeat renews nothing otherwise). Who may call what at all
+// is the services' business (scheduler/access/); the Scheduler records who submitted each job
+// and who registered each worker.
+//
 // Time comes from the injected Clock, so tests drive lease expiry with a FakeClock.
 // Thread-safety: thread-safe; every public method may be called from any thread.
 #pragma once
@@ -61,8 +67,13 @@ class Scheduler {
   // Validates (INVALID_ARGUMENT listing every problem), fills defaults and queues the job. A
   // non-empty idempotency key already used returns the first job with deduplicated = true.
   // Concurrent submissions share one durable commit (group commit). A spec with `sweep` becomes
-  // one job per point (common/spec/sweep.h), all or none.
-  StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key);
+  // one job per point (common/spec/sweep.h), all or none. The jobs record `submitted_by`, and
+  // idempotency keys are that user's own (another user's key is another key).
+  StatusOr<derm::v1::SubmitJobResponse> Submit(derm::v1::JobSpec spec, const std::string& idempotency_key,
+                                               const std::string& submitted_by);
+  // Submits a finished job's spec again, as a new job of `submitted_by` tagged retry_of = job_id;
+  // FAILED_PRECONDITION for a job still queued or running.
+  StatusOr<derm::v1::Job> Retry(int64_t job_id, const std::string& submitted_by);
   // QUEUED or RUNNING -> CANCELLED; FAILED_PRECONDITION for a finished job.
   StatusOr<derm::v1::Job> Cancel(int64_t job_id, const std::string& reason);
   // Blocks until the job has events after *after_event_id or `wait_ms` passes (real time), then
@@ -77,11 +88,19 @@ class Scheduler {
   ReadSide& reads() { return reads_; }
 
   // --- worker API ---
-  StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request);
+  // Every call but RegisterWorker is PERMISSION_DENIED when the key is not that worker's or the
+  // attempt is leased to another worker, before anything changes; AcquireTask and Heartbeat are
+  // NOT_FOUND for a worker that did not register with this process (it registers again), reports
+  // FAILED_PRECONDITION (the attempt ended with the process that leased it).
+  //
+  // Registers a worker (recording the user `registered_by`) and answers its id and key.
+  StatusOr<derm::v1::RegisterWorkerResponse> RegisterWorker(const derm::v1::RegisterWorkerRequest& request,
+                                                            const std::string& registered_by);
   // Long-poll: waits up to `wait_ms` (real time) for a job this worker can run and leases it;
   // answers drain = true at once to a drained worker. Returns early once `cancelled` (the
   // caller went away) says so; UNAVAILABLE when max_long_polls are waiting already.
-  StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(int64_t worker_id, int64_t wait_ms,
+  StatusOr<derm::v1::AcquireTaskResponse> AcquireTask(const derm::v1::AcquireTaskRequest& request,
+                                                      int64_t wait_ms,
                                                       const std::function<bool()>& cancelled = nullptr);
   // Long polls waiting now.
   int WaitingPolls();
@@ -111,8 +130,10 @@ class Scheduler {
   using PendingSubmit = GroupCommit<store::JobTable::NewJob, StatusOr<derm::v1::SubmitJobResponse>>;
 
   // Expands, validates and queues a sweep's points in one transaction.
-  StatusOr<derm::v1::SubmitJobResponse> SubmitSweep(const derm::v1::JobSpec& spec, const std::string& key);
-  StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key);
+  StatusOr<derm::v1::SubmitJobResponse> SubmitSweep(const derm::v1::JobSpec& spec, const std::string& key,
+                                                    const std::string& submitted_by);
+  StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key,
+                                                    const std::string& submitted_by);
   // Commits a batch of training jobs in one transaction and queues them.
   void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
   // Ends an attempt and its lease, retrying its job when allowed; the lease stays when the
@@ -123,6 +144,13 @@ class Scheduler {
   void NoteWhyJobsWaitLocked() DERM_REQUIRES(mu_);
   // The worker called: LOST -> ACTIVE (or DRAINING) again.
   Status SeenLocked(int64_t worker_id, RegisteredWorker* worker) DERM_REQUIRES(mu_);
+  // The registered worker `worker_id` when `key` is its key (NOT_FOUND, PERMISSION_DENIED).
+  StatusOr<RegisteredWorker*> CallerLocked(int64_t worker_id, const std::string& key) DERM_REQUIRES(mu_);
+  // The lease of `attempt_id` when the worker `worker_id` holding `key` owns it, renewed; checked
+  // before anything is renewed (PERMISSION_DENIED; FAILED_PRECONDITION when the attempt holds no
+  // lease any more, or its worker is not registered with this process).
+  StatusOr<Lease*> OwnLeaseLocked(int64_t worker_id, const std::string& key, int64_t attempt_id)
+      DERM_REQUIRES(mu_);
   // The parts' shared view of what mu_ guards.
   JobContext ContextLocked() DERM_REQUIRES(mu_) {
     return JobContext{store_.get(), &queue_, &leases_, &changes_, &work_cv_, clock_, &options_};

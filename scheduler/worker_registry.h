@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <map>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "derm/v1/workers.pb.h"
@@ -15,6 +17,7 @@ namespace derm::scheduler {
 
 struct RegisteredWorker {
   derm::v1::RegisterWorkerRequest spec;  // what it offers: GPUs, memory, labels
+  std::string key_sha256;                // of the key it was given: every call must carry the key
   bool draining = false;                 // finishes its task, then is told to leave
   bool gone = false;                     // drained and left
   bool lost = false;                     // silent for longer than the timeout
@@ -24,9 +27,11 @@ struct RegisteredWorker {
 
 class WorkerRegistry {
  public:
-  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec, int64_t now_ms) {
+  void Add(int64_t worker_id, const derm::v1::RegisterWorkerRequest& spec, std::string key_sha256,
+           int64_t now_ms) {
     RegisteredWorker& w = workers_[worker_id];
     w.spec = spec;
+    w.key_sha256 = std::move(key_sha256);
     w.last_seen_ms = now_ms;
   }
   // nullptr when the worker did not register with this process.

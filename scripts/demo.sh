@@ -17,7 +17,8 @@ RUN_DIR=${RUN_DIR:-run/demo}
 deploy/local-cluster.sh start "$RUN_DIR"
 trap 'deploy/local-cluster.sh stop "$RUN_DIR"' EXIT
 DERM_SERVER=$(cat "$RUN_DIR/address")
-export DERM_SERVER
+DERM_TOKEN=$(cat "$RUN_DIR/user.token")  # an editor's token the local cluster made
+export DERM_SERVER DERM_TOKEN
 
 build/client/dermctl submit examples/demo.yaml --follow
 echo

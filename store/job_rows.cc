@@ -11,7 +11,7 @@ namespace {
 constexpr const char* kJobColumns =
     "id, spec, state, message, attempts, created_ms, updated_ms, "
     "(SELECT id FROM runs WHERE runs.job_id = jobs.id ORDER BY id LIMIT 1), not_before_ms, "
-    "coalesce(sweep_id, 0)";
+    "coalesce(sweep_id, 0), submitted_by";
 
 StatusOr<derm::v1::Job> ReadJob(const Statement& s) {
   derm::v1::Job job;
@@ -29,21 +29,23 @@ StatusOr<derm::v1::Job> ReadJob(const Statement& s) {
   job.set_run_id(s.Int(7));
   job.set_not_before_ms(s.Int(8));
   job.set_sweep_id(s.Int(9));
+  job.set_submitted_by(s.Text(10));
   return job;
 }
 
 }  // namespace
 
 StatusOr<derm::v1::Job> InsertJobRows(Database* db, const derm::v1::JobSpec& spec,
-                                      const std::string& idempotency_key, int64_t now_ms, int64_t sweep_id) {
+                                      const std::string& idempotency_key, const std::string& submitted_by,
+                                      int64_t now_ms, int64_t sweep_id) {
   {
     DERM_ASSIGN_OR_RETURN(
         auto s,
         db->Prepare("INSERT INTO jobs(name, kind, state, priority, max_retries, spec, idempotency_key, "
-                    "created_ms, updated_ms, sweep_id) VALUES (?,?,'QUEUED',?,?,?,?,?,?,?)"));
+                    "created_ms, updated_ms, sweep_id, submitted_by) VALUES (?,?,'QUEUED',?,?,?,?,?,?,?,?)"));
     s.Bind(1, spec.name()).Bind(2, spec.kind()).Bind(3, spec.priority()).Bind(4, spec.max_retries());
     s.BindBlob(5, spec.SerializeAsString()).BindOrNull(6, idempotency_key, std::string());
-    s.Bind(7, now_ms).Bind(8, now_ms).BindOrNull(9, sweep_id, int64_t{0});
+    s.Bind(7, now_ms).Bind(8, now_ms).BindOrNull(9, sweep_id, int64_t{0}).Bind(10, submitted_by);
     Status st = s.Run();
     if (st.code() == StatusCode::kFailedPrecondition && !idempotency_key.empty()) {
       return AlreadyExists("idempotency key " + idempotency_key + " is already used");
@@ -71,6 +73,7 @@ StatusOr<derm::v1::Job> InsertJobRows(Database* db, const derm::v1::JobSpec& spe
   job.set_created_ms(now_ms);
   job.set_updated_ms(now_ms);
   job.set_sweep_id(sweep_id);
+  job.set_submitted_by(submitted_by);
   return job;
 }
 

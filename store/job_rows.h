@@ -14,11 +14,12 @@ namespace derm::store {
 
 class Database;
 
-// Inserts a QUEUED job, its run (not for an inference job), its flattened params and its
-// "submitted" event, inside the caller's transaction. ALREADY_EXISTS if the key is taken.
+// Inserts a QUEUED job submitted by `submitted_by`, its run (not for an inference job), its
+// flattened params and its "submitted" event, inside the caller's transaction. ALREADY_EXISTS if
+// the key is taken.
 StatusOr<derm::v1::Job> InsertJobRows(Database* db, const derm::v1::JobSpec& spec,
-                                      const std::string& idempotency_key, int64_t now_ms,
-                                      int64_t sweep_id = 0);
+                                      const std::string& idempotency_key, const std::string& submitted_by,
+                                      int64_t now_ms, int64_t sweep_id = 0);
 
 // The jobs matching `where` (an SQL tail over the jobs table, with its ORDER BY), at most `limit`.
 // `where` is built by store/ code only, from enums and numbers; request text goes in `param`,

@@ -8,17 +8,17 @@ namespace derm::store {
 using derm::v1::Job;
 
 StatusOr<Job> JobTable::Insert(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
-                               int64_t now_ms) {
+                               const std::string& submitted_by, int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
-  DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(db_, spec, idempotency_key, now_ms));
+  DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(db_, spec, idempotency_key, submitted_by, now_ms));
   DERM_RETURN_IF_ERROR(txn.Commit());
   return job;
 }
 
 StatusOr<std::pair<int64_t, std::vector<Job>>> JobTable::InsertSweep(
     const derm::v1::JobSpec& sweep, const std::vector<derm::v1::JobSpec>& points,
-    const std::string& idempotency_key, int64_t now_ms) {
+    const std::string& idempotency_key, const std::string& submitted_by, int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   DERM_ASSIGN_OR_RETURN(auto s,
@@ -29,7 +29,7 @@ StatusOr<std::pair<int64_t, std::vector<Job>>> JobTable::InsertSweep(
   std::vector<Job> jobs;
   for (size_t i = 0; i < points.size(); ++i) {
     const std::string key = idempotency_key.empty() ? "" : idempotency_key + "#" + std::to_string(i);
-    DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(db_, points[i], key, now_ms, sweep_id));
+    DERM_ASSIGN_OR_RETURN(Job job, InsertJobRows(db_, points[i], key, submitted_by, now_ms, sweep_id));
     jobs.push_back(std::move(job));
   }
   DERM_RETURN_IF_ERROR(txn.Commit());
@@ -54,7 +54,7 @@ StatusOr<std::vector<JobTable::SubmitResult>> JobTable::InsertBatch(const std::v
     }
     // A savepoint per job: one job's failure leaves the others of the batch in place.
     DERM_RETURN_IF_ERROR(db_->Exec("SAVEPOINT submit_job"));
-    r.job = InsertJobRows(db_, j.spec, j.idempotency_key, now_ms);
+    r.job = InsertJobRows(db_, j.spec, j.idempotency_key, j.submitted_by, now_ms);
     DERM_RETURN_IF_ERROR(
         db_->Exec(r.job.ok() ? "RELEASE submit_job" : "ROLLBACK TO submit_job; RELEASE submit_job"));
     results.push_back(std::move(r));

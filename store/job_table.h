@@ -20,13 +20,15 @@ class JobTable {
  public:
   explicit JobTable(Database* db) : db_(db) {}
 
-  // Inserts a QUEUED job with its run and flattened params. `spec` must be validated and have
-  // defaults applied. ALREADY_EXISTS if `idempotency_key` is taken (use FindByKey).
+  // Inserts a QUEUED job submitted by `submitted_by` with its run and flattened params. `spec`
+  // must be validated and have defaults applied. ALREADY_EXISTS if `idempotency_key` is taken
+  // (use FindByKey).
   StatusOr<derm::v1::Job> Insert(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
-                                 int64_t now_ms);
+                                 const std::string& submitted_by, int64_t now_ms);
   struct NewJob {
     derm::v1::JobSpec spec;
     std::string idempotency_key;
+    std::string submitted_by;
   };
   struct SubmitResult {
     StatusOr<derm::v1::Job> job;
@@ -39,7 +41,7 @@ class JobTable {
   // transaction. Point i gets the idempotency key "KEY#i" when `idempotency_key` is set.
   StatusOr<std::pair<int64_t, std::vector<derm::v1::Job>>> InsertSweep(
       const derm::v1::JobSpec& sweep, const std::vector<derm::v1::JobSpec>& points,
-      const std::string& idempotency_key, int64_t now_ms);
+      const std::string& idempotency_key, const std::string& submitted_by, int64_t now_ms);
 
   StatusOr<derm::v1::Job> Get(int64_t job_id);
   // The job submitted with `key`, if any.

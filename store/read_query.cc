@@ -46,19 +46,27 @@ bool AllowedFunction(std::string_view name) {
 }
 
 struct Denied {
-  std::string function;  // the first function refused, for the message
+  bool read_audit = false;  // in: audit_events may be read
+  std::string function;     // the first function refused, for the message
+  std::string table;        // the first table refused
 };
 
-int Authorize(void* arg, int action, const char*, const char* function, const char*, const char*) {
+bool Hidden(std::string_view table, bool read_audit) {
+  return table == "tokens" || (table == "audit_events" && !read_audit);
+}
+
+int Authorize(void* arg, int action, const char* arg1, const char* function, const char*, const char*) {
+  auto* denied = static_cast<Denied*>(arg);
   switch (action) {
     case SQLITE_FUNCTION:
       if (function && AllowedFunction(function)) return SQLITE_OK;
-      if (auto* denied = static_cast<Denied*>(arg); denied->function.empty()) {
-        denied->function = function ? function : "?";
-      }
+      if (denied->function.empty()) denied->function = function ? function : "?";
+      return SQLITE_DENY;
+    case SQLITE_READ:  // arg1: the table
+      if (!arg1 || !Hidden(arg1, denied->read_audit)) return SQLITE_OK;
+      if (denied->table.empty()) denied->table = arg1;
       return SQLITE_DENY;
     case SQLITE_SELECT:
-    case SQLITE_READ:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     default:
@@ -108,6 +116,7 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
   sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, static_cast<int>(kMaxQueryValueBytes));
   sqlite3_limit(raw, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 1000);  // LIKE/GLOB work grows with it
   Denied denied;
+  denied.read_audit = limits.read_audit;
   sqlite3_set_authorizer(raw, Authorize, &denied);
   Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(limits.timeout_ms)};
   sqlite3_progress_handler(raw, 1000, Progress, &deadline);
@@ -121,6 +130,12 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
     return Status(StatusCode::kPermissionDenied,
                   "the SQL function " + denied.function.substr(0, 64) +
                       " is not allowed in queries (docs/schema.md lists the ones that are)");
+  }
+  if (!denied.table.empty()) {
+    return Status(StatusCode::kPermissionDenied,
+                  "the table " + denied.table +
+                      (denied.table == "tokens" ? " is never readable through queries"
+                                                : " is readable by admins only"));
   }
   if (rc == SQLITE_AUTH || error == "not authorized") {
     return Status(StatusCode::kPermissionDenied, "the query call is read-only: only SELECT is allowed");

@@ -23,6 +23,9 @@ inline constexpr size_t kMaxQueryReplyBytes = size_t{32} << 20;
 struct QueryLimits {
   int64_t max_rows = 1000;
   int64_t timeout_ms = 5000;
+  // The tokens table (hashes of secrets) is never readable; audit_events only with this set
+  // (admins).
+  bool read_audit = false;
 };
 
 struct QueryResult {
@@ -33,7 +36,8 @@ struct QueryResult {
 };
 
 // Runs one SELECT statement against the database file `db_path`.
-// PERMISSION_DENIED for anything but reading, DEADLINE_EXCEEDED past the time limit,
+// PERMISSION_DENIED for anything but reading (or reading a table the limits keep out),
+// DEADLINE_EXCEEDED past the time limit,
 // INVALID_ARGUMENT for SQL errors or several statements.
 StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::string& sql,
                                        const QueryLimits& limits);

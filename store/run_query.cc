@@ -206,7 +206,8 @@ const std::vector<std::string>& RunSummaryColumns() {
                                                 "test_accuracy",
                                                 "dataset_fingerprint",
                                                 "weights",
-                                                "duration_s"};
+                                                "duration_s",
+                                                "submitted_by"};
   return cols;
 }
 

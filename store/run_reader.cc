@@ -152,7 +152,7 @@ StatusOr<std::vector<derm::v1::RunSummary>> RunReader::List(const std::string& f
           "SELECT rs.run_id, rs.job_id, rs.name, rs.state, rs.learning_rate, rs.batch_size, rs.epochs, "
           "rs.dropout, rs.epochs_done, rs.final_val_accuracy, rs.final_val_loss, rs.best_val_accuracy, "
           "rs.best_epoch, rs.test_accuracy, rs.dataset_fingerprint, rs.weights, rs.duration_s, "
-          "coalesce(rs.sweep_id, 0) "
+          "coalesce(rs.sweep_id, 0), rs.submitted_by "
           "FROM run_summary rs " +
           q.where + " " + q.order_by + " LIMIT ? OFFSET ?"));
   int i = 1;
@@ -188,6 +188,7 @@ StatusOr<std::vector<derm::v1::RunSummary>> RunReader::List(const std::string& f
     r.set_weights(row.Text(15));
     r.set_duration_s(row.Double(16));
     r.set_sweep_id(row.Int(17));
+    r.set_submitted_by(row.Text(18));
     runs.push_back(std::move(r));
   }));
   return runs;

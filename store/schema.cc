@@ -273,6 +273,57 @@ SET sql = replace(sql, 'CHECK (state IN (''ACTIVE'',''DRAINING'',''GONE''))',
 WHERE type = 'table' AND name = 'workers';
 PRAGMA writable_schema = OFF;
 )sql",
+    // 3 -> 4: access control. Jobs and workers record who submitted or registered them; tokens
+    // (only their SHA-256 is stored) and the audit trail of refused calls and token changes.
+    // run_summary gains submitted_by.
+    R"sql(
+ALTER TABLE jobs ADD COLUMN submitted_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE workers ADD COLUMN registered_by TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE tokens (
+  id         INTEGER PRIMARY KEY,
+  user       TEXT NOT NULL,
+  role       TEXT NOT NULL CHECK (role IN ('VIEWER','EDITOR','ADMIN','WORKER')),
+  sha256     TEXT NOT NULL UNIQUE,  -- of the secret; the secret itself is never stored
+  created_ms INTEGER NOT NULL,
+  expires_ms INTEGER,               -- NULL: never
+  revoked_ms INTEGER,               -- NULL: not revoked
+  created_by TEXT NOT NULL
+);
+
+CREATE TABLE audit_events (
+  id        INTEGER PRIMARY KEY,
+  time_ms   INTEGER NOT NULL,
+  principal TEXT NOT NULL,          -- '' when the caller was not authenticated
+  action    TEXT NOT NULL,          -- the RPC, or token.create / token.revoke / token.bootstrap
+  outcome   TEXT NOT NULL CHECK (outcome IN ('OK','UNAUTHENTICATED','PERMISSION_DENIED')),
+  detail    TEXT NOT NULL DEFAULT '',
+  peer      TEXT NOT NULL DEFAULT ''
+);
+
+DROP VIEW run_summary;
+CREATE VIEW run_summary AS
+SELECT r.id AS run_id,
+       r.job_id,
+       r.name,
+       j.state,
+       j.sweep_id,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.learning_rate') AS learning_rate,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.batch_size') AS batch_size,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'train.epochs') AS epochs,
+       (SELECT value FROM params p WHERE p.run_id = r.id AND p.name = 'model.dropout') AS dropout,
+       (SELECT count(*) FROM epoch_metrics e WHERE e.run_id = r.id) AS epochs_done,
+       (SELECT val_accuracy FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY epoch DESC LIMIT 1) AS final_val_accuracy,
+       (SELECT val_loss FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY epoch DESC LIMIT 1) AS final_val_loss,
+       (SELECT max(val_accuracy) FROM epoch_metrics e WHERE e.run_id = r.id) AS best_val_accuracy,
+       (SELECT epoch FROM epoch_metrics e WHERE e.run_id = r.id ORDER BY val_accuracy DESC, epoch LIMIT 1) AS best_epoch,
+       r.test_accuracy,
+       r.dataset_fingerprint,
+       r.weights,
+       (r.ended_ms - r.started_ms) / 1000.0 AS duration_s,
+       j.submitted_by
+FROM runs r JOIN jobs j ON j.id = r.job_id;
+)sql",
 };
 
 }  // namespace

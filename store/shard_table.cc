@@ -46,11 +46,12 @@ Status CheckResult(const derm::v1::ShardResult& r) {
 
 StatusOr<derm::v1::Job> ShardTable::InsertJob(const derm::v1::JobSpec& spec,
                                               const std::string& idempotency_key,
+                                              const std::string& submitted_by,
                                               const std::vector<std::vector<std::string>>& shards,
                                               int64_t now_ms) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
-  DERM_ASSIGN_OR_RETURN(derm::v1::Job job, InsertJobRows(db_, spec, idempotency_key, now_ms));
+  DERM_ASSIGN_OR_RETURN(derm::v1::Job job, InsertJobRows(db_, spec, idempotency_key, submitted_by, now_ms));
   DERM_ASSIGN_OR_RETURN(auto s,
                         db_->Prepare("INSERT INTO shards(job_id, shard, inputs, images) VALUES (?,?,?,?)"));
   for (size_t i = 0; i < shards.size(); ++i) {

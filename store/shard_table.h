@@ -28,6 +28,7 @@ class ShardTable {
   // Inserts a QUEUED infer job (no run) with one QUEUED shard per element of `shards`, in one
   // transaction. ALREADY_EXISTS if `idempotency_key` is taken.
   StatusOr<derm::v1::Job> InsertJob(const derm::v1::JobSpec& spec, const std::string& idempotency_key,
+                                    const std::string& submitted_by,
                                     const std::vector<std::vector<std::string>>& shards, int64_t now_ms);
   // Leases shard `shard` of a QUEUED or RUNNING job to `worker_id`: a new RUNNING attempt, the job
   // RUNNING, the shard RUNNING. Returns the attempt id.

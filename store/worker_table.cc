@@ -5,13 +5,15 @@
 
 namespace derm::store {
 
-StatusOr<int64_t> WorkerTable::Insert(const derm::v1::RegisterWorkerRequest& w, int64_t now_ms) {
+StatusOr<int64_t> WorkerTable::Insert(const derm::v1::RegisterWorkerRequest& w,
+                                      const std::string& registered_by, int64_t now_ms) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, labels, "
-                                             "registered_ms, last_seen_ms) VALUES (?,?,?,?,?,?,?)"));
+                                             "registered_ms, last_seen_ms, registered_by) "
+                                             "VALUES (?,?,?,?,?,?,?,?)"));
   std::string labels;
   for (const auto& l : w.labels()) labels += (labels.empty() ? "" : ",") + l;
   s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb()).Bind(5, labels);
-  DERM_RETURN_IF_ERROR(s.Bind(6, now_ms).Bind(7, now_ms).Run());
+  DERM_RETURN_IF_ERROR(s.Bind(6, now_ms).Bind(7, now_ms).Bind(8, registered_by).Run());
   return db_->LastInsertId();
 }
 
@@ -36,7 +38,7 @@ StatusOr<std::vector<derm::v1::WorkerInfo>> WorkerTable::List() {
       auto s,
       db_->Prepare("SELECT id, name, device, gpus, memory_mb, labels, state, registered_ms, last_seen_ms, "
                    "(SELECT job_id FROM attempts a WHERE a.worker_id = workers.id AND a.state = 'RUNNING' "
-                   "ORDER BY a.id DESC LIMIT 1) FROM workers ORDER BY id DESC"));
+                   "ORDER BY a.id DESC LIMIT 1), registered_by FROM workers ORDER BY id DESC"));
   std::vector<derm::v1::WorkerInfo> workers;
   DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
     derm::v1::WorkerInfo& w = workers.emplace_back();
@@ -52,6 +54,7 @@ StatusOr<std::vector<derm::v1::WorkerInfo>> WorkerTable::List() {
     w.set_registered_ms(row.Int(7));
     w.set_last_seen_ms(row.Int(8));
     w.set_running_job_id(row.Int(9));
+    w.set_registered_by(row.Text(10));
   }));
   return workers;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/status_or.h"
@@ -16,8 +17,9 @@ class Database;
 class WorkerTable {
  public:
   explicit WorkerTable(Database* db) : db_(db) {}
-  // Records a new ACTIVE worker; returns its id.
-  StatusOr<int64_t> Insert(const derm::v1::RegisterWorkerRequest& worker, int64_t now_ms);
+  // Records a new ACTIVE worker registered by the user `registered_by`; returns its id.
+  StatusOr<int64_t> Insert(const derm::v1::RegisterWorkerRequest& worker, const std::string& registered_by,
+                           int64_t now_ms);
   Status Touch(int64_t worker_id, int64_t now_ms);
   // NOT_FOUND for an unknown worker.
   Status SetState(int64_t worker_id, derm::v1::WorkerState state);

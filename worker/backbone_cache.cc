@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
+#include "common/crypto/sha256.h"
 #include "worker/core/safetensors.h"
 #include "worker/data/file_bytes.h"
-#include "worker/data/sha256.h"
 
 namespace derm::worker {
 
@@ -39,7 +39,7 @@ StatusOr<const Backbone*> BackboneCache::Load(const std::string& path, uint64_t 
     if (file.error == data::FileBytes::Error::kCannotRead)
       return DataLoss("model.weights: cannot read " + path);
     const std::string& bytes = file.bytes;
-    sha = data::Sha256Hex(bytes);
+    sha = Sha256Hex(bytes);
     auto parsed = core::ParseSafetensors(bytes);
     if (!parsed.ok()) return parsed.status().WithPrefix(path);
     weights = std::move(parsed).value();

@@ -6,10 +6,10 @@
 #include <future>
 #include <numeric>
 
+#include "common/crypto/sha256.h"
 #include "worker/core/feature_extractor.h"
 #include "worker/data/dataset.h"
 #include "worker/data/file_bytes.h"
-#include "worker/data/sha256.h"
 
 namespace derm::worker {
 InferRunner::InferRunner(const RunnerOptions& options, BackboneCache* backbones)
@@ -32,7 +32,7 @@ StatusOr<const InferRunner::Model*> InferRunner::LoadModel(const derm::v1::Task&
       return DataLoss("model.file " + file + " cannot be read");
     bytes = std::move(read.bytes);
   }
-  const std::string sha = data::Sha256Hex(bytes);
+  const std::string sha = Sha256Hex(bytes);
   if (model_.loaded.head && model_.sha256 == sha) return &model_;
   model_ = Model{};
   DERM_ASSIGN_OR_RETURN(model_.loaded, core::LoadModel(bytes, at::Device(options_.device)));

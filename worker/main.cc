@@ -23,10 +23,18 @@ int main(int argc, char** argv) {
   char host[256] = "worker";
   gethostname(host, sizeof host - 1);
   opt.name = std::string(host) + "-" + std::to_string(getpid());
-  app.add_option("--scheduler", opt.scheduler, "scheduler address HOST:PORT");
+  app.add_option("--scheduler", opt.scheduler, "scheduler address HOST:PORT")->envname("DERM_SERVER");
   app.add_option("--name", opt.name, "worker name shown in listings");
   std::string token_file;
-  app.add_option("--token-file", token_file, "file holding the scheduler's token (default $DERM_TOKEN)");
+  app.add_option("--token-file", token_file,
+                 "file holding this worker's token (role worker; default $DERM_TOKEN)")
+      ->envname("DERM_TOKEN_FILE");
+  app.add_option("--tls-ca", opt.tls.ca, "verify the scheduler's TLS certificate against this CA (PEM)")
+      ->envname("DERM_TLS_CA");
+  app.add_option("--tls-cert", opt.tls.cert,
+                 "client certificate for mTLS (PEM; O=worker identifies a worker)")
+      ->envname("DERM_TLS_CERT");
+  app.add_option("--tls-key", opt.tls.key, "the key of --tls-cert (PEM)")->envname("DERM_TLS_KEY");
   app.add_option("--device", opt.runner.device, "cpu, cuda or cuda:N");
   app.add_option("--gpus", opt.gpus, "GPUs this worker offers to jobs")->check(CLI::Range(0, 64));
   app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")
@@ -151,14 +159,18 @@ int main(int argc, char** argv) {
     return 2;
   }
   opt.token = *token;
-  derm::worker::WorkerLoop loop(opt);
+  auto loop = derm::worker::WorkerLoop::Connect(opt);
+  if (!loop.ok()) {
+    std::cerr << "derm-worker: " << loop.status().message() << "\n";
+    return 2;
+  }
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (sig == SIGTERM || sig == SIGINT) loop.Stop();
+    if (sig == SIGTERM || sig == SIGINT) (*loop)->Stop();
   });
   stopper.detach();
-  derm::Status st = loop.Run();
+  derm::Status st = (*loop)->Run();
   if (!st.ok()) {
     std::cerr << "derm-worker: " << st.message() << "\n";
     return 1;

@@ -40,9 +40,14 @@ Status WithRetry(const std::atomic<bool>& stop, Fn rpc) {
 // Sends a task's reports to the scheduler and runs the heartbeat thread for its lease.
 class GrpcReporter final : public TaskReporter {
  public:
-  GrpcReporter(derm::v1::WorkerService::StubInterface* stub, int64_t worker_id, int64_t attempt_id,
-               int64_t heartbeat_ms, const std::atomic<bool>& stop, std::string token)
-      : stub_(stub), worker_id_(worker_id), attempt_id_(attempt_id), stop_(stop), token_(std::move(token)) {
+  GrpcReporter(derm::v1::WorkerService::StubInterface* stub, int64_t worker_id, std::string worker_key,
+               int64_t attempt_id, int64_t heartbeat_ms, const std::atomic<bool>& stop, std::string token)
+      : stub_(stub),
+        worker_id_(worker_id),
+        worker_key_(std::move(worker_key)),
+        attempt_id_(attempt_id),
+        stop_(stop),
+        token_(std::move(token)) {
     heartbeat_ = std::thread([this, heartbeat_ms] {
       MutexLock lock(&mu_);
       while (!done_) {
@@ -53,6 +58,7 @@ class GrpcReporter final : public TaskReporter {
         lock.Unlock();
         derm::v1::HeartbeatRequest req;
         req.set_worker_id(worker_id_);
+        req.set_worker_key(worker_key_);
         req.set_attempt_id(attempt_id_);
         {
           MutexLock progress_lock(&progress_mu_);
@@ -77,13 +83,13 @@ class GrpcReporter final : public TaskReporter {
 
   Status Facts(const derm::v1::RunFacts& facts) override {
     derm::v1::ReportFactsRequest req;
-    req.set_attempt_id(attempt_id_);
+    Sign(&req);
     *req.mutable_facts() = facts;
     return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportFacts(c, req, a); });
   }
   Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) override {
     derm::v1::ReportEpochRequest req;
-    req.set_attempt_id(attempt_id_);
+    Sign(&req);
     *req.mutable_metrics() = metrics;
     req.set_checkpoint(checkpoint);
     return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportEpoch(c, req, a); });
@@ -92,6 +98,14 @@ class GrpcReporter final : public TaskReporter {
   void Progress(const derm::v1::Progress& progress) override {
     MutexLock lock(&progress_mu_);
     progress_ = progress;
+  }
+
+  // Names the attempt, and the worker with its key, on a report.
+  template <typename Request>
+  void Sign(Request* req) const {
+    req->set_attempt_id(attempt_id_);
+    req->set_worker_id(worker_id_);
+    req->set_worker_key(worker_key_);
   }
 
   template <typename Fn>
@@ -105,7 +119,9 @@ class GrpcReporter final : public TaskReporter {
 
  private:
   derm::v1::WorkerService::StubInterface* stub_;
-  const int64_t worker_id_, attempt_id_;
+  const int64_t worker_id_;
+  const std::string worker_key_;
+  const int64_t attempt_id_;
   const std::atomic<bool>& stop_;
   const std::string token_;
   std::atomic<bool> cancelled_{false};
@@ -119,14 +135,15 @@ class GrpcReporter final : public TaskReporter {
 
 }  // namespace
 
-WorkerLoop::WorkerLoop(WorkerOptions options)
-    : WorkerLoop(options, derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(
-                              options.scheduler, grpc::InsecureChannelCredentials(), [] {
-                                grpc::ChannelArguments args;
-                                args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-                                args.SetMaxSendMessageSize(kMaxMessageBytes);
-                                return args;
-                              }()))) {}
+StatusOr<std::unique_ptr<WorkerLoop>> WorkerLoop::Connect(WorkerOptions options) {
+  DERM_ASSIGN_OR_RETURN(auto credentials, ChannelCredentialsFor(options.tls));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  std::shared_ptr<derm::v1::WorkerService::StubInterface> stub =
+      derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(options.scheduler, credentials, args));
+  return std::make_unique<WorkerLoop>(std::move(options), std::move(stub));
+}
 
 WorkerLoop::WorkerLoop(WorkerOptions options, std::shared_ptr<derm::v1::WorkerService::StubInterface> stub)
     : options_(std::move(options)), stub_(std::move(stub)), runner_(options_.runner) {}
@@ -144,6 +161,7 @@ Status WorkerLoop::Register() {
     return FromGrpc(stub_->RegisterWorker(ctx.get(), req, &resp));
   }));
   worker_id_ = resp.worker_id();
+  worker_key_ = resp.worker_key();
   heartbeat_ms_ = resp.heartbeat_interval_ms();
   std::cerr << "derm-worker: registered as worker " << worker_id_ << " with " << options_.scheduler
             << std::endl;
@@ -156,11 +174,12 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
             << (task.spec().kind() == "infer" ? " shard " + std::to_string(task.shard()) : "") << std::endl;
   TaskOutcome outcome;
   {
-    GrpcReporter reporter(stub_.get(), worker_id_, task.attempt_id(), heartbeat_ms_, stop_, options_.token);
+    GrpcReporter reporter(stub_.get(), worker_id_, worker_key_, task.attempt_id(), heartbeat_ms_, stop_,
+                          options_.token);
     outcome = runner_.Run(task, &reporter);
     if (outcome.status.ok()) {
       derm::v1::CompleteTaskRequest req;
-      req.set_attempt_id(task.attempt_id());
+      reporter.Sign(&req);
       *req.mutable_result() = std::move(outcome.result);
       *req.mutable_shard() = std::move(outcome.shard);
       outcome.status = reporter.Call(
@@ -170,7 +189,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
       // A failure, or this worker stopping (the job goes back to the queue at once). Not when
       // the scheduler cancelled or fenced the attempt: it already knows.
       derm::v1::FailTaskRequest req;
-      req.set_attempt_id(task.attempt_id());
+      reporter.Sign(&req);
       req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " stopped during the attempt"
                            : outcome.status.message());
       req.set_retryable(stop_ || outcome.retryable);
@@ -195,6 +214,7 @@ Status WorkerLoop::Run() {
   while (!stop_ && (options_.max_tasks == 0 || done < options_.max_tasks)) {
     derm::v1::AcquireTaskRequest req;
     req.set_worker_id(worker_id_);
+    req.set_worker_key(worker_key_);
     req.set_wait_ms(5000);
     derm::v1::AcquireTaskResponse resp;
     Status st = WithRetry(stop_, [&] {

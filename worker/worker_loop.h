@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "common/grpc/tls.h"
 #include "common/mutex.h"
 #include "derm/v1/workers.grpc.pb.h"
 #include "worker/task_runner.h"
@@ -22,14 +23,16 @@ struct WorkerOptions {
   int64_t memory_mb = 0;
   std::vector<std::string> labels;
   int max_tasks = 0;  // exit after this many tasks; 0 = run until stopped
-  std::string token;  // the scheduler's shared token, if it requires one
+  std::string token;  // a worker token (or the shared --auth-token-file token)
+  TlsFiles tls;       // ca: verify the scheduler; cert + key: mTLS; none: plaintext
   RunnerOptions runner;
 };
 
 class WorkerLoop {
  public:
-  // Talks to options.scheduler.
-  explicit WorkerLoop(WorkerOptions options);
+  // Talks to options.scheduler (over TLS when options.tls says so). INVALID_ARGUMENT naming a TLS
+  // file that cannot be used.
+  static StatusOr<std::unique_ptr<WorkerLoop>> Connect(WorkerOptions options);
   // Talks through `stub` instead (tests: a gMock stub).
   WorkerLoop(WorkerOptions options, std::shared_ptr<derm::v1::WorkerService::StubInterface> stub);
   // Returns when stopped or after max_tasks; non-OK when the scheduler refuses the worker.
@@ -45,6 +48,7 @@ class WorkerLoop {
   std::shared_ptr<derm::v1::WorkerService::StubInterface> stub_;
   TaskRunner runner_;
   int64_t worker_id_ = 0;
+  std::string worker_key_;  // from RegisterWorker; sent with every later call
   int64_t heartbeat_ms_ = 2000;
   std::atomic<bool> stop_{false};
   Mutex poll_mu_;

@@ -25,17 +25,4 @@ StatusOr<std::string> LoadToken(const std::string& file) {
   return Trim(token);
 }
 
-Status CheckBearer(const std::string& expected, const std::string* presented) {
-  if (expected.empty()) return Status::Ok();
-  if (!presented) {
-    return Status(StatusCode::kUnauthenticated,
-                  "this scheduler requires a token: pass --token-file or set DERM_TOKEN");
-  }
-  const std::string want = BearerValue(expected);
-  unsigned diff = want.size() != presented->size();
-  for (size_t i = 0; i < want.size(); ++i) diff |= want[i] ^ (i < presented->size() ? (*presented)[i] : 0);
-  if (diff) return Status(StatusCode::kUnauthenticated, "the token was not accepted by the scheduler");
-  return Status::Ok();
-}
-
 }  // namespace derm

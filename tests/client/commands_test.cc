@@ -24,7 +24,8 @@ class CommandsTest : public ::testing::Test {
   CommandsTest() {
     auto stub = std::make_unique<MockJobServiceStub>();
     stub_ = stub.get();
-    conn_ = std::make_unique<Connection>(ConnectionOptions{"sched.example:50051", 1000, ""}, std::move(stub));
+    conn_ =
+        std::make_unique<Connection>(ConnectionOptions{"sched.example:50051", 1000, "", {}}, std::move(stub));
   }
   static derm::v1::Job Job(int64_t id, derm::v1::JobState state) {
     derm::v1::Job job;
@@ -62,39 +63,30 @@ TEST_F(CommandsTest, RefusalsAndUnreachableSchedulersGetTheirExitCodesAndOneLine
   EXPECT_EQ(CancelJob(*conn_, 1, "", out_, err_), kExitUnreachable);
   EXPECT_EQ(err_.str(),
             "dermctl: cannot reach the scheduler at sched.example:50051 (is derm-scheduler running? set "
-            "--server or DERM_SERVER)\n");
+            "--server or DERM_SERVER; a TLS scheduler needs --tls-ca)\n");
   err_.str("");
   EXPECT_EQ(CancelJob(*conn_, 1, "", out_, err_), kExitUnreachable);
   EXPECT_EQ(err_.str(), "dermctl: the scheduler at sched.example:50051 did not answer in time\n");
   EXPECT_EQ(out_.str(), "");
 }
 
-TEST_F(CommandsTest, RetryResubmitsAFinishedJobsSpecTaggedWithTheOriginal) {
-  derm::v1::Job failed = Job(9, derm::v1::FAILED);
-  failed.mutable_spec()->mutable_train()->set_epochs(7);
-  derm::v1::SubmitJobResponse submitted;
-  *submitted.mutable_job() = Job(12, derm::v1::QUEUED);
-  EXPECT_CALL(*stub_, GetJob(_, Property(&derm::v1::GetJobRequest::id, 9), _))
-      .WillOnce(DoAll(SetArgPointee<2>(failed), Return(grpc::Status::OK)));
-  EXPECT_CALL(*stub_, SubmitJob(_, _, _))
-      .WillOnce(
-          [](grpc::ClientContext*, const derm::v1::SubmitJobRequest& req, derm::v1::SubmitJobResponse* resp) {
-            EXPECT_EQ(req.spec().train().epochs(), 7);
-            EXPECT_EQ(req.spec().tags().at("retry_of"), "9");
-            resp->mutable_job()->set_id(12);
-            resp->mutable_job()->set_run_id(12);
-            return grpc::Status::OK;
-          });
+TEST_F(CommandsTest, RetryAsksTheSchedulerToRetryTheJobAndPrintsTheNewOne) {
+  EXPECT_CALL(*stub_, RetryJob(_, Property(&derm::v1::RetryJobRequest::id, 9), _))
+      .WillOnce(DoAll(SetArgPointee<2>(Job(12, derm::v1::QUEUED)), Return(grpc::Status::OK)));
+  EXPECT_CALL(*stub_, SubmitJob(_, _, _)).Times(0);  // the scheduler resubmits, as the caller
   EXPECT_EQ(RetryJob(*conn_, 9, out_, err_), kExitOk);
   EXPECT_EQ(out_.str(), "submitted job 12 (run 12), a retry of job 9\n");
 }
 
-TEST_F(CommandsTest, RetryRefusesAJobThatIsStillRunningWithoutSubmitting) {
-  EXPECT_CALL(*stub_, GetJob(_, _, _))
-      .WillOnce(DoAll(SetArgPointee<2>(Job(3, derm::v1::RUNNING)), Return(grpc::Status::OK)));
-  EXPECT_CALL(*stub_, SubmitJob(_, _, _)).Times(0);
+TEST_F(CommandsTest, RetryShowsWhyTheSchedulerRefused) {
+  EXPECT_CALL(*stub_, RetryJob(_, _, _))
+      .WillOnce(Return(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                    "carol (editor) may not change job 3, submitted by bob: only its "
+                                    "submitter or an admin may")));
   EXPECT_EQ(RetryJob(*conn_, 3, out_, err_), kExitServerError);
-  EXPECT_EQ(err_.str(), "dermctl: job 3 is still RUNNING\n");
+  EXPECT_EQ(err_.str(),
+            "dermctl: carol (editor) may not change job 3, submitted by bob: only its submitter or an admin "
+            "may\n");
 }
 
 TEST_F(CommandsTest, ListWorkersPrintsOneRowPerWorkerAndCsvOnRequest) {
@@ -106,12 +98,14 @@ TEST_F(CommandsTest, ListWorkersPrintsOneRowPerWorkerAndCsvOnRequest) {
   w->set_device("cuda:0");
   w->set_gpus(1);
   w->set_running_job_id(17);
+  w->set_registered_by("gpu-workers");
   EXPECT_CALL(*stub_, ListWorkers(_, _, _))
       .WillRepeatedly(DoAll(SetArgPointee<2>(resp), Return(grpc::Status::OK)));
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kCsv, out_, err_), kExitOk);
   EXPECT_EQ(out_.str().substr(0, out_.str().find('\n')),
-            "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,LAST_SEEN (UTC)");
+            "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,LAST_SEEN (UTC),REGISTERED_BY");
   EXPECT_NE(out_.str().find("\n2,gpu-box,ACTIVE,cuda:0,1,17,"), std::string::npos) << out_.str();
+  EXPECT_NE(out_.str().find(",gpu-workers\n"), std::string::npos) << out_.str();
   std::ostringstream json;
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kJson, json, err_), kExitOk);
   EXPECT_NE(json.str().find("\"name\": \"gpu-box\""), std::string::npos) << json.str();

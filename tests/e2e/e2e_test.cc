@@ -30,11 +30,13 @@ class ClusterTest : public ::testing::Test {
            "\n  image_size: [32, 32]\ntrain: {epochs: 2, batch_size: 4}\n" + extra;
   }
   testing::CommandResult Dermctl(std::vector<std::string> args, const std::string& server = "") {
-    args.insert(args.begin(), {DERMCTL_BIN, "--server", server.empty() ? cluster_.address() : server});
+    args.insert(args.begin(), {DERMCTL_BIN, "--server", server.empty() ? cluster_.address() : server,
+                               "--token-file", cluster_.admin_token_file()});
     return RunCommand(args);
   }
   int64_t JobCount() {
     grpc::ClientContext ctx;
+    cluster_.Auth(&ctx);
     derm::v1::ListJobsResponse resp;
     EXPECT_TRUE(cluster_.jobs()->ListJobs(&ctx, derm::v1::ListJobsRequest(), &resp).ok());
     return resp.jobs_size();
@@ -85,6 +87,7 @@ TEST_F(ClusterTest, TrainsATinyJobAndStoresEverything) {
   for (const char* split : {"validation", "test"}) {
     cm.set_split(split);
     grpc::ClientContext ctx;
+    cluster_.Auth(&ctx);
     derm::v1::SplitMetrics m;
     ASSERT_TRUE(cluster_.jobs()->GetConfusionMatrix(&ctx, cm, &m).ok()) << split;
     int64_t sum = 0;
@@ -95,6 +98,7 @@ TEST_F(ClusterTest, TrainsATinyJobAndStoresEverything) {
   cm.set_split("validation");
   cm.set_epoch(9);
   grpc::ClientContext missing_ctx;
+  cluster_.Auth(&missing_ctx);
   derm::v1::SplitMetrics none;
   const grpc::Status missing = cluster_.jobs()->GetConfusionMatrix(&missing_ctx, cm, &none);
   EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -151,7 +155,7 @@ TEST_F(ClusterTest, DermctlSaysOneLineWhenTheSchedulerIsUnreachable) {
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.err,
             "dermctl: cannot reach the scheduler at 127.0.0.1:1 (is derm-scheduler running? set --server or "
-            "DERM_SERVER)\n");
+            "DERM_SERVER; a TLS scheduler needs --tls-ca)\n");
 }
 
 TEST_F(ClusterTest, DermctlListsFiltersQueriesAndManages) {
@@ -247,7 +251,9 @@ TEST_F(ClusterTest, DermctlPlotsExportsAndRetries) {
   auto yaml = Dermctl({"get", "job", "1", "-o", "yaml"});
   EXPECT_NE(yaml.out.find("state: SUCCEEDED"), std::string::npos) << yaml.out;
   // Settings from a config file, below flags and the environment.
-  testing::WriteFile(dir_.Join("config.yaml"), "server: " + cluster_.address() + "\ntimeout_ms: 5000\n");
+  testing::WriteFile(dir_.Join("config.yaml"),
+                     "server: " + cluster_.address() +
+                         "\ntimeout_ms: 5000\ntoken_file: " + cluster_.admin_token_file() + "\n");
   unsetenv("DERM_SERVER");
   setenv("DERM_CONFIG", dir_.Join("config.yaml").c_str(), 1);
   auto configured = RunCommand({DERMCTL_BIN, "list", "jobs"});
@@ -291,13 +297,16 @@ TEST(SecurityTest, TokenProtectedSchedulerRefusesCallsWithoutTheToken) {
   testing::Cluster cluster(dir);
   testing::WriteFile(dir.Join("token"), "s3cret-token\n");
   ASSERT_TRUE(cluster.StartScheduler({"--auth-token-file", dir.Join("token")})) << cluster.SchedulerLog();
-  cluster.StartWorker({"--token-file", dir.Join("token")});
+  cluster.StartWorker({"--token-file", dir.Join("token")});  // the shared token may work too
   testing::WriteFile(dir.Join("job.yaml"),
                      "data: {train_dir: " + cluster.data("Train") +
                          ", image_size: [32, 32]}\ntrain: {epochs: 1, batch_size: 4}\n");
   auto no_token = RunCommand({DERMCTL_BIN, "--server", cluster.address(), "submit", dir.Join("job.yaml")});
   EXPECT_EQ(no_token.exit_code, 4);
-  EXPECT_EQ(no_token.err, "dermctl: this scheduler requires a token: pass --token-file or set DERM_TOKEN\n");
+  EXPECT_EQ(
+      no_token.err,
+      "dermctl: this scheduler requires a token: pass --token-file or set DERM_TOKEN (a new database's admin "
+      "token is written beside it; docs/security.md)\n");
   testing::WriteFile(dir.Join("wrong"), "guess");
   auto wrong = RunCommand(
       {DERMCTL_BIN, "--server", cluster.address(), "--token-file", dir.Join("wrong"), "list", "jobs"});
@@ -321,11 +330,13 @@ TEST(OperationsTest, RefusesOversizedMessagesAndUnknownJobsWithCanonicalCodes) {
   big.mutable_spec()->set_name(std::string(65 << 20, 'x'));
   {
     grpc::ClientContext ctx;
+    cluster.Auth(&ctx);
     derm::v1::SubmitJobResponse resp;
     EXPECT_EQ(cluster.jobs()->SubmitJob(&ctx, big, &resp).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   }
   {
     grpc::ClientContext ctx;
+    cluster.Auth(&ctx);
     derm::v1::Job job;
     derm::v1::GetJobRequest req;
     req.set_id(42);
@@ -335,6 +346,7 @@ TEST(OperationsTest, RefusesOversizedMessagesAndUnknownJobsWithCanonicalCodes) {
   }
   {
     grpc::ClientContext ctx;
+    cluster.Auth(&ctx);
     derm::v1::SubmitJobResponse resp;
     derm::v1::SubmitJobRequest bad;
     bad.mutable_spec()->set_name(std::string(300, 'x'));
@@ -375,6 +387,7 @@ TEST(OperationsTest, ServesPrometheusMetricsAndHealth) {
   // off-the-shelf probes expect; called generically, without the health protos.
   grpc::GenericStub generic(grpc::CreateChannel(cluster.address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
+  cluster.Auth(&ctx);
   grpc::Slice empty_request("");  // HealthCheckRequest{service: ""} serialises to no bytes
   grpc::ByteBuffer request(&empty_request, 1), response;
   std::promise<grpc::Status> done;

@@ -83,6 +83,7 @@ TEST(InferenceTest, ShardedJobSurvivesAKilledWorkerAndMatchesTheModelInProcess) 
 
   // The same predictions from the run's exported model, computed here.
   grpc::ClientContext ctx;
+  cluster.Auth(&ctx);
   derm::v1::GetModelRequest req;
   req.set_run_id(trained.run_id());
   derm::v1::Model model_file;
@@ -129,7 +130,8 @@ TEST(InferenceTest, DermctlSubmitsAnInferSpecExportsTheModelAndUsesItAsAFile) {
   const derm::v1::Job trained = cluster.Submit(cluster.TinySpec(/*epochs=*/1));
   ASSERT_EQ(cluster.Follow(trained.id()), derm::v1::SUCCEEDED) << cluster.WorkerLog(0);
   auto dermctl = [&](std::vector<std::string> args) {
-    args.insert(args.begin(), {DERMCTL_BIN, "--server", cluster.address()});
+    args.insert(args.begin(),
+                {DERMCTL_BIN, "--server", cluster.address(), "--token-file", cluster.admin_token_file()});
     return testing::RunCommand(args);
   };
   const std::string run = std::to_string(trained.run_id());

@@ -72,7 +72,7 @@ class InferenceTest : public SchedulerTest {
     derm::v1::CompleteTaskRequest req;
     req.set_attempt_id(task.attempt_id());
     *req.mutable_shard() = result;
-    return scheduler_->CompleteTask(req);
+    return scheduler_->CompleteTask(Signed(req));
   }
   int64_t Count(const std::string& sql) {
     auto db = store::Database::Open(dir_.Join("r.db"));
@@ -205,12 +205,12 @@ TEST_F(InferenceTest, RejectsAMissingModelOrTrainingFieldsNamingThem) {
   derm::v1::JobSpec spec = InferSpec(2, 2);
   spec.mutable_model()->clear_file();
   spec.mutable_model()->set_run_id(42);
-  auto r = scheduler_->Submit(spec, "");
+  auto r = scheduler_->Submit(spec, "", "tester");
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("model.run_id: run 42 has no model"), std::string::npos);
   spec = InferSpec(2, 2);
   spec.mutable_train()->set_epochs(3);
-  r = scheduler_->Submit(spec, "");
+  r = scheduler_->Submit(spec, "", "tester");
   EXPECT_NE(r.status().message().find("data, train, augment, balance and sweep are for training"),
             std::string::npos);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
@@ -226,7 +226,7 @@ TEST_F(InferenceTest, InputFoldersGlobsAndListFilesAreNotReadByTheScheduler) {
     derm::v1::JobSpec spec = InferSpec(2, 2);
     spec.mutable_input()->Clear();
     set(spec.mutable_input());
-    auto r = scheduler_->Submit(spec, "");
+    auto r = scheduler_->Submit(spec, "", "tester");
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(r.status().message().find(
                   "the scheduler reads no file a spec names, so send the images as input.paths"),
@@ -235,7 +235,10 @@ TEST_F(InferenceTest, InputFoldersGlobsAndListFilesAreNotReadByTheScheduler) {
   }
   derm::v1::JobSpec relative = InferSpec(2, 2);
   relative.mutable_input()->add_paths("../../etc/passwd");
-  EXPECT_NE(scheduler_->Submit(relative, "").status().message().find("is not an absolute, normal UTF-8 path"),
+  EXPECT_NE(scheduler_->Submit(relative, "", "tester")
+                .status()
+                .message()
+                .find("is not an absolute, normal UTF-8 path"),
             std::string::npos);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 0);
 }
@@ -257,7 +260,7 @@ TEST_F(InferenceTest, OutputCsvStaysInTheExportFolderAndNeverReplacesAFile) {
   for (const auto& [name, why] : refused) {
     derm::v1::JobSpec spec = InferSpec(2, 2);
     spec.mutable_infer()->set_output_csv(name);
-    auto r = scheduler_->Submit(spec, "");
+    auto r = scheduler_->Submit(spec, "", "tester");
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << name;
     EXPECT_NE(r.status().message().find(why), std::string::npos) << name << ": " << r.status().message();
   }
@@ -287,7 +290,7 @@ TEST_F(InferenceTest, WithoutAnExportFolderOutputCsvIsRefusedAndExportIsSuggeste
   auto store = store::Store::Open(dir_.Join("other.db")).value();
   Scheduler plain(std::move(store), &clock_, none);
   ASSERT_TRUE(plain.Recover().ok());
-  auto r = plain.Submit(InferSpec(2, 2), "");
+  auto r = plain.Submit(InferSpec(2, 2), "", "tester");
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("start derm-scheduler with --export-dir"), std::string::npos);
   EXPECT_NE(r.status().message().find("dermctl export predictions --job"), std::string::npos);

@@ -37,7 +37,7 @@ TEST_F(SchedulerTest, RejectsInvalidSpecsNamingEveryField) {
   auto spec = Spec();
   spec.mutable_train()->set_batch_size(-1);
   spec.mutable_data()->clear_train_dir();
-  auto r = scheduler_->Submit(spec, "");
+  auto r = scheduler_->Submit(spec, "", "tester");
   ASSERT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("train.batch_size"), std::string::npos);
   EXPECT_NE(r.status().message().find("data.train_dir"), std::string::npos);
@@ -50,12 +50,12 @@ TEST_F(SchedulerTest, HigherPriorityFirstThenFifo) {
   EXPECT_EQ(Acquire(w).job_id(), b);
   EXPECT_EQ(Acquire(w).job_id(), a);
   EXPECT_EQ(Acquire(w).job_id(), c);
-  EXPECT_FALSE(scheduler_->AcquireTask(w, 0)->has_task());
+  EXPECT_FALSE(scheduler_->AcquireTask(Poll(w), 0)->has_task());
 }
 
 TEST_F(SchedulerTest, IdempotencyKeyNeverCreatesASecondJob) {
-  auto first = scheduler_->Submit(Spec(), "k");
-  auto second = scheduler_->Submit(Spec(), "k");
+  auto first = scheduler_->Submit(Spec(), "k", "tester");
+  auto second = scheduler_->Submit(Spec(), "k", "tester");
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_EQ(first->job().id(), second->job().id());
   EXPECT_TRUE(second->deduplicated());
@@ -67,8 +67,8 @@ TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
   std::vector<int64_t> keyed(8), plain(8);
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
-      keyed[t] = scheduler_->Submit(Spec(), "same-key")->job().id();
-      plain[t] = scheduler_->Submit(Spec(), "")->job().id();
+      keyed[t] = scheduler_->Submit(Spec(), "same-key", "tester")->job().id();
+      plain[t] = scheduler_->Submit(Spec(), "", "tester")->job().id();
     });
   }
   for (auto& t : threads) t.join();
@@ -79,7 +79,7 @@ TEST_F(SchedulerTest, ConcurrentSubmitsShareCommitsAndKeysStayUnique) {
   // A bad spec in a batch fails alone.
   auto bad = Spec();
   bad.mutable_train()->set_epochs(0);
-  EXPECT_EQ(scheduler_->Submit(bad, "").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(scheduler_->Submit(bad, "", "tester").status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
@@ -87,13 +87,13 @@ TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
   spec.mutable_sweep()->set_method("grid");
   for (const char* lr : {"0.01", "0.001", "0.0001"})
     (*spec.mutable_sweep()->mutable_parameters())["train.learning_rate"].add_values(lr);
-  auto r = scheduler_->Submit(spec, "sweep-key");
+  auto r = scheduler_->Submit(spec, "sweep-key", "tester");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_GT(r->sweep_id(), 0);
   ASSERT_EQ(r->sweep_jobs_size(), 3);
   EXPECT_DOUBLE_EQ(r->sweep_jobs(2).spec().train().learning_rate(), 0.0001);
   EXPECT_EQ(r->sweep_jobs(1).sweep_id(), r->sweep_id());
-  auto again = scheduler_->Submit(spec, "sweep-key");
+  auto again = scheduler_->Submit(spec, "sweep-key", "tester");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->deduplicated());
   EXPECT_EQ(again->sweep_id(), r->sweep_id());
@@ -105,7 +105,7 @@ TEST_F(SchedulerTest, SweepsBecomeOneJobPerPointAllOrNone) {
   EXPECT_EQ(listed->runs_size(), 3);
 
   (*spec.mutable_sweep()->mutable_parameters())["train.batch_size"].add_values("0");
-  auto bad = scheduler_->Submit(spec, "");
+  auto bad = scheduler_->Submit(spec, "", "tester");
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("train.batch_size"), std::string::npos) << bad.status().message();
   EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 3u) << "nothing of the bad sweep was queued";
@@ -143,12 +143,12 @@ TEST_F(SchedulerTest, ExpiredLeaseRequeuesResumesAndFencesTheOldAttempt) {
   EXPECT_TRUE(Beat(w1, first.attempt_id())->cancel());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(first.attempt_id());
-  EXPECT_EQ(scheduler_->CompleteTask(done).code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(scheduler_->CompleteTask(Signed(done)).code(), StatusCode::kFailedPrecondition);
 
   ASSERT_TRUE(Report(second.attempt_id(), 2, "after-2").ok());
   ASSERT_TRUE(Report(second.attempt_id(), 3, "after-3").ok());
   done.set_attempt_id(second.attempt_id());
-  ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+  ASSERT_TRUE(scheduler_->CompleteTask(Signed(done)).ok());
   EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
   EXPECT_EQ(scheduler_->reads().GetRun(second.run_id())->epochs_size(), 3);
 }
@@ -176,17 +176,16 @@ TEST_F(SchedulerTest, ALeaseWhoseEndCannotBeWrittenStaysUntilItCanBe) {
 TEST_F(SchedulerTest, WorkerNamesAndLabelsAreBoundedUtf8Text) {
   derm::v1::RegisterWorkerRequest huge;
   huge.set_name(std::string(62 << 20, 'n'));
-  auto r = scheduler_->RegisterWorker(huge);
+  auto r = Register(huge);
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "name must be UTF-8 text of at most 256 bytes");
   derm::v1::RegisterWorkerRequest binary;
   binary.add_labels("gpu\xff");
-  EXPECT_EQ(scheduler_->RegisterWorker(binary).status().message(),
-            "each label must be UTF-8 text of at most 64 bytes");
+  EXPECT_EQ(Register(binary).status().message(), "each label must be UTF-8 text of at most 64 bytes");
   derm::v1::RegisterWorkerRequest fine;
   fine.set_name("node-1 (A100)");
   fine.add_labels("a100");
-  ASSERT_TRUE(scheduler_->RegisterWorker(fine).ok());
+  ASSERT_TRUE(Register(fine).ok());
   ASSERT_EQ(scheduler_->reads().ListWorkers()->size(), 1u);
 }
 
@@ -218,17 +217,18 @@ TEST_F(SchedulerTest, ACancelledLongPollReturnsAndLongPollsAreBounded) {
   const int64_t a = Worker(), b = Worker();
   std::atomic<bool> gone{false};
   StatusOr<derm::v1::AcquireTaskResponse> first = Status(StatusCode::kInternal, "not run");
-  std::thread poll([&] { first = scheduler_->AcquireTask(a, 60000, [&] { return gone.load(); }); });
+  std::thread poll([&] { first = scheduler_->AcquireTask(Poll(a), 60000, [&] { return gone.load(); }); });
   while (scheduler_->WaitingPolls() != 1) std::this_thread::yield();
   // The cap here is 256: fill it up to one below, then the next poll is refused at once.
   std::vector<int64_t> others;
   for (int i = 0; i < 255; ++i) others.push_back(Worker());
   std::vector<std::thread> waiting;
   for (int64_t w : others) {
-    waiting.emplace_back([&, w] { (void)scheduler_->AcquireTask(w, 60000, [&] { return gone.load(); }); });
+    waiting.emplace_back(
+        [&, w] { (void)scheduler_->AcquireTask(Poll(w), 60000, [&] { return gone.load(); }); });
   }
   while (scheduler_->WaitingPolls() != 256) std::this_thread::yield();
-  auto refused = scheduler_->AcquireTask(b, 60000);
+  auto refused = scheduler_->AcquireTask(Poll(b), 60000);
   EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(refused.status().message().find("256 workers are waiting for work already"), std::string::npos);
   gone = true;  // every caller hangs up: each poll gives its thread back within 200 ms
@@ -272,7 +272,7 @@ TEST_F(SchedulerTest, AJobNoWorkerFitsSaysWhyUntilOneDoes) {
   derm::v1::RegisterWorkerRequest small;
   small.set_gpus(2);
   small.add_labels("v100");
-  ASSERT_TRUE(scheduler_->RegisterWorker(small).ok());
+  ASSERT_TRUE(Register(small).ok());
   scheduler_->ExpireLeases();
   const std::string why =
       "waiting: needs 4 GPUs; the most a worker offers is 2; needs label 'a100', which no worker has";
@@ -281,7 +281,7 @@ TEST_F(SchedulerTest, AJobNoWorkerFitsSaysWhyUntilOneDoes) {
   derm::v1::RegisterWorkerRequest big;
   big.set_gpus(8);
   big.add_labels("a100");
-  const int64_t w = scheduler_->RegisterWorker(big)->worker_id();
+  const int64_t w = Register(big)->worker_id();
   scheduler_->ExpireLeases();
   EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "");
   EXPECT_EQ(Acquire(w).job_id(), job);
@@ -310,7 +310,7 @@ TEST_F(SchedulerTest, FailureAndCancelReasonsAreBounded) {
   std::string reason;
   while (reason.size() < (1 << 20)) reason += "\xc3\xa9";  // 'e' with an accent, two bytes
   fail.set_reason(reason);
-  ASSERT_TRUE(scheduler_->FailTask(fail).ok());
+  ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
   const std::string message = scheduler_->reads().GetJob(job)->message();
   EXPECT_LE(message.size(), 4096u);
   EXPECT_EQ(message.substr(message.size() - 3), "...");
@@ -326,7 +326,7 @@ TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
   derm::v1::FailTaskRequest fail;
   fail.set_attempt_id(task.attempt_id());
   fail.set_reason("training folder /x does not exist");
-  ASSERT_TRUE(scheduler_->FailTask(fail).ok());
+  ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
   EXPECT_EQ(State(job), derm::v1::FAILED);
   EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "training folder /x does not exist");
 }
@@ -364,7 +364,7 @@ TEST_F(SchedulerTest, EventsComeInOrderEndingWithTheFinalState) {
   for (int e = 1; e <= 3; ++e) ASSERT_TRUE(Report(task.attempt_id(), e, "").ok());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(task.attempt_id());
-  ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+  ASSERT_TRUE(scheduler_->CompleteTask(Signed(done)).ok());
   int64_t cursor = 0;
   auto events = scheduler_->WaitForEvents(job, &cursor, 0).value();
   std::vector<std::string> seen;
@@ -432,8 +432,8 @@ TEST_F(SchedulerTest, DrainedWorkerFinishesItsTaskThenLeaves) {
   EXPECT_EQ(drained->running_job_id(), task.job_id());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(task.attempt_id());
-  EXPECT_TRUE(scheduler_->CompleteTask(done).ok()) << "the current task still completes";
-  auto next = scheduler_->AcquireTask(w, 0);
+  EXPECT_TRUE(scheduler_->CompleteTask(Signed(done)).ok()) << "the current task still completes";
+  auto next = scheduler_->AcquireTask(Poll(w), 0);
   ASSERT_TRUE(next.ok());
   EXPECT_TRUE(next->drain());
   EXPECT_FALSE(next->has_task());
@@ -462,7 +462,7 @@ TEST_F(SchedulerTest, RefusesNonFiniteMetricsWithTheFieldAndKeepsTheAttempt) {
     rep.set_attempt_id(task.attempt_id());
     rep.mutable_metrics()->set_epoch(1);
     set(rep.mutable_metrics());
-    const Status st = scheduler_->ReportEpoch(rep);
+    const Status st = scheduler_->ReportEpoch(Signed(rep));
     EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << field;
     EXPECT_EQ(st.message(), "epoch 1: " + field + "; only finite metrics are stored");
   }
@@ -484,10 +484,10 @@ TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
     derm::v1::ReportEpochRequest rep;
     rep.set_attempt_id(task.attempt_id());
     *rep.mutable_metrics() = m;
-    ASSERT_TRUE(scheduler_->ReportEpoch(rep).ok());
+    ASSERT_TRUE(scheduler_->ReportEpoch(Signed(rep)).ok());
     derm::v1::CompleteTaskRequest done;
     done.set_attempt_id(task.attempt_id());
-    ASSERT_TRUE(scheduler_->CompleteTask(done).ok());
+    ASSERT_TRUE(scheduler_->CompleteTask(Signed(done)).ok());
   }
   derm::v1::ListRunsRequest req;
   req.set_filter("params.train.learning_rate >= 0.002 AND tags.team = even");

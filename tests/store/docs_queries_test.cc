@@ -32,8 +32,9 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   spec.mutable_data()->set_train_dir("/d");
   ApplySpecDefaults(&spec);
   spec.mutable_train()->set_epochs(1);
-  auto job = store->jobs().InsertSweep(spec, {spec}, "", 1).value().second.front();  // sweep 1, one point
-  const int64_t worker = store->workers().Insert({}, 1).value();
+  auto job =
+      store->jobs().InsertSweep(spec, {spec}, "", "tester", 1).value().second.front();  // sweep 1, one point
+  const int64_t worker = store->workers().Insert({}, "tester", 1).value();
   const int64_t attempt = store->attempts().Start(job.id(), worker, 2).value();
   derm::v1::RunFacts facts;
   facts.set_dataset_fingerprint("abc123");
@@ -70,7 +71,7 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   infer.mutable_input()->set_folder("/archive");
   ApplySpecDefaults(&infer);
   const auto infer_job =
-      store->shards().InsertJob(infer, "", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
+      store->shards().InsertJob(infer, "", "tester", {{"/archive/1.jpg", "/archive/2.jpg"}}, 7).value();
   ASSERT_EQ(infer_job.id(), 2);
   const int64_t shard_attempt = store->shards().StartAttempt(2, 0, worker, 8).value();
   derm::v1::ShardResult shard;

@@ -54,7 +54,7 @@ class StoreTest : public ::testing::Test {
     auto s = Store::Open(dir_.Join("results.db"));
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(s).value();
-    auto w = store_->workers().Insert(derm::v1::RegisterWorkerRequest(), 1);
+    auto w = store_->workers().Insert(derm::v1::RegisterWorkerRequest(), "tester", 1);
     ASSERT_TRUE(w.ok());
     worker_ = *w;
   }
@@ -135,7 +135,7 @@ TEST_F(StoreTest, RefusesADamagedDatabaseNamingTheCheck) {
 }
 
 TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
-  auto job = store_->jobs().Insert(Spec(), "key-1", 1000);
+  auto job = store_->jobs().Insert(Spec(), "key-1", "tester", 1000);
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   auto got = store_->jobs().Get(job->id());
   ASSERT_TRUE(got.ok());
@@ -144,7 +144,8 @@ TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
   EXPECT_EQ(got->run_id(), job->run_id());
   EXPECT_EQ(Scalar(Raw().get(), "SELECT count(*) FROM params WHERE name = 'train.epochs' AND value = '2'"),
             1);
-  EXPECT_EQ(store_->jobs().Insert(Spec(), "key-1", 1001).status().code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(store_->jobs().Insert(Spec(), "key-1", "tester", 1001).status().code(),
+            StatusCode::kAlreadyExists);
   auto found = store_->jobs().FindByKey("key-1");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id(), job->id());
@@ -153,7 +154,7 @@ TEST_F(StoreTest, JobRoundTripsWithParamsAndIdempotencyKey) {
 }
 
 TEST_F(StoreTest, AttemptsMoveTheJobAndRecordEvents) {
-  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  auto job = store_->jobs().Insert(Spec(), "", "tester", 1000).value();
   auto attempt = store_->attempts().Start(job.id(), worker_, 2000);
   ASSERT_TRUE(attempt.ok()) << attempt.status().ToString();
   EXPECT_EQ(store_->attempts().Start(job.id(), worker_, 2001).status().code(),
@@ -171,7 +172,7 @@ TEST_F(StoreTest, AttemptsMoveTheJobAndRecordEvents) {
 }
 
 TEST_F(StoreTest, EpochsConfusionAndSummaryView) {
-  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  auto job = store_->jobs().Insert(Spec(), "", "tester", 1000).value();
   const int64_t attempt = store_->attempts().Start(job.id(), worker_, 2000).value();
   ASSERT_TRUE(store_->run_writer().RecordEpoch(job.run_id(), attempt, Epoch(1, 0.75), "ckpt-1", 3000).ok());
   ASSERT_TRUE(store_->run_writer().RecordEpoch(job.run_id(), attempt, Epoch(2, 0.5), "ckpt-2", 4000).ok());
@@ -194,7 +195,7 @@ TEST_F(StoreTest, EpochsConfusionAndSummaryView) {
 }
 
 TEST_F(StoreTest, AMalformedEpochStoresNothing) {
-  auto job = store_->jobs().Insert(Spec(), "", 1000).value();
+  auto job = store_->jobs().Insert(Spec(), "", "tester", 1000).value();
   const int64_t attempt = store_->attempts().Start(job.id(), worker_, 2000).value();
   auto bad = Epoch(1, 0.5);
   bad.mutable_validation()->mutable_confusion()->add_counts(7);

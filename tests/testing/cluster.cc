@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <csignal>
 #include <filesystem>
 
@@ -50,7 +51,38 @@ bool Cluster::StartScheduler(const std::vector<std::string>& flags, const std::s
     http_address_ = line.substr(http_prefix.size());
   }
   stub_ = derm::v1::JobService::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
-  return true;
+  auto shared = std::find(flags.begin(), flags.end(), "--auth-token-file");
+  admin_token_file_ =
+      shared != flags.end() && shared + 1 != flags.end() ? *(shared + 1) : db() + ".admin-token";
+  admin_token_ = ReadFile(admin_token_file_);
+  while (!admin_token_.empty() && std::isspace(static_cast<unsigned char>(admin_token_.back())))
+    admin_token_.pop_back();
+  return !admin_token_.empty();
+}
+
+void Cluster::Auth(grpc::ClientContext* ctx) const {
+  ctx->AddMetadata("authorization", "Bearer " + admin_token_);
+}
+
+std::string Cluster::CreateTokenFile(const std::string& user, const std::string& role) {
+  auto access =
+      derm::v1::AccessService::NewStub(grpc::CreateChannel(address_, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  Auth(&ctx);
+  derm::v1::CreateTokenRequest req;
+  req.set_user(user);
+  derm::v1::Role r = derm::v1::ROLE_UNSPECIFIED;
+  std::string upper = role;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  derm::v1::Role_Parse(upper, &r);
+  req.set_role(r);
+  derm::v1::CreateTokenResponse resp;
+  const grpc::Status st = access->CreateToken(&ctx, req, &resp);
+  EXPECT_TRUE(st.ok()) << st.error_message();
+  if (!st.ok()) return "";
+  const std::string file = dir_.Join(user + ".token");
+  WriteFile(file, resp.secret() + "\n");
+  return file;
 }
 
 void Cluster::KillScheduler(int sig) {
@@ -63,6 +95,10 @@ size_t Cluster::StartWorker(const std::vector<std::string>& flags) {
   // Workers read only the test's own folder, as a shared cluster's would read only its data.
   std::vector<std::string> argv = {DERM_WORKER_BIN, "--scheduler", address_, "--threads", "2",
                                    "--data-root",   dir_.path()};
+  if (std::find(flags.begin(), flags.end(), "--token-file") == flags.end()) {
+    if (worker_token_file_.empty()) worker_token_file_ = CreateTokenFile("cluster-worker", "worker");
+    argv.insert(argv.end(), {"--token-file", worker_token_file_});
+  }
   argv.insert(argv.end(), flags.begin(), flags.end());
   workers_.push_back(std::make_unique<Subprocess>(argv, dir_.Join("worker" + std::to_string(i) + ".log")));
   return i;
@@ -82,6 +118,7 @@ derm::v1::JobSpec Cluster::TinySpec(int epochs) const {
 
 derm::v1::Job Cluster::Submit(const derm::v1::JobSpec& spec) {
   grpc::ClientContext ctx;
+  Auth(&ctx);
   derm::v1::SubmitJobRequest req;
   *req.mutable_spec() = spec;
   derm::v1::SubmitJobResponse resp;
@@ -92,6 +129,7 @@ derm::v1::Job Cluster::Submit(const derm::v1::JobSpec& spec) {
 derm::v1::JobState Cluster::Follow(int64_t job_id,
                                    const std::function<void(const derm::v1::JobEvent&)>& on_event) {
   grpc::ClientContext ctx;
+  Auth(&ctx);
   derm::v1::WatchJobRequest req;
   req.set_id(job_id);
   auto reader = stub_->WatchJob(&ctx, req);

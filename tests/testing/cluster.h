@@ -1,12 +1,15 @@
 // Cluster: derm-scheduler and derm-worker as real processes for process-level tests: the
 // scheduler on port 0 (its "listening on" line gives the address), any number of workers, and a
-// JobService stub. Binaries come from the DERM_*_BIN compile definitions of the test target.
+// JobService stub. Calls made through the cluster carry the admin token (the new database's
+// bootstrap token, or --auth-token-file's); workers get a worker token the cluster creates.
+// Binaries come from the DERM_*_BIN compile definitions of the test target.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "derm/v1/access.grpc.pb.h"
 #include "derm/v1/jobs.grpc.pb.h"
 #include "store/sqlite.h"
 #include "tests/testing/subprocess.h"
@@ -23,8 +26,16 @@ class Cluster {
   // Starts the scheduler on `listen` (default port 0) with extra flags; false if it did not start.
   bool StartScheduler(const std::vector<std::string>& flags = {}, const std::string& listen = "127.0.0.1:0");
   void KillScheduler(int sig);  // signal and reap
-  // Starts a worker; returns its index.
+  // Starts a worker (with a worker token unless `flags` name --token-file); returns its index.
   size_t StartWorker(const std::vector<std::string>& flags = {});
+
+  // The file holding the admin token, for dermctl --token-file.
+  const std::string& admin_token_file() const { return admin_token_file_; }
+  // Adds the admin token to a call.
+  void Auth(grpc::ClientContext* ctx) const;
+  // A new token for `user` with `role` ("viewer", ...), written to a file in the test's folder;
+  // returns the file ("" and a test failure when the scheduler refused).
+  std::string CreateTokenFile(const std::string& user, const std::string& role);
   Subprocess& worker(size_t i) { return *workers_.at(i); }
 
   const std::string& address() const { return address_; }
@@ -51,6 +62,7 @@ class Cluster {
   std::unique_ptr<Subprocess> scheduler_;
   std::vector<std::unique_ptr<Subprocess>> workers_;
   std::string address_, http_address_;
+  std::string admin_token_file_, admin_token_, worker_token_file_;
   std::unique_ptr<derm::v1::JobService::Stub> stub_;
 };
 

@@ -4,11 +4,11 @@
 
 #include <filesystem>
 
+#include "common/crypto/sha256.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
 #include "worker/core/safetensors.h"
-#include "worker/data/sha256.h"
 
 namespace derm::worker {
 namespace {
@@ -147,7 +147,7 @@ TEST_F(TaskRunnerTest, LoadsSafetensorsWeightsAndRecordsTheirHash) {
   ASSERT_TRUE(out.status.ok()) << out.status.ToString();
   const auto& f = reporter_.facts.at(0);
   EXPECT_EQ(f.weights(), dir_.Join("w.safetensors"));
-  EXPECT_EQ(f.weights_sha256(), data::Sha256Hex(*bytes));
+  EXPECT_EQ(f.weights_sha256(), Sha256Hex(*bytes));
   EXPECT_FALSE(f.standardize_features()) << "pretrained weights keep the tutorial's head";
 }
 

@@ -22,6 +22,7 @@ using ::testing::SetArgPointee;
 derm::v1::RegisterWorkerResponse Registered(int64_t id) {
   derm::v1::RegisterWorkerResponse r;
   r.set_worker_id(id);
+  r.set_worker_key("key-" + std::to_string(id));
   r.set_heartbeat_interval_ms(60000);
   r.set_lease_timeout_ms(120000);
   return r;
@@ -42,14 +43,17 @@ WorkerOptions Options() {
   return o;
 }
 
-TEST(WorkerLoopTest, RegistersWithItsResourcesPollsAsItselfAndLeavesWhenDrained) {
+TEST(WorkerLoopTest, RegistersWithItsResourcesPollsAsItselfWithItsKeyAndLeavesWhenDrained) {
   auto stub = std::make_shared<MockWorkerServiceStub>();
   EXPECT_CALL(*stub, RegisterWorker(_,
                                     AllOf(Property(&derm::v1::RegisterWorkerRequest::gpus, 2),
                                           Property(&derm::v1::RegisterWorkerRequest::name, "w")),
                                     _))
       .WillOnce(DoAll(SetArgPointee<2>(Registered(7)), Return(grpc::Status::OK)));
-  EXPECT_CALL(*stub, AcquireTask(_, Property(&derm::v1::AcquireTaskRequest::worker_id, 7), _))
+  EXPECT_CALL(*stub, AcquireTask(_,
+                                 AllOf(Property(&derm::v1::AcquireTaskRequest::worker_id, 7),
+                                       Property(&derm::v1::AcquireTaskRequest::worker_key, "key-7")),
+                                 _))
       .WillOnce(Return(grpc::Status::OK))  // no task: poll again
       .WillOnce(DoAll(SetArgPointee<2>(Drain()), Return(grpc::Status::OK)));
   WorkerLoop loop(Options(), stub);
@@ -63,7 +67,10 @@ TEST(WorkerLoopTest, RegistersAgainWhenTheSchedulerNoLongerKnowsIt) {
       .WillOnce(DoAll(SetArgPointee<2>(Registered(2)), Return(grpc::Status::OK)));
   EXPECT_CALL(*stub, AcquireTask(_, Property(&derm::v1::AcquireTaskRequest::worker_id, 1), _))
       .WillOnce(Return(grpc::Status(grpc::StatusCode::NOT_FOUND, "worker 1 is not registered")));
-  EXPECT_CALL(*stub, AcquireTask(_, Property(&derm::v1::AcquireTaskRequest::worker_id, 2), _))
+  EXPECT_CALL(*stub, AcquireTask(_,
+                                 AllOf(Property(&derm::v1::AcquireTaskRequest::worker_id, 2),
+                                       Property(&derm::v1::AcquireTaskRequest::worker_key, "key-2")),
+                                 _))
       .WillOnce(DoAll(SetArgPointee<2>(Drain()), Return(grpc::Status::OK)));
   WorkerLoop loop(Options(), stub);
   EXPECT_TRUE(loop.Run().ok());
@@ -87,6 +94,8 @@ TEST(WorkerLoopTest, ATaskThatCannotRunIsFailedNotRetryableWithTheCauseAndTheWor
       *stub,
       FailTask(_,
                AllOf(Property(&derm::v1::FailTaskRequest::attempt_id, 11),
+                     Property(&derm::v1::FailTaskRequest::worker_id, 5),
+                     Property(&derm::v1::FailTaskRequest::worker_key, "key-5"),
                      Property(&derm::v1::FailTaskRequest::retryable, false),
                      Property(&derm::v1::FailTaskRequest::reason, HasSubstr("/nonexistent/derm-train"))),
                _))

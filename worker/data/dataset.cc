@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/crypto/sha256.h"
 #include "common/parallel_for.h"
 #include "common/rng.h"
 #include "worker/data/balance.h"
@@ -13,7 +14,6 @@
 #include "worker/data/file_bytes.h"
 #include "worker/data/image_decoder.h"
 #include "worker/data/image_header.h"
-#include "worker/data/sha256.h"
 
 namespace derm::data {
 namespace {

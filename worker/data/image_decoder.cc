@@ -6,10 +6,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "common/crypto/sha256.h"
 #include "common/parallel_for.h"
 #include "worker/data/file_bytes.h"
 #include "worker/data/image_header.h"
-#include "worker/data/sha256.h"
 
 namespace derm::data {
 namespace {

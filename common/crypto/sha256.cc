@@ -1,10 +1,10 @@
-#include "worker/data/sha256.h"
+#include "common/crypto/sha256.h"
 
 #include <openssl/evp.h>
 
 #include "common/strings.h"
 
-namespace derm::data {
+namespace derm {
 
 struct Sha256::Impl {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
@@ -31,4 +31,4 @@ std::string Sha256Hex(std::string_view bytes) {
   return h.HexDigest();
 }
 
-}  // namespace derm::data
+}  // namespace derm

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace derm::data {
+namespace derm {
 
 class Sha256 {
  public:
@@ -25,4 +25,4 @@ class Sha256 {
 
 std::string Sha256Hex(std::string_view bytes);
 
-}  // namespace derm::data
+}  // namespace derm

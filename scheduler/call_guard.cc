@@ -1,0 +1,33 @@
+#include "scheduler/call_guard.h"
+
+#include <grpc/grpc_security_constants.h>
+
+#include "common/grpc/auth.h"
+
+namespace derm::scheduler {
+
+CallCredentials CallGuard::CredentialsOf(const grpc::ServerContext& ctx) const {
+  CallCredentials call;
+  const auto& md = ctx.client_metadata();
+  if (auto it = md.find(kAuthMetadataKey); it != md.end()) {
+    call.authorization = std::string(it->second.data(), it->second.size());
+  }
+  call.peer = ctx.peer();
+  if (trust_client_certificates_) {
+    if (auto auth = ctx.auth_context()) {
+      const auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+      if (!pem.empty()) call.client_certificate = std::string(pem.front().data(), pem.front().size());
+    }
+  }
+  return call;
+}
+
+grpc::Status CallGuard::Refuse(const Principal* principal, const char* method, const Status& why,
+                               const std::string& peer) {
+  const bool audited = access_->RecordRefusal(principal, std::strrchr(method, '.') + 1, why, peer);
+  metrics_->CountRefusal(why.code() == StatusCode::kUnauthenticated ? "unauthenticated" : "permission_denied",
+                         audited);
+  return ToGrpc(why);
+}
+
+}  // namespace derm::scheduler

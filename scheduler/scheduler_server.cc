@@ -1,0 +1,66 @@
+#include "scheduler/scheduler_server.h"
+
+#include <grpcpp/health_check_service_interface.h>
+
+#include "common/grpc/limits.h"
+#include "scheduler/listen_address.h"
+
+namespace derm::scheduler {
+
+SchedulerServer::SchedulerServer(Scheduler* scheduler, AccessControl* access, bool mtls)
+    : guard_(access, scheduler->metrics(), mtls),
+      jobs_(scheduler, &guard_),
+      workers_(scheduler, &guard_),
+      access_service_(&guard_),
+      reflection_(&guard_, {"derm.v1.JobService", "derm.v1.WorkerService", "derm.v1.AccessService",
+                            "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {}
+
+SchedulerServer::~SchedulerServer() {
+  if (server_) Shutdown(std::chrono::system_clock::now());
+}
+
+StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* scheduler, AccessControl* access,
+                                                                  const ServerOptions& options) {
+  DERM_ASSIGN_OR_RETURN(std::string listen, NumericListenAddress(options.listen));
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (options.tls.enabled()) {
+    DERM_ASSIGN_OR_RETURN(credentials, TlsServerCredentials(options.tls));
+  } else if (!IsLoopback(listen) && !options.insecure) {
+    return InvalidArgument("--listen " + listen +
+                           " can be reached from other machines: serve TLS (--tls-cert, --tls-key), or pass "
+                           "--insecure to send tokens and results there in plaintext");
+  } else {
+    credentials = grpc::InsecureServerCredentials();
+  }
+  std::unique_ptr<SchedulerServer> s(new SchedulerServer(scheduler, access, !options.tls.ca.empty()));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listen, credentials, &port);
+  builder.RegisterService(&s->jobs_);
+  builder.RegisterService(&s->workers_);
+  builder.RegisterService(&s->access_service_);
+  builder.RegisterService(&s->reflection_);
+  // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Every call holds a thread: beyond the long polls and a margin for everything else, gRPC
+  // answers RESOURCE_EXHAUSTED instead of starting more.
+  grpc::ResourceQuota quota("derm-scheduler");
+  quota.SetMaxThreads(2 * options.max_long_polls + 64);
+  builder.SetResourceQuota(quota);
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || port == 0) return Unavailable("cannot listen on " + listen);
+  s->address_ = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(port);
+  return s;
+}
+
+void SchedulerServer::Shutdown(std::chrono::system_clock::time_point deadline) {
+  if (!server_) return;
+  server_->Shutdown(deadline);
+  server_->Wait();
+  server_.reset();
+}
+
+}  // namespace derm::scheduler

@@ -1,0 +1,56 @@
+// SchedulerServer: derm-scheduler's gRPC server: the job, worker and access services and
+// reflection, all behind one CallGuard (tokens, roles, audit), plus gRPC's health service, which
+// answers without a token (probes). Plaintext only on loopback unless `insecure` says otherwise.
+// Thread-safety: Start and Shutdown from one thread; the services are thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/grpc/tls.h"
+#include "common/status_or.h"
+#include "scheduler/access/access_control.h"
+#include "scheduler/access_service.h"
+#include "scheduler/call_guard.h"
+#include "scheduler/grpc_services.h"
+#include "scheduler/reflection_service.h"
+#include "scheduler/scheduler.h"
+
+namespace derm::scheduler {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";  // IP:PORT (scheduler/listen_address.h); port 0 picks one
+  TlsFiles tls;                            // cert + key: TLS; ca too: clients need certificates (mTLS)
+  bool insecure = false;                   // plaintext on an address other machines can reach
+  int max_long_polls = 256;                // bounds the threads gRPC may start (SchedulerOptions)
+};
+
+class SchedulerServer {
+ public:
+  // Builds and starts the server. INVALID_ARGUMENT for a bad address, TLS files that cannot be
+  // used, or plaintext beyond loopback without `insecure`; UNAVAILABLE when it cannot listen.
+  static StatusOr<std::unique_ptr<SchedulerServer>> Start(Scheduler* scheduler, AccessControl* access,
+                                                          const ServerOptions& options);
+  ~SchedulerServer();
+
+  // "IP:PORT" as bound (the port that port 0 picked).
+  const std::string& address() const { return address_; }
+  // Stops serving; calls still running get until `deadline`.
+  void Shutdown(std::chrono::system_clock::time_point deadline);
+
+ private:
+  SchedulerServer(Scheduler* scheduler, AccessControl* access, bool mtls);
+
+  CallGuard guard_;
+  JobServiceImpl jobs_;
+  WorkerServiceImpl workers_;
+  AccessServiceImpl access_service_;
+  ReflectionServiceImpl reflection_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+};
+
+}  // namespace derm::scheduler
