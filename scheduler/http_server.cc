@@ -9,6 +9,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "common/grpc/tls.h"
 #include "common/parse_number.h"
 
 namespace derm::scheduler {
@@ -170,6 +171,8 @@ void HttpServer::Accept() {
 StatusOr<std::shared_ptr<boost::asio::ssl::context>> HttpServer::TlsContext() {
   const std::timespec cert_mtime = ModifiedAt(options_.tls_cert), key_mtime = ModifiedAt(options_.tls_key);
   if (tls_ && !(cert_mtime != tls_cert_mtime_) && !(key_mtime != tls_key_mtime_)) return tls_;
+  DERM_RETURN_IF_ERROR(CheckTlsFiles({options_.tls_cert, options_.tls_key, "", 0}, /*need_identity=*/true)
+                           .WithPrefix("HTTPS"));
   auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
@@ -180,9 +183,6 @@ StatusOr<std::shared_ptr<boost::asio::ssl::context>> HttpServer::TlsContext() {
     return InvalidArgument("HTTPS: cannot use the certificate " + options_.tls_cert + ": " + ec.message());
   ctx->use_private_key_file(options_.tls_key, boost::asio::ssl::context::pem, ec);
   if (ec) return InvalidArgument("HTTPS: cannot use the key " + options_.tls_key + ": " + ec.message());
-  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
-    return InvalidArgument("HTTPS: the key " + options_.tls_key + " does not match " + options_.tls_cert);
-  }
   tls_cert_mtime_ = cert_mtime;
   tls_key_mtime_ = key_mtime;
   return ctx;

@@ -4,6 +4,7 @@
 #include <grpcpp/security/tls_credentials_options.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace derm {
 namespace {
@@ -18,9 +19,9 @@ std::string OpenSslError() {
   return buf;
 }
 
-// Loads the files into a throwaway OpenSSL context: each must be readable PEM, and the key must
-// match the certificate.
-Status CheckFiles(const TlsFiles& files, bool need_identity) {
+}  // namespace
+
+Status CheckTlsFiles(const TlsFiles& files, bool need_identity) {
   if (need_identity && (files.cert.empty() || files.key.empty())) {
     return InvalidArgument("TLS needs both a certificate (--tls-cert) and its key (--tls-key)");
   }
@@ -33,10 +34,13 @@ Status CheckFiles(const TlsFiles& files, bool need_identity) {
   if (!files.cert.empty()) {
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert.c_str()) != 1)
       return InvalidArgument("cannot use the certificate " + files.cert + ": " + OpenSslError());
-    if (SSL_CTX_use_PrivateKey_file(ctx.get(), files.key.c_str(), SSL_FILETYPE_PEM) != 1)
+    const bool key_used = SSL_CTX_use_PrivateKey_file(ctx.get(), files.key.c_str(), SSL_FILETYPE_PEM) == 1;
+    if (!key_used && ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH)
       return InvalidArgument("cannot use the private key " + files.key + ": " + OpenSslError());
-    if (SSL_CTX_check_private_key(ctx.get()) != 1)
+    if (!key_used || SSL_CTX_check_private_key(ctx.get()) != 1) {
+      ERR_clear_error();
       return InvalidArgument("the key " + files.key + " does not match the certificate " + files.cert);
+    }
   }
   if (!files.ca.empty() && SSL_CTX_load_verify_locations(ctx.get(), files.ca.c_str(), nullptr) != 1) {
     return InvalidArgument("cannot use the CA certificate " + files.ca + ": " + OpenSslError());
@@ -44,12 +48,10 @@ Status CheckFiles(const TlsFiles& files, bool need_identity) {
   return Status::Ok();
 }
 
-}  // namespace
-
 StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(const TlsFiles& files) {
-  DERM_RETURN_IF_ERROR(CheckFiles(files, /*need_identity=*/true));
+  DERM_RETURN_IF_ERROR(CheckTlsFiles(files, /*need_identity=*/true));
   auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-      files.key, files.cert, files.ca, kTlsRefreshSeconds);
+      files.key, files.cert, files.ca, files.refresh_seconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_identity_key_cert_pairs();
   if (!files.ca.empty()) {
@@ -60,11 +62,11 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(const Tl
 }
 
 StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsChannelCredentials(const TlsFiles& files) {
-  DERM_RETURN_IF_ERROR(CheckFiles(files, /*need_identity=*/false));
+  DERM_RETURN_IF_ERROR(CheckTlsFiles(files, /*need_identity=*/false));
   grpc::experimental::TlsChannelCredentialsOptions options;
   if (!files.ca.empty() || !files.cert.empty()) {
     options.set_certificate_provider(std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-        files.key, files.cert, files.ca, kTlsRefreshSeconds));
+        files.key, files.cert, files.ca, files.refresh_seconds));
     if (!files.ca.empty()) options.watch_root_certs();
     if (!files.cert.empty()) options.watch_identity_key_cert_pairs();
   }

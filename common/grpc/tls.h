@@ -21,11 +21,13 @@ struct TlsFiles {
   std::string key;   // its private key (PEM)
   std::string ca;    // server: the CA client certificates must chain to (then they are required);
                      // client: the CA that signed the server's certificate (else the system's CAs)
+  unsigned refresh_seconds = 10;  // how often changed files are noticed
   bool enabled() const { return !cert.empty() || !key.empty() || !ca.empty(); }
 };
 
-// How often changed files are noticed.
-inline constexpr unsigned kTlsRefreshSeconds = 10;
+// Loads the files into a throwaway OpenSSL context: each must be readable PEM, the key must match
+// the certificate, and with `need_identity` both must be given. INVALID_ARGUMENT naming the file.
+Status CheckTlsFiles(const TlsFiles& files, bool need_identity);
 
 // TLS with files.cert and files.key; with files.ca every client must present a certificate that
 // chains to it (mTLS). INVALID_ARGUMENT naming the file that is missing, unreadable or not PEM,

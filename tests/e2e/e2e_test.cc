@@ -292,36 +292,6 @@ TEST_F(ClusterTest, DermctlSubmitsASweepAsOneRunPerPoint) {
   EXPECT_EQ(std::count(runs.out.begin(), runs.out.end(), '\n'), 2) << runs.out;
 }
 
-TEST(SecurityTest, TokenProtectedSchedulerRefusesCallsWithoutTheToken) {
-  testing::TempDir dir;
-  testing::Cluster cluster(dir);
-  testing::WriteFile(dir.Join("token"), "s3cret-token\n");
-  ASSERT_TRUE(cluster.StartScheduler({"--auth-token-file", dir.Join("token")})) << cluster.SchedulerLog();
-  cluster.StartWorker({"--token-file", dir.Join("token")});  // the shared token may work too
-  testing::WriteFile(dir.Join("job.yaml"),
-                     "data: {train_dir: " + cluster.data("Train") +
-                         ", image_size: [32, 32]}\ntrain: {epochs: 1, batch_size: 4}\n");
-  auto no_token = RunCommand({DERMCTL_BIN, "--server", cluster.address(), "submit", dir.Join("job.yaml")});
-  EXPECT_EQ(no_token.exit_code, 4);
-  EXPECT_EQ(
-      no_token.err,
-      "dermctl: this scheduler requires a token: pass --token-file or set DERM_TOKEN (a new database's admin "
-      "token is written beside it; docs/security.md)\n");
-  testing::WriteFile(dir.Join("wrong"), "guess");
-  auto wrong = RunCommand(
-      {DERMCTL_BIN, "--server", cluster.address(), "--token-file", dir.Join("wrong"), "list", "jobs"});
-  EXPECT_EQ(wrong.err, "dermctl: the token was not accepted by the scheduler\n");
-  auto ok = RunCommand({DERMCTL_BIN, "--server", cluster.address(), "--token-file", dir.Join("token"),
-                        "submit", dir.Join("job.yaml"), "--wait"});
-  EXPECT_EQ(ok.exit_code, 0) << ok.err << cluster.WorkerLog(0);
-  // Raw gRPC without metadata is refused too, with the canonical code.
-  grpc::ClientContext ctx;
-  derm::v1::Job job;
-  derm::v1::GetJobRequest req;
-  req.set_id(1);
-  EXPECT_EQ(cluster.jobs()->GetJob(&ctx, req, &job).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-}
-
 TEST(OperationsTest, RefusesOversizedMessagesAndUnknownJobsWithCanonicalCodes) {
   testing::TempDir dir;
   testing::Cluster cluster(dir);

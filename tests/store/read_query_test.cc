@@ -35,6 +35,32 @@ TEST_F(ReadQueryTest, ReturnsColumnsRowsAndNulls) {
   EXPECT_FALSE(r->truncated);
 }
 
+TEST_F(ReadQueryTest, TokensAreNeverReadableAndTheAuditTrailOnlyForAdmins) {
+  ASSERT_TRUE(
+      Database::Open(path_)
+          .value()
+          ->Exec("INSERT INTO tokens(user, role, sha256, created_ms, created_by) VALUES "
+                 "('u', 'ADMIN', 'hash', 1, 'x'); INSERT INTO audit_events(time_ms, principal, action, "
+                 "outcome) VALUES (1, 'u', 'GetJob', 'PERMISSION_DENIED')")
+          .ok());
+  QueryLimits admin;
+  admin.read_audit = true;
+  for (const QueryLimits& limits : {QueryLimits(), admin}) {
+    for (const std::string sql : {"SELECT sha256 FROM tokens", "SELECT count(*) FROM tokens",
+                                  "SELECT name FROM workers WHERE EXISTS (SELECT 1 FROM tokens)",
+                                  "WITH t AS (SELECT * FROM tokens) SELECT 1 FROM t"}) {
+      auto r = RunReadOnlyQuery(path_, sql, limits);
+      EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied) << sql;
+      EXPECT_EQ(r.status().message(), "the table tokens is never readable through queries") << sql;
+    }
+  }
+  auto viewer = RunReadOnlyQuery(path_, "SELECT action FROM audit_events", {});
+  EXPECT_EQ(viewer.status().message(), "the table audit_events is readable by admins only");
+  auto read = RunReadOnlyQuery(path_, "SELECT action FROM audit_events", admin);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->rows[0][0], "GetJob");
+}
+
 TEST_F(ReadQueryTest, LimitsRowsAndTime) {
   QueryLimits one;
   one.max_rows = 1;

@@ -104,6 +104,17 @@ TEST_F(StoreTest, Version2KeepsEveryPredictionAndSkippedFileOfAVersion1Database)
                   .ok());
   EXPECT_EQ(db->Exec("UPDATE workers SET state = 'ASLEEP'").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pragma_quick_check WHERE quick_check = 'ok'"), 1);
+  // Version 4: jobs and workers from before access control have no submitter, and run_summary
+  // still lists the old run, with an empty submitted_by.
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM jobs WHERE id = 7 AND submitted_by = ''"), 1);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM workers WHERE registered_by = ''"), 1);
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM run_summary WHERE run_id = 5 AND submitted_by = ''"), 1);
+  EXPECT_EQ(db->Exec("INSERT INTO tokens(user, role, sha256, created_ms, created_by) VALUES ('u', 'ROOT', "
+                     "'h', 1, 'x')")
+                .code(),
+            StatusCode::kFailedPrecondition)
+      << "roles are checked";
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM tokens"), 0);
 }
 
 TEST_F(StoreTest, RefusesADatabaseFromANewerVersion) {

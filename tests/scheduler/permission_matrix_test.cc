@@ -1,0 +1,206 @@
+// Every RPC the scheduler serves, called by every role over a real channel: the permission table
+// decides, and nothing else. Each call sends the method's empty request, so a permitted call ends
+// in its handler's answer (OK, NOT_FOUND, INVALID_ARGUMENT, ...) and a refused one in
+// PERMISSION_DENIED (no token: UNAUTHENTICATED). Health answers without a token; reflection
+// needs one.
+#include <google/protobuf/descriptor.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <gtest/gtest.h>
+
+#include "derm/v1/access.pb.h"
+#include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "scheduler/access/permissions.h"
+#include "tests/scheduler/server_fixture.h"
+
+namespace derm::scheduler {
+namespace {
+
+namespace pb = google::protobuf;
+
+// The services the scheduler serves (the health service aside, which is open to all).
+const std::vector<std::string> kServices = {"derm.v1.JobService", "derm.v1.WorkerService",
+                                            "derm.v1.AccessService",
+                                            "grpc.reflection.v1alpha.ServerReflection"};
+
+std::vector<const pb::MethodDescriptor*> AllMethods() {
+  std::vector<const pb::MethodDescriptor*> out;
+  for (const auto& name : kServices) {
+    const pb::ServiceDescriptor* service = pb::DescriptorPool::generated_pool()->FindServiceByName(name);
+    EXPECT_NE(service, nullptr) << name;
+    if (!service) continue;
+    for (int i = 0; i < service->method_count(); ++i) out.push_back(service->method(i));
+  }
+  return out;
+}
+
+// Calls "/Service/Method" with one request of `request_bytes` (any streaming kind), reads every
+// answer, and returns the final status.
+grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
+                     const std::string& secret, const std::string& request_bytes = "",
+                     std::vector<std::string>* answers = nullptr) {
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  if (!secret.empty()) ctx.AddMetadata("authorization", "Bearer " + secret);
+  auto call = stub.PrepareCall(&ctx, path, &cq);
+  auto next = [&cq] {
+    void* tag = nullptr;
+    bool ok = false;
+    EXPECT_TRUE(cq.Next(&tag, &ok));
+    return ok;
+  };
+  call->StartCall(reinterpret_cast<void*>(1));
+  if (next()) {
+    grpc::Slice slice(request_bytes);
+    grpc::ByteBuffer request(&slice, 1);
+    call->Write(request, reinterpret_cast<void*>(2));
+    if (next()) {
+      call->WritesDone(reinterpret_cast<void*>(3));
+      next();
+      while (true) {
+        grpc::ByteBuffer answer;
+        call->Read(&answer, reinterpret_cast<void*>(4));
+        if (!next()) break;
+        std::vector<grpc::Slice> slices;
+        (void)answer.Dump(&slices);
+        std::string bytes;
+        for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+        if (answers) answers->push_back(bytes);
+      }
+    }
+  }
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  next();
+  cq.Shutdown();
+  void* tag;
+  bool ok;
+  while (cq.Next(&tag, &ok)) {
+  }
+  return status;
+}
+
+std::string PathOf(const pb::MethodDescriptor* m) {
+  return "/" + m->service()->full_name() + "/" + m->name();
+}
+
+// Who may call what, written out: the table in scheduler/access/permissions.cc must produce it.
+const std::map<std::string, std::string> kExpected = {
+    {"derm.v1.JobService.SubmitJob", "admin editor"},
+    {"derm.v1.JobService.GetJob", "admin editor viewer"},
+    {"derm.v1.JobService.ListJobs", "admin editor viewer"},
+    {"derm.v1.JobService.CancelJob", "admin editor"},  // editors: their own jobs only
+    {"derm.v1.JobService.RetryJob", "admin editor"},   // editors: their own jobs only
+    {"derm.v1.JobService.WatchJob", "admin editor viewer"},
+    {"derm.v1.JobService.GetRun", "admin editor viewer"},
+    {"derm.v1.JobService.ListRuns", "admin editor viewer"},
+    {"derm.v1.JobService.GetConfusionMatrix", "admin editor viewer"},
+    {"derm.v1.JobService.CompareRuns", "admin editor viewer"},
+    {"derm.v1.JobService.GetModel", "admin editor viewer"},
+    {"derm.v1.JobService.Query", "admin editor viewer"},
+    {"derm.v1.JobService.ListWorkers", "admin editor viewer"},
+    {"derm.v1.JobService.DrainWorker", "admin"},
+    {"derm.v1.WorkerService.RegisterWorker", "worker"},
+    {"derm.v1.WorkerService.Heartbeat", "worker"},
+    {"derm.v1.WorkerService.AcquireTask", "worker"},
+    {"derm.v1.WorkerService.ReportFacts", "worker"},
+    {"derm.v1.WorkerService.ReportEpoch", "worker"},
+    {"derm.v1.WorkerService.CompleteTask", "worker"},
+    {"derm.v1.WorkerService.FailTask", "worker"},
+    {"derm.v1.AccessService.WhoAmI", "admin editor viewer worker"},
+    {"derm.v1.AccessService.CreateToken", "admin"},
+    {"derm.v1.AccessService.ListTokens", "admin"},
+    {"derm.v1.AccessService.RevokeToken", "admin"},
+    {"derm.v1.AccessService.ListAuditEvents", "admin"},
+    {"grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo", "admin editor viewer worker"},
+};
+
+using PermissionMatrixTest = ServerTest;
+
+TEST_F(PermissionMatrixTest, TheTableNamesEveryServedRpcAndNothingElse) {
+  std::set<std::string> served;
+  for (const auto* m : AllMethods()) served.insert(m->full_name());
+  std::set<std::string> table;
+  for (const auto& [method, permission] : PermissionTable()) table.insert(method);
+  EXPECT_EQ(served, table);
+  std::set<std::string> expected;
+  for (const auto& [method, roles] : kExpected) expected.insert(method);
+  EXPECT_EQ(served, expected);
+}
+
+TEST_F(PermissionMatrixTest, EveryRpcAnswersEveryRoleAsTheTableSays) {
+  const std::map<std::string, std::string> callers = {
+      {"admin", Token("ann", derm::v1::ADMIN)},
+      {"editor", Token("ed", derm::v1::EDITOR)},
+      {"viewer", Token("vera", derm::v1::VIEWER)},
+      {"worker", Token("pool", derm::v1::WORKER)},
+  };
+  auto channel = Channel();
+  std::map<std::string, std::string> observed;  // method -> the roles it let through
+  for (const auto* m : AllMethods()) {
+    std::string& allowed = observed[m->full_name()];
+    for (const auto& [role, secret] : callers) {
+      const grpc::Status st = CallRaw(channel, PathOf(m), secret);
+      ASSERT_NE(st.error_code(), grpc::StatusCode::UNAUTHENTICATED) << role << " " << m->full_name();
+      if (st.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+        allowed += (allowed.empty() ? "" : " ") + role;
+      } else {
+        EXPECT_NE(st.error_message().find("may not call " + m->name() + ": it needs the permission"),
+                  std::string::npos)
+            << st.error_message();
+      }
+    }
+    const grpc::Status anonymous = CallRaw(channel, PathOf(m), "");
+    EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED) << m->full_name();
+  }
+  EXPECT_EQ(observed, kExpected);
+}
+
+TEST_F(PermissionMatrixTest, HealthAnswersWithoutATokenAndReflectionNeedsOne) {
+  auto channel = Channel();
+  std::vector<std::string> answers;
+  const grpc::Status health = CallRaw(channel, "/grpc.health.v1.Health/Check", "", "", &answers);
+  ASSERT_TRUE(health.ok()) << health.error_message();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0], std::string("\x08\x01", 2)) << "status: SERVING";
+
+  auto reflection = grpc::reflection::v1alpha::ServerReflection::NewStub(channel);
+  grpc::reflection::v1alpha::ServerReflectionRequest list;
+  list.set_list_services("");
+  grpc::reflection::v1alpha::ServerReflectionResponse answer;
+  {
+    auto ctx = Call("");
+    auto stream = reflection->ServerReflectionInfo(ctx.get());
+    stream->Write(list);
+    stream->WritesDone();
+    EXPECT_FALSE(stream->Read(&answer));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  auto ctx = Call(Token("vera", derm::v1::VIEWER));
+  auto stream = reflection->ServerReflectionInfo(ctx.get());
+  ASSERT_TRUE(stream->Write(list));
+  ASSERT_TRUE(stream->Read(&answer));
+  std::set<std::string> names;
+  for (const auto& s : answer.list_services_response().service()) names.insert(s.name());
+  EXPECT_TRUE(names.count("derm.v1.JobService")) << answer.DebugString();
+  grpc::reflection::v1alpha::ServerReflectionRequest symbol;
+  symbol.set_file_containing_symbol("derm.v1.JobService");
+  ASSERT_TRUE(stream->Write(symbol));
+  ASSERT_TRUE(stream->Read(&answer));
+  ASSERT_GT(answer.file_descriptor_response().file_descriptor_proto_size(), 0) << answer.DebugString();
+  pb::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(answer.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.name(), "derm/v1/jobs.proto");
+  symbol.set_file_containing_symbol("no.such.Symbol");
+  ASSERT_TRUE(stream->Write(symbol));
+  ASSERT_TRUE(stream->Read(&answer));
+  EXPECT_EQ(answer.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+}  // namespace
+}  // namespace derm::scheduler
