@@ -12,8 +12,9 @@ SchedulerServer::SchedulerServer(Scheduler* scheduler, AccessControl* access, bo
       jobs_(scheduler, &guard_),
       workers_(scheduler, &guard_),
       access_service_(&guard_),
+      // The services reflection can describe (gRPC's health service has no descriptor here).
       reflection_(&guard_, {"derm.v1.JobService", "derm.v1.WorkerService", "derm.v1.AccessService",
-                            "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}) {}
+                            "grpc.reflection.v1alpha.ServerReflection"}) {}
 
 SchedulerServer::~SchedulerServer() {
   if (server_) Shutdown(std::chrono::system_clock::now());

@@ -75,6 +75,14 @@ TEST_F(GrpcServicesTest, SubmitListCancelAndAWorkersLeaseGoThroughTheServicesAsT
   const std::string editor = Token("ed", derm::v1::EDITOR), worker = Token("gpu-pool", derm::v1::WORKER);
   const int64_t job = SubmitAs(editor);
   EXPECT_EQ(scheduler_->reads().GetJob(job)->submitted_by(), "ed");
+  SubmitAs(Token("other", derm::v1::EDITOR));
+  derm::v1::ListRunsRequest mine;
+  mine.set_filter("submitted_by = ed");
+  derm::v1::ListRunsResponse runs;
+  ASSERT_TRUE(jobs_->ListRuns(As(editor), &mine, &runs).ok());
+  ASSERT_EQ(runs.runs_size(), 1);
+  EXPECT_EQ(runs.runs(0).job_id(), job);
+  EXPECT_EQ(runs.runs(0).submitted_by(), "ed");
 
   derm::v1::RegisterWorkerRequest reg;
   derm::v1::RegisterWorkerResponse registered;
