@@ -55,10 +55,7 @@ TEST_F(ForgeryTest, EveryStepOfTheForgedResultsSequenceIsRefusedAndTheRealResult
                     mallory = Token("mallory", derm::v1::EDITOR),
                     mallory_worker = Token("mallory-w", derm::v1::WORKER);
   derm::v1::SubmitJobRequest submit;
-  submit.mutable_spec()->set_name("bobs-run");
-  submit.mutable_spec()->mutable_data()->set_train_dir("/data/Train");
-  submit.mutable_spec()->mutable_train()->set_epochs(2);
-  submit.mutable_spec()->set_max_retries(3);
+  *submit.mutable_spec() = TrainSpec("bobs-run", 2);
   derm::v1::SubmitJobResponse submitted;
   ASSERT_TRUE(jobs_->SubmitJob(Call(bob).get(), submit, &submitted).ok());
   const int64_t job = submitted.job().id(), run = submitted.job().run_id();

@@ -9,13 +9,7 @@
 namespace derm::scheduler {
 namespace {
 
-derm::v1::JobSpec Spec() {
-  derm::v1::JobSpec spec;
-  spec.set_name("svc");
-  spec.mutable_data()->set_train_dir("/data/Train");
-  spec.mutable_train()->set_epochs(2);
-  return spec;
-}
+derm::v1::JobSpec Spec() { return TrainSpec("svc", 2); }
 
 class GrpcServicesTest : public AccessTest {
  protected:

@@ -16,6 +16,17 @@ namespace derm::scheduler {
 
 using derm::v1::JobState;
 
+// A valid training spec named `name` of `epochs` epochs over /data/Train (never read: no worker
+// runs in these tests), with `max_retries` retries.
+inline derm::v1::JobSpec TrainSpec(const std::string& name, int epochs, int max_retries = 3) {
+  derm::v1::JobSpec spec;
+  spec.set_name(name);
+  spec.mutable_data()->set_train_dir("/data/Train");
+  spec.mutable_train()->set_epochs(epochs);
+  spec.set_max_retries(max_retries);
+  return spec;
+}
+
 class SchedulerTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }

@@ -7,14 +7,7 @@
 namespace derm::scheduler {
 namespace {
 
-derm::v1::JobSpec Spec() {
-  derm::v1::JobSpec spec;
-  spec.set_name("owned");
-  spec.mutable_data()->set_train_dir("/data/Train");
-  spec.mutable_train()->set_epochs(3);
-  spec.set_max_retries(3);
-  return spec;
-}
+derm::v1::JobSpec Spec() { return TrainSpec("owned", 3); }
 
 class WorkerOwnershipTest : public SchedulerTest {
  protected:
