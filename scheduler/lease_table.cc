@@ -9,11 +9,15 @@ void LeaseTable::Add(int64_t attempt_id, Lease lease, int64_t now_ms) {
   leases_[attempt_id] = std::move(lease);
 }
 
-StatusOr<Lease*> LeaseTable::Renew(int64_t attempt_id, int64_t now_ms) {
+StatusOr<Lease*> LeaseTable::Renew(int64_t attempt_id, int64_t worker_id, int64_t now_ms) {
   auto it = leases_.find(attempt_id);
   if (it == leases_.end()) {
     return FailedPrecondition("attempt " + std::to_string(attempt_id) +
                               " is not running (it ended, was cancelled or its lease expired)");
+  }
+  if (it->second.worker_id != worker_id) {
+    return PermissionDenied("attempt " + std::to_string(attempt_id) + " is leased to worker " +
+                            std::to_string(it->second.worker_id) + ", not to worker " + std::to_string(worker_id));
   }
   it->second.deadline_ms = now_ms + timeout_ms_;
   return &it->second;

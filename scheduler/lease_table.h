@@ -28,9 +28,10 @@ class LeaseTable {
 
   // Leases `attempt_id` until now_ms + the timeout.
   void Add(int64_t attempt_id, Lease lease, int64_t now_ms);
-  // The attempt's lease, renewed until now_ms + the timeout; FAILED_PRECONDITION when the attempt
-  // holds none (it ended, was cancelled or its lease expired).
-  StatusOr<Lease*> Renew(int64_t attempt_id, int64_t now_ms);
+  // The attempt's lease, renewed until now_ms + the timeout, when the worker `worker_id` holds it.
+  // PERMISSION_DENIED when another worker does (nothing is renewed); FAILED_PRECONDITION when the
+  // attempt holds none (it ended, was cancelled or its lease expired).
+  StatusOr<Lease*> Renew(int64_t attempt_id, int64_t worker_id, int64_t now_ms);
   // The attempt's lease; nullptr when it holds none.
   const Lease* Find(int64_t attempt_id) const {
     auto it = leases_.find(attempt_id);

@@ -264,7 +264,7 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(const derm::v1::A
                                                                const std::function<bool()>& cancelled) {
   const int64_t worker_id = request.worker_id();
   MutexLock lock(&mu_);
-  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, CallerLocked(worker_id, request.worker_key()));
+  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, workers_.Caller(worker_id, request.worker_key()));
   DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
   if (waiting_polls_ >= options_.max_long_polls) {
     return Unavailable(std::to_string(waiting_polls_) +
@@ -325,11 +325,11 @@ StatusOr<derm::v1::AcquireTaskResponse> Scheduler::AcquireTask(const derm::v1::A
 StatusOr<derm::v1::HeartbeatResponse> Scheduler::Heartbeat(const derm::v1::HeartbeatRequest& request) {
   MutexLock lock(&mu_);
   const int64_t worker_id = request.worker_id();
-  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, CallerLocked(worker_id, request.worker_key()));
+  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker, workers_.Caller(worker_id, request.worker_key()));
   // The owner first: a heartbeat for another worker's attempt renews nothing.
   StatusOr<Lease*> lease = FailedPrecondition("idle");
   if (request.attempt_id() != 0) {
-    lease = OwnLeaseLocked(worker_id, request.worker_key(), request.attempt_id());
+    lease = leases_.Renew(request.attempt_id(), worker_id, clock_->NowMillis());
     if (lease.status().code() == StatusCode::kPermissionDenied) return lease.status();
   }
   DERM_RETURN_IF_ERROR(SeenLocked(worker_id, worker));
@@ -433,30 +433,14 @@ void Scheduler::NoteWhyJobsWaitLocked() {
   reads_.SetWaitingReasons(std::move(reasons));
 }
 
-StatusOr<RegisteredWorker*> Scheduler::CallerLocked(int64_t worker_id, const std::string& key) {
-  RegisteredWorker* worker = workers_.Find(worker_id);
-  if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
-  if (!SecretsEqual(Sha256Hex(key), worker->key_sha256)) {
-    return PermissionDenied("the worker key is not worker " + std::to_string(worker_id) +
-                            "'s: only the process that registered as a worker may call as it");
-  }
-  return worker;
-}
-
 StatusOr<Lease*> Scheduler::OwnLeaseLocked(int64_t worker_id, const std::string& key, int64_t attempt_id) {
-  if (Status caller = CallerLocked(worker_id, key).status(); !caller.ok()) {
+  if (Status caller = workers_.Caller(worker_id, key).status(); !caller.ok()) {
     if (caller.code() != StatusCode::kNotFound) return caller;
     // A worker of an earlier scheduler process: its attempts ended with that process.
     return FailedPrecondition("attempt " + std::to_string(attempt_id) + " ended: " + caller.message() +
                               " (the scheduler restarted)");
   }
-  const Lease* lease = leases_.Find(attempt_id);
-  if (lease && lease->worker_id != worker_id) {
-    return PermissionDenied("attempt " + std::to_string(attempt_id) + " is leased to worker " +
-                            std::to_string(lease->worker_id) + ", not to worker " +
-                            std::to_string(worker_id));
-  }
-  return leases_.Renew(attempt_id, clock_->NowMillis());
+  return leases_.Renew(attempt_id, worker_id, clock_->NowMillis());
 }
 
 Status Scheduler::SeenLocked(int64_t worker_id, RegisteredWorker* worker) {

@@ -144,8 +144,6 @@ class Scheduler {
   void NoteWhyJobsWaitLocked() DERM_REQUIRES(mu_);
   // The worker called: LOST -> ACTIVE (or DRAINING) again.
   Status SeenLocked(int64_t worker_id, RegisteredWorker* worker) DERM_REQUIRES(mu_);
-  // The registered worker `worker_id` when `key` is its key (NOT_FOUND, PERMISSION_DENIED).
-  StatusOr<RegisteredWorker*> CallerLocked(int64_t worker_id, const std::string& key) DERM_REQUIRES(mu_);
   // The lease of `attempt_id` when the worker `worker_id` holding `key` owns it, renewed; checked
   // before anything is renewed (PERMISSION_DENIED; FAILED_PRECONDITION when the attempt holds no
   // lease any more, or its worker is not registered with this process).

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "common/crypto/secret.h"
+#include "common/crypto/sha256.h"
+#include "common/status_or.h"
 #include "derm/v1/workers.pb.h"
 
 namespace derm::scheduler {
@@ -38,6 +41,17 @@ class WorkerRegistry {
   RegisteredWorker* Find(int64_t worker_id) {
     auto it = workers_.find(worker_id);
     return it == workers_.end() ? nullptr : &it->second;
+  }
+  // The worker `worker_id` when `key` is the key it was given: NOT_FOUND when it did not register
+  // with this process, PERMISSION_DENIED for another key.
+  StatusOr<RegisteredWorker*> Caller(int64_t worker_id, const std::string& key) {
+    RegisteredWorker* worker = Find(worker_id);
+    if (!worker) return NotFound("worker " + std::to_string(worker_id) + " is not registered");
+    if (!SecretsEqual(Sha256Hex(key), worker->key_sha256)) {
+      return PermissionDenied("the worker key is not worker " + std::to_string(worker_id) +
+                              "'s: only the process that registered as a worker may call as it");
+    }
+    return worker;
   }
   // The worker called at now_ms. True when it was lost until now.
   static bool Seen(RegisteredWorker* w, int64_t now_ms) {
