@@ -17,7 +17,8 @@ StatusOr<Lease*> LeaseTable::Renew(int64_t attempt_id, int64_t worker_id, int64_
   }
   if (it->second.worker_id != worker_id) {
     return PermissionDenied("attempt " + std::to_string(attempt_id) + " is leased to worker " +
-                            std::to_string(it->second.worker_id) + ", not to worker " + std::to_string(worker_id));
+                            std::to_string(it->second.worker_id) + ", not to worker " +
+                            std::to_string(worker_id));
   }
   it->second.deadline_ms = now_ms + timeout_ms_;
   return &it->second;

@@ -16,9 +16,11 @@ class AuditLimiter {
 
   // True when a row may be written at now_ms; false counts it as dropped.
   bool Admit(int64_t now_ms) {
-    if (last_ms_ != 0)
+    // A clock stepped back (the system clock was set) refills nothing and takes nothing.
+    if (last_ms_ != 0 && now_ms > last_ms_) {
       tokens_ = std::min<double>(burst_, tokens_ + per_ms_ * static_cast<double>(now_ms - last_ms_));
-    last_ms_ = now_ms;
+    }
+    last_ms_ = std::max(last_ms_, now_ms);
     if (tokens_ < 1) {
       ++dropped_;
       return false;

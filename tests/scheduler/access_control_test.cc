@@ -232,6 +232,11 @@ TEST_F(AccessControlTest, RefusalsAreAuditedUpToABurstThenAtTheRefillRate) {
             "the token was not accepted by the scheduler (7 earlier refusals not recorded: rate limit)");
   EXPECT_EQ(events[0].outcome(), "UNAUTHENTICATED");
   EXPECT_EQ(events[0].peer(), "ipv4:10.1.2.3:4");
+  clock_.Advance(-60'000);  // the system clock set back a minute: no refill, and no debt either
+  EXPECT_FALSE(access->RecordRefusal(nullptr, "GetJob", why, "ipv4:10.1.2.3:4"));
+  clock_.Advance(60'000 + 1000);
+  EXPECT_TRUE(access->RecordRefusal(nullptr, "GetJob", why, "ipv4:10.1.2.3:4"));
+  written += 1;
   derm::v1::ListAuditEventsRequest page;
   page.set_limit(2);
   page.set_before_id(events[2].id());
