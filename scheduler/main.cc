@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
   if (access_options.bootstrap_token_file.empty())
     access_options.bootstrap_token_file = db_path + ".admin-token";
   server_options.max_long_polls = options.max_long_polls;
+  // Options that cannot work are refused before the database is opened or a token written.
+  if (auto st = derm::scheduler::SchedulerServer::Check(server_options); !st.ok()) return Fail(st, 2);
 
   // Block the signals in every thread; the main thread waits for them.
   sigset_t set;
@@ -120,7 +122,6 @@ int main(int argc, char** argv) {
       &scheduler, std::chrono::milliseconds(
                       std::max<int64_t>(50, std::min<int64_t>(1000, options.lease_timeout_ms / 4))));
   timer.Start();
-  std::cout << "derm-scheduler listening on " << (*server)->address() << std::endl;
   if (!server_options.tls.enabled()) {
     std::cerr << "derm-scheduler: serving plaintext gRPC on " << (*server)->address()
               << (server_options.insecure ? " (--insecure): tokens and results cross the network unencrypted"
@@ -131,6 +132,8 @@ int main(int argc, char** argv) {
               << (server_options.tls.ca.empty() ? "" : " and requiring client certificates (mTLS)")
               << std::endl;
   }
+  // Last: a caller that has read this line has everything written before it.
+  std::cout << "derm-scheduler listening on " << (*server)->address() << std::endl;
   derm::scheduler::HttpServerOptions http_options;
   if (!http_plaintext) {
     http_options.tls_cert = server_options.tls.cert;

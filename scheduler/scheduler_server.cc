@@ -20,18 +20,24 @@ SchedulerServer::~SchedulerServer() {
   if (server_) Shutdown(std::chrono::system_clock::now());
 }
 
-StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* scheduler, AccessControl* access,
-                                                                  const ServerOptions& options) {
+Status SchedulerServer::Check(const ServerOptions& options) {
   DERM_ASSIGN_OR_RETURN(std::string listen, NumericListenAddress(options.listen));
-  std::shared_ptr<grpc::ServerCredentials> credentials;
-  if (options.tls.enabled()) {
-    DERM_ASSIGN_OR_RETURN(credentials, TlsServerCredentials(options.tls));
-  } else if (!IsLoopback(listen) && !options.insecure) {
+  if (options.tls.enabled()) return CheckTlsFiles(options.tls, /*need_identity=*/true);
+  if (!IsLoopback(listen) && !options.insecure) {
     return InvalidArgument("--listen " + listen +
                            " can be reached from other machines: serve TLS (--tls-cert, --tls-key), or pass "
                            "--insecure to send tokens and results there in plaintext");
-  } else {
-    credentials = grpc::InsecureServerCredentials();
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* scheduler, AccessControl* access,
+                                                                  const ServerOptions& options) {
+  DERM_RETURN_IF_ERROR(Check(options));
+  DERM_ASSIGN_OR_RETURN(std::string listen, NumericListenAddress(options.listen));
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (options.tls.enabled()) {
+    DERM_ASSIGN_OR_RETURN(credentials, TlsServerCredentials(options.tls));
   }
   std::unique_ptr<SchedulerServer> s(new SchedulerServer(scheduler, access, !options.tls.ca.empty()));
   grpc::EnableDefaultHealthCheckService(true);

@@ -30,8 +30,11 @@ struct ServerOptions {
 
 class SchedulerServer {
  public:
-  // Builds and starts the server. INVALID_ARGUMENT for a bad address, TLS files that cannot be
-  // used, or plaintext beyond loopback without `insecure`; UNAVAILABLE when it cannot listen.
+  // OK when Start would accept `options`: INVALID_ARGUMENT for a bad address, TLS files that
+  // cannot be used, or plaintext beyond loopback without `insecure` (derm-scheduler checks this
+  // before it opens its database).
+  static Status Check(const ServerOptions& options);
+  // Builds and starts the server. The errors of Check; UNAVAILABLE when it cannot listen.
   static StatusOr<std::unique_ptr<SchedulerServer>> Start(Scheduler* scheduler, AccessControl* access,
                                                           const ServerOptions& options);
   ~SchedulerServer();

@@ -5,6 +5,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "derm/v1/jobs.grpc.pb.h"
 #include "tests/testing/cluster.h"
 #include "tests/testing/test_certificates.h"
@@ -112,6 +114,24 @@ TEST(AccessTest, AnMtlsSchedulerNamesWorkersAndPeopleByTheirCertificates) {
   auto workers = as(ops, {"list", "workers", "-o", "csv"});
   EXPECT_NE(workers.out.find(",gpu-1\n"), std::string::npos)
       << "registered by its certificate: " << workers.out;
+}
+
+TEST(AccessTest, OptionsThatCannotWorkAreRefusedBeforeTheDatabaseOrATokenIsWritten) {
+  testing::TempDir dir;
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{"--listen", "0.0.0.0:0"},
+        std::vector<std::string>{"--listen", "127.0.0.1:0", "--tls-cert", dir.Join("missing.pem"),
+                                 "--tls-key", dir.Join("missing.key")}}) {
+    std::vector<std::string> argv = {DERM_SCHEDULER_BIN, "--db", dir.Join("r.db")};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    auto r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_NE(r.err.find(flags[2 % flags.size()] == "--tls-cert" ? "missing.pem" : "--insecure"),
+              std::string::npos)
+        << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.Join("r.db"))) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir.Join("r.db.admin-token")));
+  }
 }
 
 TEST(SecurityTest, TokenProtectedSchedulerRefusesCallsWithoutTheToken) {
