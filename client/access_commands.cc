@@ -2,15 +2,12 @@
 #include <grpcpp/grpcpp.h>
 
 #include "client/commands.h"
+#include "common/strings.h"
 
 namespace derm::client {
 namespace {
 
-std::string Role(derm::v1::Role role) {
-  std::string name = derm::v1::Role_Name(role);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
+std::string Role(derm::v1::Role role) { return AsciiLower(derm::v1::Role_Name(role)); }
 
 }  // namespace
 
@@ -24,9 +21,7 @@ int WhoAmI(Connection& conn, std::ostream& out, std::ostream& err) {
 
 int CreateToken(Connection& conn, const TokenOptions& options, std::ostream& out, std::ostream& err) {
   derm::v1::Role role = derm::v1::ROLE_UNSPECIFIED;
-  std::string upper = options.role;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (!derm::v1::Role_Parse(upper, &role) || role == derm::v1::ROLE_UNSPECIFIED) {
+  if (!derm::v1::Role_Parse(AsciiUpper(options.role), &role) || role == derm::v1::ROLE_UNSPECIFIED) {
     return Fail(InvalidArgument("--role " + options.role + " is not one of viewer, editor, admin, worker"),
                 err);
   }

@@ -2,6 +2,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "client/commands.h"
+#include "common/strings.h"
 
 namespace derm::client {
 namespace {
@@ -72,9 +73,7 @@ int ListJobs(Connection& conn, const ListOptions& o, std::ostream& out, std::ost
   req.set_limit(o.limit);
   for (const auto& s : o.states) {
     derm::v1::JobState state;
-    std::string upper = s;
-    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (!derm::v1::JobState_Parse(upper, &state) || state == derm::v1::JOB_STATE_UNSPECIFIED) {
+    if (!derm::v1::JobState_Parse(AsciiUpper(s), &state) || state == derm::v1::JOB_STATE_UNSPECIFIED) {
       return Fail(
           InvalidArgument("--state " + s + " is not one of QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED"),
           err);

@@ -19,6 +19,23 @@ inline std::string Trim(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
+// `s` with ASCII letters in upper (lower) case; other bytes as they are. For enum names, keywords
+// and roles, which are ASCII; no locale.
+inline std::string AsciiUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+inline std::string AsciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 // `v` with `digits` digits as printf's %.*f (kFixed), %.*e (kScientific) or %.*g (kGeneral)
 // writes it, through std::to_chars: no locale, no buffer to size. The one number formatter.
 inline std::string FormatDouble(double v, std::chars_format format, int digits) {

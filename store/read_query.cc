@@ -2,7 +2,6 @@
 
 #include <sqlite3.h>
 
-#include <cctype>
 #include <chrono>
 #include <memory>
 #include <set>
@@ -40,9 +39,7 @@ bool AllowedFunction(std::string_view name) {
       "json", "json_array", "json_array_length", "json_extract", "json_insert", "json_object", "json_patch",
       "json_quote", "json_remove", "json_replace", "json_set", "json_type", "json_valid", "json_group_array",
       "json_group_object", "json_each", "json_tree"};
-  std::string lower(name);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return kAllowed.count(lower) > 0;
+  return kAllowed.count(AsciiLower(name)) > 0;
 }
 
 struct Denied {

@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "common/parse_number.h"
+#include "common/strings.h"
 
 namespace derm::store {
 namespace {
@@ -15,11 +16,6 @@ struct Token {
   double number = 0;
   size_t pos = 0;
 };
-
-std::string Upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::toupper(c); });
-  return s;
-}
 
 StatusOr<std::vector<Token>> Lex(const std::string& s) {
   std::vector<Token> out;
@@ -114,7 +110,7 @@ class Compiler {
 
  private:
   bool Keyword(const char* k) {
-    if (t_[i_].kind == Token::kWord && Upper(t_[i_].text) == k) {
+    if (t_[i_].kind == Token::kWord && AsciiUpper(t_[i_].text) == k) {
       ++i_;
       return true;
     }
@@ -175,7 +171,7 @@ class Compiler {
       out_->binds.push_back(QueryValue::Number(v.number));
     } else {
       out_->binds.push_back(
-          QueryValue::Text(field == "state" ? Upper(v.text) : v.text));  // states are upper-case
+          QueryValue::Text(field == "state" ? AsciiUpper(v.text) : v.text));  // states are upper-case
     }
     return "(" + lhs + " " + (op == "=" ? "=" : op) + " ?)";
   }
@@ -233,8 +229,8 @@ StatusOr<CompiledRunQuery> CompileRunQuery(const std::string& filter, const std:
     ++i;
     std::string dir = "ASC";
     if (tokens[i].kind == Token::kWord &&
-        (Upper(tokens[i].text) == "ASC" || Upper(tokens[i].text) == "DESC")) {
-      dir = Upper(tokens[i].text);
+        (AsciiUpper(tokens[i].text) == "ASC" || AsciiUpper(tokens[i].text) == "DESC")) {
+      dir = AsciiUpper(tokens[i].text);
       ++i;
     }
     order += col + " " + dir + ", ";

@@ -1,7 +1,8 @@
 #include "scheduler/access/permissions.h"
 
-#include <cctype>
 #include <vector>
+
+#include "common/strings.h"
 
 namespace derm::scheduler {
 
@@ -24,17 +25,12 @@ Permissions PermissionsOf(derm::v1::Role role) {
   }
 }
 
-std::string RoleName(derm::v1::Role role) {
-  std::string name = derm::v1::Role_Name(role);
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
+std::string RoleName(derm::v1::Role role) { return AsciiLower(derm::v1::Role_Name(role)); }
 
 std::optional<derm::v1::Role> ParseRole(std::string_view name) {
-  std::string upper(name);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   derm::v1::Role role = derm::v1::ROLE_UNSPECIFIED;
-  if (!derm::v1::Role_Parse(upper, &role) || role == derm::v1::ROLE_UNSPECIFIED) return std::nullopt;
+  if (!derm::v1::Role_Parse(AsciiUpper(name), &role) || role == derm::v1::ROLE_UNSPECIFIED)
+    return std::nullopt;
   return role;
 }
 

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "common/strings.h"
 #include "tests/testing/tiny_dataset.h"
 
 namespace derm::testing {
@@ -72,9 +73,7 @@ std::string Cluster::CreateTokenFile(const std::string& user, const std::string&
   derm::v1::CreateTokenRequest req;
   req.set_user(user);
   derm::v1::Role r = derm::v1::ROLE_UNSPECIFIED;
-  std::string upper = role;
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  derm::v1::Role_Parse(upper, &r);
+  derm::v1::Role_Parse(AsciiUpper(role), &r);
   req.set_role(r);
   derm::v1::CreateTokenResponse resp;
   const grpc::Status st = access->CreateToken(&ctx, req, &resp);
