@@ -15,8 +15,8 @@ namespace {
 constexpr char kBearer[] = "Bearer ";
 constexpr int64_t kMaxTtlMs = int64_t{10} * 366 * 24 * 3600 * 1000;  // ten years
 
-// The user the shared --auth-token-file token acts as.
-constexpr char kSharedTokenUser[] = "admin";
+// The user the shared --auth-token-file token acts as, and the first (bootstrap) token's.
+constexpr char kAdminUser[] = "admin";
 
 }  // namespace
 
@@ -54,7 +54,7 @@ Status AccessControl::Bootstrap() {
                          "Remove it, or give --admin-token-file another path");
   }
   store::StoredToken t;
-  t.token.set_user(kSharedTokenUser);
+  t.token.set_user(kAdminUser);
   t.token.set_role(derm::v1::ADMIN);
   t.token.set_created_ms(clock_->NowMillis());
   t.token.set_created_by("derm-scheduler (first start)");
@@ -87,12 +87,9 @@ StatusOr<Principal> AccessControl::Authenticate(const CallCredentials& call) {
 }
 
 StatusOr<Principal> AccessControl::FromToken(const std::string& secret) {
-  Principal p;
   if (!options_.shared_token.empty() && SecretsEqual(secret, options_.shared_token)) {
-    p.user = kSharedTokenUser;
-    p.role = derm::v1::ADMIN;
-    p.permissions = PermissionsOf(derm::v1::ADMIN).With(Permission::kWork);
-    p.via = "--auth-token-file";
+    Principal p = Principal::Of(kAdminUser, derm::v1::ADMIN, "--auth-token-file");
+    p.permissions = p.permissions.With(Permission::kWork);  // workers of earlier versions share it
     return p;
   }
   const std::string hash = Sha256Hex(secret);
@@ -104,11 +101,7 @@ StatusOr<Principal> AccessControl::FromToken(const std::string& secret) {
   if (t.expires_ms() != 0 && clock_->NowMillis() >= t.expires_ms()) {
     return Unauthenticated("token " + std::to_string(t.id()) + " has expired");
   }
-  p.user = t.user();
-  p.role = t.role();
-  p.permissions = PermissionsOf(t.role());
-  p.via = "token " + std::to_string(t.id());
-  return p;
+  return Principal::Of(t.user(), t.role(), "token " + std::to_string(t.id()));
 }
 
 StatusOr<Principal> AccessControl::FromCertificate(const std::string& pem) const {
@@ -131,12 +124,7 @@ StatusOr<Principal> AccessControl::FromCertificate(const std::string& pem) const
                            " names no derm role: its subject needs O=viewer, editor, admin or worker (or "
                            "send a token)");
   }
-  Principal p;
-  p.user = subject->common_name;
-  p.role = *role;
-  p.permissions = PermissionsOf(*role);
-  p.via = "client certificate";
-  return p;
+  return Principal::Of(subject->common_name, *role, "client certificate");
 }
 
 Status AccessControl::Authorize(const Principal& principal, std::string_view method) const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "derm/v1/access.pb.h"
 #include "scheduler/access/permissions.h"
@@ -15,6 +16,10 @@ struct Principal {
   Permissions permissions;  // PermissionsOf(role), plus the worker service for --auth-token-file
   std::string via;          // "token 4", "client certificate", "--auth-token-file"
 
+  // `user` with `role` and the permissions it grants, authenticated by `via`.
+  static Principal Of(std::string user, derm::v1::Role role, std::string via) {
+    return Principal{std::move(user), role, PermissionsOf(role), std::move(via)};
+  }
   bool Can(Permission p) const { return permissions.Has(p); }
   // "alice (editor)".
   std::string Describe() const { return user + " (" + RoleName(role) + ")"; }

@@ -34,7 +34,7 @@ class AccessControlTest : public ::testing::Test {
     req.set_user(user);
     req.set_role(role);
     req.set_ttl_ms(ttl_ms);
-    Principal admin{"root", derm::v1::ADMIN, PermissionsOf(derm::v1::ADMIN), "test"};
+    const Principal admin = Principal::Of("root", derm::v1::ADMIN, "test");
     auto created = access->CreateToken(admin, req, "ipv4:10.0.0.1:1");
     EXPECT_TRUE(created.ok()) << created.status().ToString();
     return created.ok() ? created->secret() : "";
@@ -84,7 +84,7 @@ TEST_F(AccessControlTest, ExpiredAndRevokedTokensAreUnauthenticatedFromThenOn) {
   EXPECT_EQ(access->Authenticate(Bearer(day)).status().message(), "token 1 has expired");
   EXPECT_TRUE(access->Authenticate(Bearer(forever)).ok());
 
-  Principal admin{"root", derm::v1::ADMIN, PermissionsOf(derm::v1::ADMIN), "test"};
+  const Principal admin = Principal::Of("root", derm::v1::ADMIN, "test");
   auto revoked = access->RevokeToken(admin, 2, "peer");
   ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
   EXPECT_EQ(revoked->revoked_ms(), clock_.NowMillis());
@@ -102,7 +102,7 @@ TEST_F(AccessControlTest, ExpiredAndRevokedTokensAreUnauthenticatedFromThenOn) {
 
 TEST_F(AccessControlTest, CreateTokenRefusesBadUsersRolesAndLifetimes) {
   auto access = Open();
-  Principal admin{"root", derm::v1::ADMIN, PermissionsOf(derm::v1::ADMIN), "test"};
+  const Principal admin = Principal::Of("root", derm::v1::ADMIN, "test");
   for (const std::string& user :
        std::vector<std::string>{"", "has space", "a/b", std::string(65, 'x'), "new\nline"}) {
     derm::v1::CreateTokenRequest req;

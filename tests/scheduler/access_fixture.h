@@ -23,9 +23,7 @@ class AccessTest : public SchedulerTest {
     access_ = std::move(access).value();
     guard_ = std::make_unique<CallGuard>(access_.get(), scheduler_->metrics(),
                                          /*trust_client_certificates=*/false);
-    bootstrap_.user = "root";
-    bootstrap_.role = derm::v1::ADMIN;
-    bootstrap_.permissions = PermissionsOf(derm::v1::ADMIN);
+    bootstrap_ = Principal::Of("root", derm::v1::ADMIN, "test");
   }
   // A new token for `user` with `role` (ttl 0: never expires); returns its secret.
   std::string Token(const std::string& user, derm::v1::Role role, int64_t ttl_ms = 0) {
