@@ -11,8 +11,8 @@ CallCredentials CallGuard::CredentialsOf(const grpc::ServerContext& ctx) const {
   const auto& md = ctx.client_metadata();
   if (auto it = md.find(kAuthMetadataKey); it != md.end()) {
     call.authorization = std::string(it->second.data(), it->second.size());
+    return call;  // a token names the caller: the certificate is not needed
   }
-  call.peer = ctx.peer();
   if (trust_client_certificates_) {
     if (auto auth = ctx.auth_context()) {
       const auto pem = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
@@ -22,9 +22,9 @@ CallCredentials CallGuard::CredentialsOf(const grpc::ServerContext& ctx) const {
   return call;
 }
 
-grpc::Status CallGuard::Refuse(const Principal* principal, const char* method, const Status& why,
-                               const std::string& peer) {
-  const bool audited = access_->RecordRefusal(principal, std::strrchr(method, '.') + 1, why, peer);
+grpc::Status CallGuard::Refuse(const grpc::ServerContext& ctx, const Principal* principal, const char* method,
+                               const Status& why) {
+  const bool audited = access_->RecordRefusal(principal, std::strrchr(method, '.') + 1, why, ctx.peer());
   metrics_->CountRefusal(why.code() == StatusCode::kUnauthenticated ? "unauthenticated" : "permission_denied",
                          audited);
   return ToGrpc(why);

@@ -28,15 +28,14 @@ class CallGuard {
   template <typename Body>
   grpc::Status Run(grpc::ServerContext* ctx, const char* method, Body&& body) {
     RpcTimer timer(metrics_, std::strrchr(method, '.') + 1);
-    const CallCredentials call = CredentialsOf(*ctx);
-    StatusOr<Principal> principal = access_->Authenticate(call);
-    if (!principal.ok()) return Refuse(nullptr, method, principal.status(), call.peer);
+    StatusOr<Principal> principal = access_->Authenticate(CredentialsOf(*ctx));
+    if (!principal.ok()) return Refuse(*ctx, nullptr, method, principal.status());
     if (Status allowed = access_->Authorize(*principal, method); !allowed.ok()) {
-      return Refuse(&*principal, method, allowed, call.peer);
+      return Refuse(*ctx, &*principal, method, allowed);
     }
     grpc::Status result = body(static_cast<const Principal&>(*principal));
     if (result.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-      (void)Refuse(&*principal, method, FromGrpc(result), call.peer);  // returned as it is below
+      (void)Refuse(*ctx, &*principal, method, FromGrpc(result));  // returned as it is below
     }
     return result;
   }
@@ -44,10 +43,11 @@ class CallGuard {
   AccessControl* access() { return access_; }
 
  private:
+  // The token, or else (mTLS) the verified client certificate.
   CallCredentials CredentialsOf(const grpc::ServerContext& ctx) const;
-  // Counts and audits a refusal; returns it as a gRPC status.
-  grpc::Status Refuse(const Principal* principal, const char* method, const Status& why,
-                      const std::string& peer);
+  // Counts and audits a refusal (with the caller's address); returns it as a gRPC status.
+  grpc::Status Refuse(const grpc::ServerContext& ctx, const Principal* principal, const char* method,
+                      const Status& why);
 
   AccessControl* access_;
   Metrics* metrics_;

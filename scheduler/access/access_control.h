@@ -45,7 +45,6 @@ struct AccessOptions {
 struct CallCredentials {
   std::optional<std::string> authorization;  // the "authorization" metadata, when sent
   std::string client_certificate;            // PEM of the verified client certificate (mTLS), or ""
-  std::string peer;                          // the caller's address, for the audit trail
 };
 
 class AccessControl {
