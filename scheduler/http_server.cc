@@ -170,22 +170,26 @@ void HttpServer::Accept() {
 
 StatusOr<std::shared_ptr<boost::asio::ssl::context>> HttpServer::TlsContext() {
   const std::timespec cert_mtime = ModifiedAt(options_.tls_cert), key_mtime = ModifiedAt(options_.tls_key);
-  if (tls_ && !(cert_mtime != tls_cert_mtime_) && !(key_mtime != tls_key_mtime_)) return tls_;
-  DERM_RETURN_IF_ERROR(CheckTlsFiles({options_.tls_cert, options_.tls_key, "", 0}, /*need_identity=*/true)
-                           .WithPrefix("HTTPS"));
+  const bool changed = cert_mtime != tls_cert_mtime_ || key_mtime != tls_key_mtime_;
+  if (tls_ && !changed) return tls_;
+  // Files that cannot be used are not read again until they change once more.
+  tls_cert_mtime_ = cert_mtime;
+  tls_key_mtime_ = key_mtime;
   auto ctx = std::make_shared<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
   boost::system::error_code ec;
   ctx->set_options(boost::asio::ssl::context::no_sslv2 | boost::asio::ssl::context::no_sslv3 |
                        boost::asio::ssl::context::no_tlsv1 | boost::asio::ssl::context::no_tlsv1_1,
                    ec);
   if (!ec) ctx->use_certificate_chain_file(options_.tls_cert, ec);
-  if (ec)
-    return InvalidArgument("HTTPS: cannot use the certificate " + options_.tls_cert + ": " + ec.message());
-  ctx->use_private_key_file(options_.tls_key, boost::asio::ssl::context::pem, ec);
-  if (ec) return InvalidArgument("HTTPS: cannot use the key " + options_.tls_key + ": " + ec.message());
-  tls_cert_mtime_ = cert_mtime;
-  tls_key_mtime_ = key_mtime;
-  return ctx;
+  if (!ec) ctx->use_private_key_file(options_.tls_key, boost::asio::ssl::context::pem, ec);
+  if (!ec && SSL_CTX_check_private_key(ctx->native_handle()) == 1) return ctx;
+  // The files are read once on success; on failure again, for the message that names the problem.
+  TlsFiles files;
+  files.cert = options_.tls_cert;
+  files.key = options_.tls_key;
+  DERM_RETURN_IF_ERROR(CheckTlsFiles(files, /*need_identity=*/true).WithPrefix("HTTPS"));
+  return InvalidArgument("HTTPS: cannot use " + options_.tls_cert + " and " + options_.tls_key + ": " +
+                         (ec ? ec.message() : "the key does not match the certificate"));
 }
 
 void HttpServer::Stop() {

@@ -20,23 +20,32 @@ SchedulerServer::~SchedulerServer() {
   if (server_) Shutdown(std::chrono::system_clock::now());
 }
 
-Status SchedulerServer::Check(const ServerOptions& options) {
+namespace {
+
+// The numeric address to listen on; INVALID_ARGUMENT for plaintext beyond loopback without
+// `insecure` (the TLS files are checked by whoever reads them).
+StatusOr<std::string> ListenAddress(const ServerOptions& options) {
   DERM_ASSIGN_OR_RETURN(std::string listen, NumericListenAddress(options.listen));
-  if (options.tls.enabled()) return CheckTlsFiles(options.tls, /*need_identity=*/true);
-  if (!IsLoopback(listen) && !options.insecure) {
+  if (!options.tls.enabled() && !IsLoopback(listen) && !options.insecure) {
     return InvalidArgument("--listen " + listen +
                            " can be reached from other machines: serve TLS (--tls-cert, --tls-key), or pass "
                            "--insecure to send tokens and results there in plaintext");
   }
-  return Status::Ok();
+  return listen;
+}
+
+}  // namespace
+
+Status SchedulerServer::Check(const ServerOptions& options) {
+  DERM_RETURN_IF_ERROR(ListenAddress(options).status());
+  return options.tls.enabled() ? CheckTlsFiles(options.tls, /*need_identity=*/true) : Status::Ok();
 }
 
 StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* scheduler, AccessControl* access,
                                                                   const ServerOptions& options) {
-  DERM_RETURN_IF_ERROR(Check(options));
-  DERM_ASSIGN_OR_RETURN(std::string listen, NumericListenAddress(options.listen));
+  DERM_ASSIGN_OR_RETURN(std::string listen, ListenAddress(options));
   std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
-  if (options.tls.enabled()) {
+  if (options.tls.enabled()) {  // checks the files once, then gRPC reads them
     DERM_ASSIGN_OR_RETURN(credentials, TlsServerCredentials(options.tls));
   }
   std::unique_ptr<SchedulerServer> s(new SchedulerServer(scheduler, access, !options.tls.ca.empty()));
