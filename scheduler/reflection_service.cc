@@ -12,6 +12,8 @@ namespace pb = google::protobuf;
 using grpc::reflection::v1alpha::ServerReflectionRequest;
 using grpc::reflection::v1alpha::ServerReflectionResponse;
 
+constexpr size_t kMaxRequestBytes = 4096;
+
 void SetError(ServerReflectionResponse* out, grpc::StatusCode code, const std::string& message) {
   out->mutable_error_response()->set_error_code(code);
   out->mutable_error_response()->set_error_message(message);
@@ -69,18 +71,25 @@ grpc::Status ReflectionServiceImpl::ServerReflectionInfo(
     grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<ServerReflectionResponse, ServerReflectionRequest>* stream) {
   return guard_->Run(ctx, "grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo",
-                     [&](const Principal&) {
-                       std::set<std::string> sent;
-                       ServerReflectionRequest req;
-                       while (stream->Read(&req)) {
-                         ServerReflectionResponse resp;
-                         resp.set_valid_host(req.host());
-                         *resp.mutable_original_request() = req;
-                         Answer(req, services_, &sent, &resp);
-                         if (!stream->Write(resp)) return grpc::Status::CANCELLED;
-                       }
-                       return grpc::Status::OK;
-                     });
+                     [&](const Principal&) { return Serve(stream); });
+}
+
+grpc::Status ReflectionServiceImpl::Serve(
+    grpc::ServerReaderWriter<ServerReflectionResponse, ServerReflectionRequest>* stream) const {
+  std::set<std::string> sent;
+  ServerReflectionRequest req;
+  while (stream->Read(&req)) {
+    ServerReflectionResponse resp;
+    if (req.ByteSizeLong() > kMaxRequestBytes) {  // names are short: a long one is not echoed back
+      SetError(&resp, grpc::StatusCode::INVALID_ARGUMENT, "a reflection request is at most 4 KiB");
+    } else {
+      resp.set_valid_host(req.host());
+      *resp.mutable_original_request() = req;
+      Answer(req, services_, &sent, &resp);
+    }
+    if (!stream->Write(resp)) return grpc::Status::CANCELLED;
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace derm::scheduler

@@ -23,6 +23,11 @@ class ReflectionServiceImpl final : public grpc::reflection::v1alpha::ServerRefl
                                grpc::reflection::v1alpha::ServerReflectionRequest>* stream) override;
 
  private:
+  // Answers each request of the stream until the client closes it; a request above 4 KiB gets an
+  // INVALID_ARGUMENT error response.
+  grpc::Status Serve(
+      grpc::ServerReaderWriter<grpc::reflection::v1alpha::ServerReflectionResponse,
+                               grpc::reflection::v1alpha::ServerReflectionRequest>* stream) const;
   CallGuard* guard_;
   const std::vector<std::string> services_;
 };

@@ -198,6 +198,11 @@ TEST_F(PermissionMatrixTest, HealthAnswersWithoutATokenAndReflectionNeedsOne) {
   ASSERT_TRUE(stream->Write(symbol));
   ASSERT_TRUE(stream->Read(&answer));
   EXPECT_EQ(answer.error_response().error_code(), grpc::StatusCode::NOT_FOUND);
+  symbol.set_file_containing_symbol(std::string(5000, 'x'));
+  ASSERT_TRUE(stream->Write(symbol));
+  ASSERT_TRUE(stream->Read(&answer));
+  EXPECT_EQ(answer.error_response().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_FALSE(answer.has_original_request()) << "a long request is not echoed";
   stream->WritesDone();
   EXPECT_TRUE(stream->Finish().ok());
 }

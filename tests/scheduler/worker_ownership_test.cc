@@ -80,6 +80,8 @@ TEST_F(WorkerOwnershipTest, AWrongKeyIsRefusedBeforeAnythingChanges) {
   EXPECT_EQ(State(job), derm::v1::QUEUED) << "no lease was given";
   poll.clear_worker_key();
   EXPECT_EQ(scheduler_->AcquireTask(poll, 0).status().code(), StatusCode::kPermissionDenied);
+  poll.set_worker_key(std::string(1 << 20, 'k'));  // refused by its size, not hashed under the lock
+  EXPECT_EQ(scheduler_->AcquireTask(poll, 0).status().code(), StatusCode::kPermissionDenied);
 
   const auto task = Acquire(w);
   derm::v1::HeartbeatRequest beat;
