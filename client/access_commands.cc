@@ -22,8 +22,9 @@ int WhoAmI(Connection& conn, std::ostream& out, std::ostream& err) {
 int CreateToken(Connection& conn, const TokenOptions& options, std::ostream& out, std::ostream& err) {
   derm::v1::Role role = derm::v1::ROLE_UNSPECIFIED;
   if (!derm::v1::Role_Parse(AsciiUpper(options.role), &role) || role == derm::v1::ROLE_UNSPECIFIED) {
-    return Fail(InvalidArgument("--role " + options.role + " is not one of viewer, editor, admin, worker"),
-                err);
+    return Fail(
+        InvalidArgument("--role " + options.role + " is not one of viewer, editor, admin, worker, launcher"),
+        err);
   }
   derm::v1::CreateTokenRequest req;
   req.set_user(options.user);

@@ -45,7 +45,7 @@ struct PlotOptions {
 
 struct TokenOptions {
   std::string user;
-  std::string role;       // viewer, editor, admin or worker
+  std::string role;       // viewer, editor, admin, worker or launcher
   int64_t expires_s = 0;  // 0: never
 };
 

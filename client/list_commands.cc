@@ -120,11 +120,15 @@ int ListWorkers(Connection& conn, OutputFormat format, std::ostream& out, std::o
     out << ProtoText(resp, format);
     return kExitOk;
   }
-  Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "LAST_SEEN (UTC)", "REGISTERED_BY"},
+  Table t{{"WORKER", "NAME", "STATE", "DEVICE", "GPUS", "RUNNING_JOB", "CLUSTER_JOB", "LAST_SEEN (UTC)",
+           "REGISTERED_BY"},
           {}};
   for (const auto& w : resp.workers()) {
+    // GPUS: how many it offers, and which ones it sees ("1 (3)": one, CUDA_VISIBLE_DEVICES=3).
+    const std::string gpus =
+        std::to_string(w.gpus()) + (w.visible_gpus().empty() ? "" : " (" + w.visible_gpus() + ")");
     t.rows.push_back({std::to_string(w.id()), w.name(), derm::v1::WorkerState_Name(w.state()), w.device(),
-                      std::to_string(w.gpus()), w.running_job_id() ? std::to_string(w.running_job_id()) : "",
+                      gpus, w.running_job_id() ? std::to_string(w.running_job_id()) : "", w.cluster_job(),
                       UtcTime(w.last_seen_ms()), w.registered_by()});
   }
   PrintTable(t, format, out);

@@ -127,7 +127,8 @@ int main(int argc, char** argv) {
   auto* token_create = token->add_subcommand("create", "make a token; prints it once");
   token_create->add_option("--user", token_options.user, "who it is for (letters, digits, . _ @ -)")
       ->required();
-  token_create->add_option("--role", token_options.role, "viewer, editor, admin or worker")->required();
+  token_create->add_option("--role", token_options.role, "viewer, editor, admin, worker or launcher")
+      ->required();
   token_create
       ->add_option("--expires", token_options.expires_s,
                    "lifetime, e.g. 3600s, 12h, 30d, 4w (default: never)")

@@ -38,6 +38,8 @@ Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
   };
   DERM_RETURN_IF_ERROR(text("name", r.name(), 256));
   DERM_RETURN_IF_ERROR(text("device", r.device(), 256));
+  DERM_RETURN_IF_ERROR(text("cluster_job", r.cluster_job(), 128));
+  DERM_RETURN_IF_ERROR(text("visible_gpus", r.visible_gpus(), 256));
   if (r.labels_size() > 64) return InvalidArgument("a worker has at most 64 labels");
   for (const auto& l : r.labels()) DERM_RETURN_IF_ERROR(text("each label", l, 64));
   return Status::Ok();
@@ -394,6 +396,8 @@ Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
       OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()).status());
   const std::string reason = request.reason().empty() ? "the worker reported a failure"
                                                       : TruncateUtf8(request.reason(), kMaxReasonBytes);
+  if (request.preempted())
+    return EndAttemptLocked(request.attempt_id(), AttemptState::kPreempted, true, reason);
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
 }
 

@@ -32,7 +32,8 @@ class TrainingJobs {
   // Stores the result, ends the attempt and the job SUCCEEDED, and the lease.
   Status Complete(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunResult& result);
   // Ends the attempt and its lease, queueing the job again after backoff while retries remain
-  // and the failure is retryable, else FAILED. The lease stays when the database write fails.
+  // and the failure is retryable, else FAILED; a PREEMPTED attempt's job is queued again at once.
+  // The lease stays when the database write fails.
   Status EndAttempt(int64_t attempt_id, const scheduler::Lease& lease, store::AttemptState attempt_state,
                     bool retryable, const std::string& cause);
 

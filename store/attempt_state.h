@@ -3,9 +3,9 @@
 
 namespace derm::store {
 
-enum class AttemptState { kRunning, kSucceeded, kFailed, kCancelled, kWorkerLost };
+enum class AttemptState { kRunning, kSucceeded, kFailed, kCancelled, kWorkerLost, kPreempted };
 
-// The stored name: RUNNING, SUCCEEDED, FAILED, CANCELLED, WORKER_LOST.
+// The stored name: RUNNING, SUCCEEDED, FAILED, CANCELLED, WORKER_LOST, PREEMPTED.
 constexpr const char* AttemptStateName(AttemptState s) {
   switch (s) {
     case AttemptState::kRunning:
@@ -18,6 +18,8 @@ constexpr const char* AttemptStateName(AttemptState s) {
       return "CANCELLED";
     case AttemptState::kWorkerLost:
       return "WORKER_LOST";
+    case AttemptState::kPreempted:
+      return "PREEMPTED";
   }
   return "RUNNING";
 }

@@ -324,6 +324,21 @@ SELECT r.id AS run_id,
        j.submitted_by
 FROM runs r JOIN jobs j ON j.id = r.job_id;
 )sql",
+    // 4 -> 5: clusters. Workers record the batch job that runs them ("slurm:4711") and the GPUs
+    // they were given; attempts may end PREEMPTED (the worker was told to leave and gave the job
+    // back); tokens may have the launcher role (derm-launcher).
+    R"sql(
+ALTER TABLE workers ADD COLUMN cluster_job TEXT NOT NULL DEFAULT '';
+ALTER TABLE workers ADD COLUMN visible_gpus TEXT NOT NULL DEFAULT '';
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+SET sql = replace(sql, '''WORKER_LOST'')', '''WORKER_LOST'',''PREEMPTED'')')
+WHERE type = 'table' AND name = 'attempts';
+UPDATE sqlite_schema
+SET sql = replace(sql, '''ADMIN'',''WORKER'')', '''ADMIN'',''WORKER'',''LAUNCHER'')')
+WHERE type = 'table' AND name = 'tokens';
+PRAGMA writable_schema = OFF;
+)sql",
 };
 
 }  // namespace

@@ -7,13 +7,19 @@ namespace derm::store {
 
 StatusOr<int64_t> WorkerTable::Insert(const derm::v1::RegisterWorkerRequest& w,
                                       const std::string& registered_by, int64_t now_ms) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, labels, "
-                                             "registered_ms, last_seen_ms, registered_by) "
-                                             "VALUES (?,?,?,?,?,?,?,?)"));
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("INSERT INTO workers(name, device, gpus, memory_mb, labels, "
+                                     "registered_ms, last_seen_ms, registered_by, cluster_job, visible_gpus) "
+                                     "VALUES (?,?,?,?,?,?,?,?,?,?)"));
   std::string labels;
   for (const auto& l : w.labels()) labels += (labels.empty() ? "" : ",") + l;
   s.Bind(1, w.name()).Bind(2, w.device()).Bind(3, w.gpus()).Bind(4, w.memory_mb()).Bind(5, labels);
-  DERM_RETURN_IF_ERROR(s.Bind(6, now_ms).Bind(7, now_ms).Bind(8, registered_by).Run());
+  s.Bind(6, now_ms)
+      .Bind(7, now_ms)
+      .Bind(8, registered_by)
+      .Bind(9, w.cluster_job())
+      .Bind(10, w.visible_gpus());
+  DERM_RETURN_IF_ERROR(s.Run());
   return db_->LastInsertId();
 }
 
@@ -38,7 +44,8 @@ StatusOr<std::vector<derm::v1::WorkerInfo>> WorkerTable::List() {
       auto s,
       db_->Prepare("SELECT id, name, device, gpus, memory_mb, labels, state, registered_ms, last_seen_ms, "
                    "(SELECT job_id FROM attempts a WHERE a.worker_id = workers.id AND a.state = 'RUNNING' "
-                   "ORDER BY a.id DESC LIMIT 1), registered_by FROM workers ORDER BY id DESC"));
+                   "ORDER BY a.id DESC LIMIT 1), registered_by, cluster_job, visible_gpus FROM workers "
+                   "ORDER BY id DESC"));
   std::vector<derm::v1::WorkerInfo> workers;
   DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
     derm::v1::WorkerInfo& w = workers.emplace_back();
@@ -55,6 +62,8 @@ StatusOr<std::vector<derm::v1::WorkerInfo>> WorkerTable::List() {
     w.set_last_seen_ms(row.Int(8));
     w.set_running_job_id(row.Int(9));
     w.set_registered_by(row.Text(10));
+    w.set_cluster_job(row.Text(11));
+    w.set_visible_gpus(row.Text(12));
   }));
   return workers;
 }

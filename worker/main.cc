@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <thread>
 
@@ -40,6 +42,13 @@ int main(int argc, char** argv) {
   app.add_option("--memory-mb", opt.memory_mb, "memory this worker offers to jobs")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   app.add_option("--label", opt.labels, "labels jobs may require (repeatable)");
+  if (const char* slurm_job = std::getenv("SLURM_JOB_ID"))
+    opt.cluster_job = std::string("slurm:") + slurm_job;
+  app.add_option(
+         "--cluster-job", opt.cluster_job,
+         "the batch job running this worker, shown in listings (default slurm:$SLURM_JOB_ID under Slurm)")
+      ->envname("DERM_CLUSTER_JOB");
+  if (const char* gpus = std::getenv("CUDA_VISIBLE_DEVICES")) opt.visible_gpus = gpus;
   app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   bool bf16 = false, fp32 = false;
@@ -147,11 +156,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  // SIGINT/SIGTERM are handled by a thread that stops the loop; every other thread blocks them.
+  // SIGINT/SIGTERM/SIGUSR1 are handled by a thread that stops the loop; every other thread blocks
+  // them. A task running then goes back to the queue at once, to resume from its last epoch:
+  // Slurm sends SIGUSR1 before preemption or the time limit (--signal=B:USR1@90), SIGTERM on
+  // scancel; Kubernetes sends SIGTERM.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   auto token = derm::LoadToken(token_file);
   if (!token.ok()) {
@@ -167,7 +180,9 @@ int main(int argc, char** argv) {
   std::thread stopper([&] {
     int sig = 0;
     sigwait(&signals, &sig);
-    if (sig == SIGTERM || sig == SIGINT) (*loop)->Stop();
+    std::cerr << "derm-worker: " << strsignal(sig) << ": leaving (a running job goes back to the queue)"
+              << std::endl;
+    (*loop)->Stop();
   });
   stopper.detach();
   derm::Status st = (*loop)->Run();

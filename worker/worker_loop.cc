@@ -155,6 +155,8 @@ Status WorkerLoop::Register() {
   req.set_memory_mb(options_.memory_mb);
   for (const auto& l : options_.labels) req.add_labels(l);
   req.set_device(options_.runner.device);
+  req.set_cluster_job(options_.cluster_job);
+  req.set_visible_gpus(options_.visible_gpus);
   derm::v1::RegisterWorkerResponse resp;
   DERM_RETURN_IF_ERROR(WithRetry(stop_, [&] {
     auto ctx = Context(10000, options_.token);
@@ -186,13 +188,14 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->CompleteTask(c, req, a); });
     } else if (outcome.status.code() != StatusCode::kFailedPrecondition &&
                (outcome.status.code() != StatusCode::kCancelled || stop_)) {
-      // A failure, or this worker stopping (the job goes back to the queue at once). Not when
-      // the scheduler cancelled or fenced the attempt: it already knows.
+      // A failure, or this worker stopping (preempted: the job goes back to the queue at once).
+      // Not when the scheduler cancelled or fenced the attempt: it already knows.
       derm::v1::FailTaskRequest req;
       reporter.Sign(&req);
-      req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " stopped during the attempt"
+      req.set_reason(stop_ ? "worker " + std::to_string(worker_id_) + " was told to stop during the attempt"
                            : outcome.status.message());
       req.set_retryable(stop_ || outcome.retryable);
+      req.set_preempted(stop_);
       // When even FailTask cannot reach the scheduler, the lease expires and the job is retried.
       (void)reporter.Call(
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });

@@ -22,9 +22,11 @@ struct WorkerOptions {
   int gpus = 0;
   int64_t memory_mb = 0;
   std::vector<std::string> labels;
-  int max_tasks = 0;  // exit after this many tasks; 0 = run until stopped
-  std::string token;  // a worker token (or the shared --auth-token-file token)
-  TlsFiles tls;       // ca: verify the scheduler; cert + key: mTLS; none: plaintext
+  std::string cluster_job;   // e.g. "slurm:4711": the batch job running this worker
+  std::string visible_gpus;  // $CUDA_VISIBLE_DEVICES, reported for listings
+  int max_tasks = 0;         // exit after this many tasks; 0 = run until stopped
+  std::string token;         // a worker token (or the shared --auth-token-file token)
+  TlsFiles tls;              // ca: verify the scheduler; cert + key: mTLS; none: plaintext
   RunnerOptions runner;
 };
 
@@ -37,7 +39,8 @@ class WorkerLoop {
   WorkerLoop(WorkerOptions options, std::shared_ptr<derm::v1::WorkerService::StubInterface> stub);
   // Returns when stopped or after max_tasks; non-OK when the scheduler refuses the worker.
   Status Run();
-  // Makes Run() return soon: cancels a pending long-poll; a running task stops within a batch.
+  // Makes Run() return soon: cancels a pending long-poll; a running task stops within a batch
+  // and its job goes back to the queue at once (PREEMPTED), to resume from its last epoch.
   void Stop();
 
  private:

@@ -120,9 +120,10 @@ StatusOr<Principal> AccessControl::FromCertificate(const std::string& pem) const
     role = r;
   }
   if (!role) {
-    return Unauthenticated("the client certificate of " + subject->common_name +
-                           " names no derm role: its subject needs O=viewer, editor, admin or worker (or "
-                           "send a token)");
+    return Unauthenticated(
+        "the client certificate of " + subject->common_name +
+        " names no derm role: its subject needs O=viewer, editor, admin, worker or launcher (or "
+        "send a token)");
   }
   return Principal::Of(subject->common_name, *role, "client certificate");
 }
@@ -169,7 +170,7 @@ StatusOr<derm::v1::CreateTokenResponse> AccessControl::CreateToken(
     return InvalidArgument("user must be 1-64 characters: letters, digits, . _ @ -");
   }
   if (request.role() == derm::v1::ROLE_UNSPECIFIED || !derm::v1::Role_IsValid(request.role())) {
-    return InvalidArgument("role must be viewer, editor, admin or worker");
+    return InvalidArgument("role must be viewer, editor, admin, worker or launcher");
   }
   if (request.ttl_ms() < 0 || request.ttl_ms() > kMaxTtlMs) {
     return InvalidArgument("ttl_ms must be between 0 (never expires) and ten years");

@@ -9,7 +9,7 @@ namespace derm::scheduler {
 using P = Permission;
 
 Permissions PermissionsOf(derm::v1::Role role) {
-  const Permissions viewer = Permissions().With(P::kIdentify).With(P::kRead);
+  const Permissions viewer = Permissions().With(P::kIdentify).With(P::kRead).With(P::kReadQueue);
   const Permissions editor = viewer.With(P::kSubmit).With(P::kChangeOwnJobs);
   switch (role) {
     case derm::v1::VIEWER:
@@ -20,6 +20,8 @@ Permissions PermissionsOf(derm::v1::Role role) {
       return editor.With(P::kChangeAnyJob).With(P::kManageWorkers).With(P::kManageAccess);
     case derm::v1::WORKER:
       return Permissions().With(P::kIdentify).With(P::kWork);
+    case derm::v1::LAUNCHER:
+      return Permissions().With(P::kIdentify).With(P::kReadQueue).With(P::kManageWorkers);
     default:
       return Permissions();
   }
@@ -52,13 +54,16 @@ std::string PermissionName(Permission p) {
       return "manage access";
     case P::kWork:
       return "work";
+    case P::kReadQueue:
+      return "read the queue";
   }
   return "?";
 }
 
 std::string RolesGranting(Permission p) {
   std::vector<std::string> roles;
-  for (derm::v1::Role r : {derm::v1::VIEWER, derm::v1::EDITOR, derm::v1::ADMIN, derm::v1::WORKER}) {
+  for (derm::v1::Role r :
+       {derm::v1::VIEWER, derm::v1::EDITOR, derm::v1::ADMIN, derm::v1::WORKER, derm::v1::LAUNCHER}) {
     if (PermissionsOf(r).Has(p)) roles.push_back(RoleName(r));
   }
   std::string out;
@@ -73,7 +78,7 @@ const std::map<std::string, Permission, std::less<>>& PermissionTable() {
       // JobService: what people and services use.
       {"derm.v1.JobService.SubmitJob", P::kSubmit},
       {"derm.v1.JobService.GetJob", P::kRead},
-      {"derm.v1.JobService.ListJobs", P::kRead},
+      {"derm.v1.JobService.ListJobs", P::kReadQueue},
       {"derm.v1.JobService.CancelJob", P::kChangeOwnJobs},  // others' jobs: kChangeAnyJob too
       {"derm.v1.JobService.RetryJob", P::kChangeOwnJobs},   // others' jobs: kChangeAnyJob too
       {"derm.v1.JobService.WatchJob", P::kRead},
@@ -83,7 +88,7 @@ const std::map<std::string, Permission, std::less<>>& PermissionTable() {
       {"derm.v1.JobService.CompareRuns", P::kRead},
       {"derm.v1.JobService.GetModel", P::kRead},
       {"derm.v1.JobService.Query", P::kRead},  // audit_events only with kManageAccess
-      {"derm.v1.JobService.ListWorkers", P::kRead},
+      {"derm.v1.JobService.ListWorkers", P::kReadQueue},
       {"derm.v1.JobService.DrainWorker", P::kManageWorkers},
       // WorkerService: workers only, each for its own attempts (the Scheduler checks).
       {"derm.v1.WorkerService.RegisterWorker", P::kWork},

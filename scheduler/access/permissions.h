@@ -24,6 +24,7 @@ enum class Permission : uint32_t {
   kManageWorkers = 1u << 5,  // drain workers
   kManageAccess = 1u << 6,   // tokens and the audit trail
   kWork = 1u << 7,           // the worker service (and only for its own attempts)
+  kReadQueue = 1u << 8,      // list jobs and workers (kRead grants it too)
 };
 
 // A set of permissions.
@@ -40,11 +41,11 @@ class Permissions {
 };
 
 // What `role` may do: viewer reads; editor also submits and changes its own jobs; admin also
-// changes anyone's jobs, drains workers and manages access; worker only works. ROLE_UNSPECIFIED
-// grants nothing.
+// changes anyone's jobs, drains workers and manages access; worker only works; launcher only lists
+// jobs and workers and drains workers (derm-launcher). ROLE_UNSPECIFIED grants nothing.
 Permissions PermissionsOf(derm::v1::Role role);
 
-// "viewer", "editor", "admin", "worker" (lower case, as dermctl and certificates spell them).
+// "viewer", "editor", "admin", "worker", "launcher" (lower case, as dermctl and certificates spell them).
 std::string RoleName(derm::v1::Role role);
 // The role named `name` (any case); nullopt for anything else.
 std::optional<derm::v1::Role> ParseRole(std::string_view name);

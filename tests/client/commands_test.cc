@@ -99,12 +99,15 @@ TEST_F(CommandsTest, ListWorkersPrintsOneRowPerWorkerAndCsvOnRequest) {
   w->set_gpus(1);
   w->set_running_job_id(17);
   w->set_registered_by("gpu-workers");
+  w->set_cluster_job("slurm:4711");
+  w->set_visible_gpus("3");
   EXPECT_CALL(*stub_, ListWorkers(_, _, _))
       .WillRepeatedly(DoAll(SetArgPointee<2>(resp), Return(grpc::Status::OK)));
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kCsv, out_, err_), kExitOk);
   EXPECT_EQ(out_.str().substr(0, out_.str().find('\n')),
-            "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,LAST_SEEN (UTC),REGISTERED_BY");
-  EXPECT_NE(out_.str().find("\n2,gpu-box,ACTIVE,cuda:0,1,17,"), std::string::npos) << out_.str();
+            "WORKER,NAME,STATE,DEVICE,GPUS,RUNNING_JOB,CLUSTER_JOB,LAST_SEEN (UTC),REGISTERED_BY");
+  EXPECT_NE(out_.str().find("\n2,gpu-box,ACTIVE,cuda:0,1 (3),17,slurm:4711,"), std::string::npos)
+      << out_.str();
   EXPECT_NE(out_.str().find(",gpu-workers\n"), std::string::npos) << out_.str();
   std::ostringstream json;
   ASSERT_EQ(ListWorkers(*conn_, OutputFormat::kJson, json, err_), kExitOk);

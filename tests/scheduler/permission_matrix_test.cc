@@ -4,7 +4,6 @@
 // PERMISSION_DENIED (no token: UNAUTHENTICATED). Health answers without a token; reflection
 // needs one.
 #include <google/protobuf/descriptor.h>
-#include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include "derm/v1/access.pb.h"
@@ -12,6 +11,7 @@
 #include "derm/v1/workers.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "scheduler/access/permissions.h"
+#include "tests/scheduler/raw_call.h"
 #include "tests/scheduler/server_fixture.h"
 
 namespace derm::scheduler {
@@ -35,54 +35,6 @@ std::vector<const pb::MethodDescriptor*> AllMethods() {
   return out;
 }
 
-// Calls "/Service/Method" with one request of `request_bytes` (any streaming kind), reads every
-// answer, and returns the final status.
-grpc::Status CallRaw(const std::shared_ptr<grpc::Channel>& channel, const std::string& path,
-                     const std::string& secret, const std::string& request_bytes = "",
-                     std::vector<std::string>* answers = nullptr) {
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue cq;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
-  if (!secret.empty()) ctx.AddMetadata("authorization", "Bearer " + secret);
-  auto call = stub.PrepareCall(&ctx, path, &cq);
-  auto next = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    EXPECT_TRUE(cq.Next(&tag, &ok));
-    return ok;
-  };
-  call->StartCall(reinterpret_cast<void*>(1));
-  if (next()) {
-    grpc::Slice slice(request_bytes);
-    grpc::ByteBuffer request(&slice, 1);
-    call->Write(request, reinterpret_cast<void*>(2));
-    if (next()) {
-      call->WritesDone(reinterpret_cast<void*>(3));
-      next();
-      while (true) {
-        grpc::ByteBuffer answer;
-        call->Read(&answer, reinterpret_cast<void*>(4));
-        if (!next()) break;
-        std::vector<grpc::Slice> slices;
-        (void)answer.Dump(&slices);
-        std::string bytes;
-        for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-        if (answers) answers->push_back(bytes);
-      }
-    }
-  }
-  grpc::Status status;
-  call->Finish(&status, reinterpret_cast<void*>(5));
-  next();
-  cq.Shutdown();
-  void* tag;
-  bool ok;
-  while (cq.Next(&tag, &ok)) {
-  }
-  return status;
-}
-
 std::string PathOf(const pb::MethodDescriptor* m) {
   return "/" + m->service()->full_name() + "/" + m->name();
 }
@@ -91,7 +43,7 @@ std::string PathOf(const pb::MethodDescriptor* m) {
 const std::map<std::string, std::string> kExpected = {
     {"derm.v1.JobService.SubmitJob", "admin editor"},
     {"derm.v1.JobService.GetJob", "admin editor viewer"},
-    {"derm.v1.JobService.ListJobs", "admin editor viewer"},
+    {"derm.v1.JobService.ListJobs", "admin editor launcher viewer"},
     {"derm.v1.JobService.CancelJob", "admin editor"},  // editors: their own jobs only
     {"derm.v1.JobService.RetryJob", "admin editor"},   // editors: their own jobs only
     {"derm.v1.JobService.WatchJob", "admin editor viewer"},
@@ -101,8 +53,8 @@ const std::map<std::string, std::string> kExpected = {
     {"derm.v1.JobService.CompareRuns", "admin editor viewer"},
     {"derm.v1.JobService.GetModel", "admin editor viewer"},
     {"derm.v1.JobService.Query", "admin editor viewer"},
-    {"derm.v1.JobService.ListWorkers", "admin editor viewer"},
-    {"derm.v1.JobService.DrainWorker", "admin"},
+    {"derm.v1.JobService.ListWorkers", "admin editor launcher viewer"},
+    {"derm.v1.JobService.DrainWorker", "admin launcher"},
     {"derm.v1.WorkerService.RegisterWorker", "worker"},
     {"derm.v1.WorkerService.Heartbeat", "worker"},
     {"derm.v1.WorkerService.AcquireTask", "worker"},
@@ -110,12 +62,12 @@ const std::map<std::string, std::string> kExpected = {
     {"derm.v1.WorkerService.ReportEpoch", "worker"},
     {"derm.v1.WorkerService.CompleteTask", "worker"},
     {"derm.v1.WorkerService.FailTask", "worker"},
-    {"derm.v1.AccessService.WhoAmI", "admin editor viewer worker"},
+    {"derm.v1.AccessService.WhoAmI", "admin editor launcher viewer worker"},
     {"derm.v1.AccessService.CreateToken", "admin"},
     {"derm.v1.AccessService.ListTokens", "admin"},
     {"derm.v1.AccessService.RevokeToken", "admin"},
     {"derm.v1.AccessService.ListAuditEvents", "admin"},
-    {"grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo", "admin editor viewer worker"},
+    {"grpc.reflection.v1alpha.ServerReflection.ServerReflectionInfo", "admin editor launcher viewer worker"},
 };
 
 using PermissionMatrixTest = ServerTest;
@@ -133,9 +85,8 @@ TEST_F(PermissionMatrixTest, TheTableNamesEveryServedRpcAndNothingElse) {
 
 TEST_F(PermissionMatrixTest, EveryRpcAnswersEveryRoleAsTheTableSays) {
   const std::map<std::string, std::string> callers = {
-      {"admin", Token("ann", derm::v1::ADMIN)},
-      {"editor", Token("ed", derm::v1::EDITOR)},
-      {"viewer", Token("vera", derm::v1::VIEWER)},
+      {"admin", Token("ann", derm::v1::ADMIN)},    {"editor", Token("ed", derm::v1::EDITOR)},
+      {"viewer", Token("vera", derm::v1::VIEWER)}, {"launcher", Token("slurm", derm::v1::LAUNCHER)},
       {"worker", Token("pool", derm::v1::WORKER)},
   };
   auto channel = Channel();

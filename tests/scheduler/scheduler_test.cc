@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/strings.h"
+#include "store/sqlite.h"
 #include "tests/scheduler/scheduler_fixture.h"
 #include "tests/testing/disk_full.h"
 
@@ -329,6 +330,38 @@ TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
   ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
   EXPECT_EQ(State(job), derm::v1::FAILED);
   EXPECT_EQ(scheduler_->reads().GetJob(job)->message(), "training folder /x does not exist");
+}
+
+// A worker told to leave (Slurm's USR1 or scancel's TERM) gives its job back: queued again at
+// once, without a backoff and whatever max_retries says, its attempt PREEMPTED.
+TEST_F(SchedulerTest, APreemptedAttemptRequeuesAtOnceWithoutUsingARetry) {
+  auto spec = Spec();
+  spec.set_max_retries(0);
+  const int64_t job = Submit(spec);
+  const int64_t w = Worker();
+  for (int i = 0; i < 3; ++i) {
+    const auto task = Acquire(w);
+    ASSERT_EQ(task.job_id(), job) << "round " << i;
+    derm::v1::FailTaskRequest fail;
+    fail.set_attempt_id(task.attempt_id());
+    fail.set_reason("worker was told to stop");
+    fail.set_retryable(true);
+    fail.set_preempted(true);
+    ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
+    EXPECT_EQ(State(job), derm::v1::QUEUED);
+    EXPECT_EQ(scheduler_->reads().GetJob(job)->not_before_ms(), 0);
+  }
+  auto db = store::Database::Open(dir_.Join("r.db"), /*read_only=*/true).value();
+  auto st = db->Prepare("SELECT count(*) FROM attempts WHERE state = 'PREEMPTED'").value();
+  ASSERT_TRUE(st.Step().value());
+  EXPECT_EQ(st.Int(0), 3);
+  // A real failure still obeys max_retries.
+  const auto task = Acquire(w);
+  derm::v1::FailTaskRequest fail;
+  fail.set_attempt_id(task.attempt_id());
+  fail.set_retryable(true);
+  ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
+  EXPECT_EQ(State(job), derm::v1::FAILED);
 }
 
 TEST_F(SchedulerTest, CancelQueuedRunningAndFinished) {
