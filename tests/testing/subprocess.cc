@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "common/process/run_command.h"
 #include "tests/testing/temp_dir.h"
 
 namespace derm::testing {
@@ -92,22 +93,12 @@ int Subprocess::Wait() {
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv) {
-  TempDir dir;
-  const std::string out_path = dir.Join("out"), err_path = dir.Join("err");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = open("/dev/null", O_RDONLY);
-    dup2(out, 1);
-    dup2(err, 2);
-    dup2(in, 0);
-    Exec(argv);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return {ExitCode(status), ReadFile(out_path), ReadFile(err_path)};
+  CommandLimits limits;
+  limits.timeout_ms = 600000;
+  limits.max_output_bytes = size_t{64} << 20;
+  auto r = derm::RunCommand(argv, "", limits);
+  if (!r.ok()) return {127, "", r.status().message()};
+  return {r->exit_code, std::move(r->out), std::move(r->err)};
 }
 
 }  // namespace derm::testing

@@ -38,7 +38,8 @@ struct CommandResult {
   std::string out, err;
 };
 
-// Runs a command to completion, capturing stdout and stderr.
+// Runs a command to completion (on $PATH when argv[0] has no '/'), capturing stdout and stderr;
+// exit code 127 and the reason in `err` when it cannot be started.
 CommandResult RunCommand(const std::vector<std::string>& argv);
 
 }  // namespace derm::testing
