@@ -1,0 +1,162 @@
+#include "scheduler/launcher/launcher.h"
+
+#include <algorithm>
+
+#include "scheduler/placement.h"
+
+namespace derm::launcher {
+
+Launcher::Launcher(LauncherOptions options, SchedulerApi* scheduler, BatchSystem* batch, const Clock* clock)
+    : options_(std::move(options)), scheduler_(scheduler), batch_(batch), clock_(clock) {}
+
+void Launcher::Note(TickReport* report, const std::string& key, const std::string& text) {
+  if (noted_.insert(key).second) report->notes.push_back(text);
+}
+
+bool Launcher::MaySubmit(int64_t now) {
+  while (!recent_submits_.empty() && recent_submits_.front() <= now - 60000) recent_submits_.pop_front();
+  return static_cast<int>(recent_submits_.size()) < options_.max_submits_per_minute;
+}
+
+StatusOr<TickReport> Launcher::Tick() {
+  TickReport report;
+  const int64_t now = clock_->NowMillis();
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::Job> queued, scheduler_->QueuedJobs());
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::WorkerInfo> workers, scheduler_->Workers());
+  DERM_ASSIGN_OR_RETURN(std::vector<BatchJob> listed, batch_->List(options_.pilot.job_name));
+
+  // The pilots alive now: those the batch system lists under our name with a shape we wrote.
+  std::map<std::string, Pilot> alive;
+  for (const auto& job : listed) {
+    auto shape = DecodeShape(job.comment);
+    if (!shape) continue;
+    if (job.state == BatchJobState::kEnded) {
+      if (pilots_.count(job.id))
+        Note(&report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
+      continue;
+    }
+    alive[job.id] = {*shape, job.state};
+  }
+  pilots_ = std::move(alive);
+
+  // Each pilot's worker (the newest that registered from it).
+  const std::string prefix = batch_->name() + ":";
+  std::map<std::string, const derm::v1::WorkerInfo*> worker_of;
+  for (const auto& w : workers) {
+    if (w.cluster_job().rfind(prefix, 0) != 0) continue;
+    const std::string id = w.cluster_job().substr(prefix.size());
+    if (pilots_.count(id) && !worker_of.count(id)) worker_of[id] = &w;
+  }
+
+  // Where queued jobs can go: idle workers first, then pilots whose worker has not registered.
+  std::vector<Slot> slots;
+  for (const auto& w : workers) {
+    if (w.state() != derm::v1::ACTIVE || w.running_job_id() != 0) continue;
+    const std::string id = w.cluster_job().rfind(prefix, 0) == 0 ? w.cluster_job().substr(prefix.size()) : "";
+    slots.push_back({ShapeOf(w), w.id(), pilots_.count(id) ? id : "", false});
+  }
+  for (const auto& [id, pilot] : pilots_) {
+    if (!worker_of.count(id)) slots.push_back({pilot.shape, 0, id, false});
+  }
+  std::sort(queued.begin(), queued.end(), [](const derm::v1::Job& a, const derm::v1::Job& b) {
+    if (a.spec().priority() != b.spec().priority()) return a.spec().priority() > b.spec().priority();
+    return a.id() < b.id();
+  });
+  std::vector<const derm::v1::Job*> unplaced;
+  for (const auto& job : queued) {
+    auto slot = std::find_if(slots.begin(), slots.end(), [&](const Slot& s) {
+      return !s.claimed && scheduler::Fits(job.spec(), AsWorker(s.shape));
+    });
+    if (slot != slots.end()) {
+      slot->claimed = true;
+    } else {
+      unplaced.push_back(&job);
+    }
+  }
+
+  // New pilots for the jobs left over.
+  for (const derm::v1::Job* job : unplaced) {
+    const PilotShape shape = ShapeFor(job->spec(), options_.min_memory_mb);
+    const std::string job_key = "job " + std::to_string(job->id());
+    if (shape.gpus > options_.max_gpus_per_pilot) {
+      Note(&report, job_key,
+           job_key + " needs " + std::to_string(shape.gpus) + " GPUs; pilots get at most " +
+               std::to_string(options_.max_gpus_per_pilot) + " (--max-gpus-per-pilot)");
+      continue;
+    }
+    if (static_cast<int>(pilots_.size()) >= options_.max_workers) {
+      Note(&report, "cap",
+           "at most " + std::to_string(options_.max_workers) +
+               " pilots (--max-workers): queued jobs wait for a free one");
+      break;
+    }
+    if (!MaySubmit(now)) {
+      Note(&report, "rate",
+           "at most " + std::to_string(options_.max_submits_per_minute) +
+               " submissions a minute (--max-submits-per-minute): more next round");
+      break;
+    }
+    auto script = RenderSbatchScript(shape, options_.pilot);
+    if (!script.ok()) {
+      Note(&report, job_key, job_key + " cannot get a pilot: " + script.status().message());
+      continue;
+    }
+    recent_submits_.push_back(now);  // a failed submission counts too: a broken sbatch is not hammered
+    auto id = batch_->Submit(*script);
+    if (!id.ok()) {
+      report.notes.push_back("submitting a pilot for " + job_key + " failed: " + id.status().message());
+      break;
+    }
+    pilots_[*id] = {shape, BatchJobState::kPending};
+    report.submitted.push_back(*id);
+    noted_.erase("cap"), noted_.erase("rate");
+  }
+
+  // Pending pilots no queued job needs any more.
+  for (const Slot& s : slots) {
+    if (s.claimed || s.worker_id != 0 || s.pilot.empty()) continue;
+    if (pilots_.at(s.pilot).state != BatchJobState::kPending) continue;  // starting: kept, released when idle
+    if (Status st = batch_->Cancel(s.pilot); st.ok()) {
+      pilots_.erase(s.pilot);
+      report.cancelled.push_back(s.pilot);
+    } else {
+      report.notes.push_back("cancelling pilot " + s.pilot + " failed: " + st.message());
+    }
+  }
+
+  // Idle workers of our pilots: drained after idle_timeout_ms.
+  std::map<int64_t, int64_t> still_idle;
+  for (const Slot& s : slots) {
+    if (s.claimed || s.worker_id == 0 || s.pilot.empty()) continue;
+    const int64_t since = idle_since_.count(s.worker_id) ? idle_since_.at(s.worker_id) : now;
+    if (now - since < options_.idle_timeout_ms) {
+      still_idle[s.worker_id] = since;
+    } else if (Status st = scheduler_->Drain(s.worker_id); st.ok()) {
+      report.drained.push_back(s.worker_id);
+    } else {
+      report.notes.push_back("draining worker " + std::to_string(s.worker_id) + " failed: " + st.message());
+      still_idle[s.worker_id] = since;
+    }
+  }
+  idle_since_ = std::move(still_idle);
+
+  // Running pilots whose worker was lost or left: cancelled after lost_grace_ms.
+  std::map<std::string, int64_t> still_lost;
+  for (const auto& [id, w] : worker_of) {
+    if (pilots_.at(id).state != BatchJobState::kRunning) continue;
+    if (w->state() != derm::v1::LOST && w->state() != derm::v1::GONE) continue;
+    const int64_t since = lost_since_.count(id) ? lost_since_.at(id) : now;
+    if (now - since < options_.lost_grace_ms) {
+      still_lost[id] = since;
+    } else if (Status st = batch_->Cancel(id); st.ok()) {
+      report.cancelled.push_back(id);
+    } else {
+      report.notes.push_back("cancelling pilot " + id + " failed: " + st.message());
+      still_lost[id] = since;
+    }
+  }
+  lost_since_ = std::move(still_lost);
+  return report;
+}
+
+}  // namespace derm::launcher

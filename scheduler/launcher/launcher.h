@@ -1,0 +1,84 @@
+// Launcher: matches the queue to pilots. Each Tick() reads the QUEUED jobs, the workers and the
+// batch system's pilots, then:
+//  - gives each queued job an idle worker or a pilot not yet started that fits it, and submits a
+//    pilot of the job's shape for every job left over (at most max_workers pilots alive, at most
+//    max_submits_per_minute submissions);
+//  - cancels pilots still pending in the batch system that no queued job needs any more (the job
+//    was cancelled, or another worker took it);
+//  - drains its workers idle for idle_timeout_ms that no queued job fits (they finish and exit,
+//    which ends their batch job);
+//  - cancels pilots whose worker was lost (or left) while the batch job still runs, after
+//    lost_grace_ms.
+// Pilots are known by their batch job name and the shape in their comment, so a restarted
+// launcher carries on with those it had. Preempted or failed pilots need nothing: their workers
+// give the job back (or their leases expire) and the job, queued again, gets a new pilot.
+// Thread-safety: not thread-safe; one thread calls Tick().
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status_or.h"
+#include "scheduler/launcher/batch_system.h"
+#include "scheduler/launcher/sbatch_script.h"
+#include "scheduler/launcher/scheduler_api.h"
+
+namespace derm::launcher {
+
+struct LauncherOptions {
+  int max_workers = 8;              // pilots alive at once (pending or running)
+  int max_submits_per_minute = 10;  // pilot submissions in any 60 s
+  int64_t idle_timeout_ms = 300000;
+  int64_t lost_grace_ms = 60000;
+  int64_t min_memory_mb = 4096;    // a pilot's memory when its job asks for less
+  int32_t max_gpus_per_pilot = 8;  // jobs asking for more are left alone (and said so)
+  PilotTemplate pilot;
+};
+
+// What one Tick() did, for the log and for tests.
+struct TickReport {
+  std::vector<std::string> submitted;  // batch job ids
+  std::vector<std::string> cancelled;
+  std::vector<int64_t> drained;    // worker ids
+  std::vector<std::string> notes;  // why something was not done, once per cause
+};
+
+class Launcher {
+ public:
+  Launcher(LauncherOptions options, SchedulerApi* scheduler, BatchSystem* batch, const Clock* clock);
+  // One round. Nothing is done when the scheduler or the batch system cannot be read.
+  StatusOr<TickReport> Tick();
+
+ private:
+  struct Pilot {
+    PilotShape shape;
+    BatchJobState state = BatchJobState::kPending;
+  };
+  // A place a queued job could go: an idle worker, or a pilot whose worker has not registered.
+  struct Slot {
+    PilotShape shape;
+    int64_t worker_id = 0;  // 0: a pilot not started yet
+    std::string pilot;      // "" for a worker the launcher did not start
+    bool claimed = false;
+  };
+
+  void Note(TickReport* report, const std::string& key, const std::string& text);
+  bool MaySubmit(int64_t now);
+
+  const LauncherOptions options_;
+  SchedulerApi* scheduler_;
+  BatchSystem* batch_;
+  const Clock* clock_;
+  std::map<std::string, Pilot> pilots_;        // alive pilots by batch job id
+  std::map<int64_t, int64_t> idle_since_;      // worker id -> when it was first seen idle
+  std::map<std::string, int64_t> lost_since_;  // pilot -> when its worker was first seen lost
+  std::deque<int64_t> recent_submits_;         // times of the submissions of the last minute
+  std::set<std::string> noted_;                // causes already written to the log
+};
+
+}  // namespace derm::launcher
