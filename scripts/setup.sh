@@ -14,6 +14,7 @@ PACKAGES=(
   libboost-dev libyaml-cpp-dev libcli11-dev librsvg2-dev
   libgtest-dev libgmock-dev
   clang-format clang-14 libclang-rt-14-dev openssl
+  slurmctld slurmd slurm-client munge
 )
 # The LibTorch every build uses (docs/development.md says why this one). PyPI's wheel for Linux
 # is built with CUDA 13 and brings the CUDA libraries it needs as wheels of their own.

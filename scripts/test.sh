@@ -8,6 +8,9 @@ scripts/setup.sh
 scripts/build.sh
 scripts/check-format.sh
 scripts/thread-safety-check.sh
+# A real single-node Slurm (two fake GPUs) for derm-launcher's end-to-end test, which must run.
+scripts/slurm-up.sh
+export DERM_REQUIRE_SLURM=1
 BUILD_DIR=${BUILD_DIR:-build}
 ctest --test-dir "$BUILD_DIR" -j "$(nproc)" --output-on-failure --timeout 900
 echo "test: again with oneDNN, ATen and MKL limited to AVX2"
