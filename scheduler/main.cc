@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
                  "where a database without tokens gets its first admin token (default: DB.admin-token)");
   app.add_option("--http-listen", http_listen,
                  "HTTP address for /metrics and /healthz (HOST:PORT; off if empty); HTTPS with --tls-cert");
+  app.add_option("--health-listen", server_options.health_listen,
+                 "also serve gRPC's health service alone, in plaintext, on IP:PORT (Kubernetes grpc probes)");
   bool http_plaintext = false;
   app.add_flag("--http-plaintext", http_plaintext, "serve --http-listen in plaintext even with --tls-cert");
   app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
@@ -132,6 +134,8 @@ int main(int argc, char** argv) {
               << (server_options.tls.ca.empty() ? "" : " and requiring client certificates (mTLS)")
               << std::endl;
   }
+  if (!(*server)->health_address().empty())
+    std::cerr << "derm-scheduler: health service (plaintext) on " << (*server)->health_address() << std::endl;
   // Last: a caller that has read this line has everything written before it.
   std::cout << "derm-scheduler listening on " << (*server)->address() << std::endl;
   derm::scheduler::HttpServerOptions http_options;

@@ -38,6 +38,8 @@ StatusOr<std::string> ListenAddress(const ServerOptions& options) {
 
 Status SchedulerServer::Check(const ServerOptions& options) {
   DERM_RETURN_IF_ERROR(ListenAddress(options).status());
+  if (!options.health_listen.empty())
+    DERM_RETURN_IF_ERROR(NumericListenAddress(options.health_listen).status());
   return options.tls.enabled() ? CheckTlsFiles(options.tls, /*need_identity=*/true) : Status::Ok();
 }
 
@@ -69,6 +71,19 @@ StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* sch
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || port == 0) return Unavailable("cannot listen on " + listen);
   s->address_ = listen.substr(0, listen.rfind(':')) + ":" + std::to_string(port);
+  if (!options.health_listen.empty()) {
+    DERM_ASSIGN_OR_RETURN(std::string health, NumericListenAddress(options.health_listen));
+    grpc::ServerBuilder health_builder;  // no services of ours: the default health service alone
+    int health_port = 0;
+    health_builder.AddListeningPort(health, grpc::InsecureServerCredentials(), &health_port);
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // Without a sync service the default health service runs async, on a thread of its own
+    // that polls this queue (and shuts it down when the server goes).
+    s->health_cq_ = health_builder.AddCompletionQueue();
+    s->health_server_ = health_builder.BuildAndStart();
+    if (!s->health_server_ || health_port == 0) return Unavailable("cannot listen on " + health);
+    s->health_address_ = health.substr(0, health.rfind(':')) + ":" + std::to_string(health_port);
+  }
   return s;
 }
 
@@ -77,6 +92,8 @@ void SchedulerServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   server_->Shutdown(deadline);
   server_->Wait();
   server_.reset();
+  if (health_server_) health_server_->Shutdown(deadline);
+  health_server_.reset();
 }
 
 }  // namespace derm::scheduler

@@ -1,6 +1,8 @@
 // SchedulerServer: derm-scheduler's gRPC server: the job, worker and access services and
 // reflection, all behind one CallGuard (tokens, roles, audit), plus gRPC's health service, which
 // answers without a token (probes). Plaintext only on loopback unless `insecure` says otherwise.
+// With health_listen, gRPC's health service alone is also served there in plaintext, on any
+// address: Kubernetes' grpc probes speak neither TLS nor tokens, and health reveals nothing.
 // Thread-safety: Start and Shutdown from one thread; the services are thread-safe.
 #pragma once
 
@@ -26,6 +28,7 @@ struct ServerOptions {
   TlsFiles tls;                            // cert + key: TLS; ca too: clients need certificates (mTLS)
   bool insecure = false;                   // plaintext on an address other machines can reach
   int max_long_polls = 256;                // bounds the threads gRPC may start (SchedulerOptions)
+  std::string health_listen;               // IP:PORT for the health service alone ("" = none)
 };
 
 class SchedulerServer {
@@ -41,6 +44,8 @@ class SchedulerServer {
 
   // "IP:PORT" as bound (the port that port 0 picked).
   const std::string& address() const { return address_; }
+  // "IP:PORT" of the health-only port ("" without health_listen).
+  const std::string& health_address() const { return health_address_; }
   // Stops serving; calls still running get until `deadline`.
   void Shutdown(std::chrono::system_clock::time_point deadline);
 
@@ -53,7 +58,9 @@ class SchedulerServer {
   AccessServiceImpl access_service_;
   ReflectionServiceImpl reflection_;
   std::unique_ptr<grpc::Server> server_;
-  std::string address_;
+  std::unique_ptr<grpc::ServerCompletionQueue> health_cq_;  // outlives health_server_
+  std::unique_ptr<grpc::Server> health_server_;             // only gRPC's health service
+  std::string address_, health_address_;
 };
 
 }  // namespace derm::scheduler

@@ -10,6 +10,7 @@
 #include "derm/v1/access.grpc.pb.h"
 #include "derm/v1/jobs.grpc.pb.h"
 #include "derm/v1/workers.grpc.pb.h"
+#include "tests/scheduler/raw_call.h"
 #include "tests/scheduler/server_fixture.h"
 #include "tests/testing/test_certificates.h"
 
@@ -71,6 +72,29 @@ TEST_F(TlsTest, OnlyClientsThatVerifyTheSchedulersCertificateAndNameConnect) {
   ServeTls(/*mutual=*/false);
   EXPECT_EQ(WhoAmI(TlsChannel(certs_->ca()), viewer).error_code(), grpc::StatusCode::UNAVAILABLE)
       << "the name dialled (127.0.0.1) is not in the certificate";
+}
+
+// Kubernetes' grpc probes speak plaintext without tokens: --health-listen serves the health
+// service alone, so nothing else is reachable there.
+TEST_F(TlsTest, TheHealthPortAnswersProbesInPlaintextAndServesNothingElse) {
+  ServerOptions options;
+  options.tls.cert = server_cert_.cert;
+  options.tls.key = server_cert_.key;
+  options.health_listen = "127.0.0.1:0";
+  StartServer(options);
+  ASSERT_FALSE(server_->health_address().empty());
+  auto health = grpc::CreateChannel(server_->health_address(), grpc::InsecureChannelCredentials());
+  std::vector<std::string> answers;
+  const grpc::Status status = CallRaw(health, "/grpc.health.v1.Health/Check", "", "", &answers);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0], std::string("\x08\x01", 2)) << "status: SERVING";
+  derm::v1::WhoAmIResponse me;
+  EXPECT_EQ(derm::v1::AccessService::NewStub(health)
+                ->WhoAmI(Call(Token("vera", derm::v1::VIEWER)).get(), {}, &me)
+                .error_code(),
+            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(WhoAmI(Channel(), "").error_code(), grpc::StatusCode::UNAVAILABLE) << "the main port stays TLS";
 }
 
 TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateAndNamesCallersByTheirs) {
