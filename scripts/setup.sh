@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything derm's build, tests and demo need on Debian 12: the Debian packages, and
 # LibTorch from the official `torch` wheel (CUDA build) in a virtual environment, by default
-# .venv/ in the checkout (DERM_VENV=DIR for another). Idempotent: when all is present it changes
+# .venv/ in the checkout (DERM_VENV=DIR for another; DERM_TORCH_INDEX_URL=URL for another build
+# of the wheel, e.g. https://download.pytorch.org/whl/cpu without CUDA). Idempotent: when all is present it changes
 # nothing and does not touch the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,5 +42,7 @@ if compgen -G "$VENV/lib/python3*/site-packages/torch-$TORCH_VERSION*.dist-info"
 else
   echo "setup: installing torch $TORCH_VERSION into $VENV (about 4.6 GB with its CUDA libraries)"
   /usr/bin/python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "torch==$TORCH_VERSION"
+  index=()
+  [ -n "${DERM_TORCH_INDEX_URL:-}" ] && index=(--index-url "$DERM_TORCH_INDEX_URL")
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${index[@]}" "torch==$TORCH_VERSION"
 fi
