@@ -9,7 +9,7 @@ scripts/build.sh
 scripts/check-format.sh
 scripts/thread-safety-check.sh
 # A real single-node Slurm (two fake GPUs) for derm-launcher's end-to-end test, which must run.
-scripts/slurm-up.sh
+if [ "$(id -u)" = 0 ]; then scripts/slurm-up.sh; else sudo scripts/slurm-up.sh; fi
 export DERM_REQUIRE_SLURM=1
 BUILD_DIR=${BUILD_DIR:-build}
 ctest --test-dir "$BUILD_DIR" -j "$(nproc)" --output-on-failure --timeout 900

@@ -286,5 +286,41 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
   for (auto& th : threads) th.join();
 }
 
+// deploy/slurm/derm-worker.sbatch as a site would submit it: an array of two workers, each with a
+// fake GPU, which run a job and leave when the array is cancelled.
+TEST_F(SlurmTest, TheArrayScriptStartsWorkersThatRunJobs) {
+  testing::TempDir dir;
+  testing::Cluster cluster(dir);
+  ASSERT_TRUE(cluster.StartScheduler()) << cluster.SchedulerLog();
+  const std::string token = cluster.CreateTokenFile("array-workers", "worker");
+  job_name_ = "derm-array-" + std::to_string(getpid());
+  const auto submitted = testing::RunCommand(
+      {"sbatch", "--parsable", "--array=0-1", "--job-name=" + job_name_, "--mem=500M", "--cpus-per-task=1",
+       "--output=" + dir.Join("array-%A_%a.out"),
+       "--export=ALL,DERM_SERVER=" + cluster.address() + ",DERM_TOKEN_FILE=" + token +
+           ",DERM_DEVICE=cpu,DERM_WORKER=" + DERM_WORKER_BIN,
+       std::string(DERM_SOURCE_DIR) + "/deploy/slurm/derm-worker.sbatch", "--data-root", dir.path()});
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.err;
+  const std::string array = submitted.out.substr(0, submitted.out.find_first_of(";\n"));
+
+  derm::v1::JobSpec spec = cluster.TinySpec(/*epochs=*/1);
+  spec.mutable_resources()->set_gpus(1);
+  const derm::v1::Job job = cluster.Submit(spec);
+  ASSERT_GT(job.id(), 0);
+  EXPECT_EQ(cluster.Follow(job.id(), {}, /*timeout_s=*/300), derm::v1::SUCCEEDED)
+      << cluster.SchedulerLog() << testing::RunCommand({"sh", "-c", "cat " + dir.Join("array-*.out")}).out;
+  int from_array = 0;
+  for (const auto& w : Workers(cluster)) {
+    if (w.name().rfind("derm-worker-" + array + "_", 0) != 0) continue;
+    ++from_array;
+    EXPECT_EQ(w.cluster_job().rfind("slurm:", 0), 0u) << w.DebugString();
+    EXPECT_EQ(w.gpus(), 1);
+    EXPECT_EQ(w.memory_mb(), 500);
+    EXPECT_TRUE(w.visible_gpus() == "0" || w.visible_gpus() == "1") << w.DebugString();
+  }
+  EXPECT_GE(from_array, 1);
+  EXPECT_EQ(testing::RunCommand({"scancel", array}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace derm

@@ -126,9 +126,11 @@ derm::v1::Job Cluster::Submit(const derm::v1::JobSpec& spec) {
 }
 
 derm::v1::JobState Cluster::Follow(int64_t job_id,
-                                   const std::function<void(const derm::v1::JobEvent&)>& on_event) {
+                                   const std::function<void(const derm::v1::JobEvent&)>& on_event,
+                                   int timeout_s) {
   grpc::ClientContext ctx;
   Auth(&ctx);
+  if (timeout_s > 0) ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(timeout_s));
   derm::v1::WatchJobRequest req;
   req.set_id(job_id);
   auto reader = stub_->WatchJob(&ctx, req);

@@ -53,9 +53,11 @@ class Cluster {
   derm::v1::JobSpec TinySpec(int epochs) const;
   // Submits over gRPC; returns the job (id 0 on failure).
   derm::v1::Job Submit(const derm::v1::JobSpec& spec);
-  // Follows the job's WatchJob stream; calls `on_event` for each event; returns the last state.
+  // Follows the job's WatchJob stream; calls `on_event` for each event; returns the last state
+  // (the state reached so far when `timeout_s` > 0 runs out first).
   derm::v1::JobState Follow(int64_t job_id,
-                            const std::function<void(const derm::v1::JobEvent&)>& on_event = {});
+                            const std::function<void(const derm::v1::JobEvent&)>& on_event = {},
+                            int timeout_s = 0);
 
  private:
   const TempDir& dir_;
