@@ -13,6 +13,23 @@ void Launcher::Note(TickReport* report, const std::string& key, const std::strin
   if (noted_.insert(key).second) report->notes.push_back(text);
 }
 
+void Launcher::EndedPilot(bool had_worker, const BatchJob& pilot, int64_t now, TickReport* report) {
+  if (had_worker) {
+    failed_starts_ = 0;
+    return;
+  }
+  // Pilots that end before their worker registers (a wrong --worker-binary, an unreachable
+  // scheduler, a node that cannot start it) would be replaced at the submission rate forever.
+  if (++failed_starts_ < kFailedStartsBeforePause) return;
+  const int64_t pause = std::min<int64_t>(
+      kMaxPauseMs, int64_t{60000} << std::min(failed_starts_ - kFailedStartsBeforePause, 5));
+  paused_until_ = now + pause;
+  report->notes.push_back(std::to_string(failed_starts_) +
+                          " pilots in a row ended before their worker registered (the last: " + pilot.id +
+                          ", " + pilot.detail + "): no submissions for " + std::to_string(pause / 1000) +
+                          " s; the pilots' output (--log-dir) says why");
+}
+
 bool Launcher::MaySubmit(int64_t now) {
   while (!recent_submits_.empty() && recent_submits_.front() <= now - 60000) recent_submits_.pop_front();
   return static_cast<int>(recent_submits_.size()) < options_.max_submits_per_minute;
@@ -25,22 +42,25 @@ StatusOr<TickReport> Launcher::Tick() {
   DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::WorkerInfo> workers, scheduler_->Workers());
   DERM_ASSIGN_OR_RETURN(std::vector<BatchJob> listed, batch_->List(options_.pilot.job_name));
 
+  const std::string prefix = batch_->name() + ":";
+  std::set<std::string> registered;  // batch jobs some worker registered from
+  for (const auto& w : workers) registered.insert(w.cluster_job());
+
   // The pilots alive now: those the batch system lists under our name with a shape we wrote.
   std::map<std::string, Pilot> alive;
   for (const auto& job : listed) {
     auto shape = DecodeShape(job.comment);
     if (!shape) continue;
-    if (job.state == BatchJobState::kEnded) {
-      if (pilots_.count(job.id))
-        Note(&report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
-      continue;
+    if (job.state != BatchJobState::kEnded) {
+      alive[job.id] = {*shape, job.state};
+    } else if (pilots_.count(job.id)) {
+      Note(&report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
+      EndedPilot(registered.count(prefix + job.id) > 0, job, now, &report);
     }
-    alive[job.id] = {*shape, job.state};
   }
   pilots_ = std::move(alive);
 
   // Each pilot's worker (the newest that registered from it).
-  const std::string prefix = batch_->name() + ":";
   std::map<std::string, const derm::v1::WorkerInfo*> worker_of;
   for (const auto& w : workers) {
     if (w.cluster_job().rfind(prefix, 0) != 0) continue;
@@ -90,6 +110,7 @@ StatusOr<TickReport> Launcher::Tick() {
                " pilots (--max-workers): queued jobs wait for a free one");
       break;
     }
+    if (now < paused_until_) break;  // said when the pause began
     if (!MaySubmit(now)) {
       Note(&report, "rate",
            "at most " + std::to_string(options_.max_submits_per_minute) +

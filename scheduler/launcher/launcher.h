@@ -8,7 +8,9 @@
 //  - drains its workers idle for idle_timeout_ms that no queued job fits (they finish and exit,
 //    which ends their batch job);
 //  - cancels pilots whose worker was lost (or left) while the batch job still runs, after
-//    lost_grace_ms.
+//    lost_grace_ms;
+//  - pauses submissions when pilots keep ending before their worker registers (3 in a row:
+//    1 minute, doubling up to 30), so a broken set-up is not resubmitted forever.
 // Pilots are known by their batch job name and the shape in their comment, so a restarted
 // launcher carries on with those it had. Preempted or failed pilots need nothing: their workers
 // give the job back (or their leases expire) and the job, queued again, gets a new pilot.
@@ -67,7 +69,12 @@ class Launcher {
     bool claimed = false;
   };
 
+  static constexpr int kFailedStartsBeforePause = 3;
+  static constexpr int64_t kMaxPauseMs = 30 * 60000;
+
   void Note(TickReport* report, const std::string& key, const std::string& text);
+  // Counts a pilot that ended before its worker registered; pauses submissions after several.
+  void EndedPilot(bool had_worker, const BatchJob& pilot, int64_t now, TickReport* report);
   bool MaySubmit(int64_t now);
 
   const LauncherOptions options_;
@@ -79,6 +86,8 @@ class Launcher {
   std::map<std::string, int64_t> lost_since_;  // pilot -> when its worker was first seen lost
   std::deque<int64_t> recent_submits_;         // times of the submissions of the last minute
   std::set<std::string> noted_;                // causes already written to the log
+  int failed_starts_ = 0;                      // pilots in a row that ended without a worker
+  int64_t paused_until_ = 0;                   // no submissions before this
 };
 
 }  // namespace derm::launcher

@@ -212,6 +212,51 @@ TEST_F(LauncherTest, ANodeFailureEndsThePilotAndTheRequeuedJobGetsANewOne) {
   EXPECT_EQ(r.notes[0], "pilot 100 ended: NODE_FAIL");
 }
 
+// A pilot that cannot start its worker (a wrong path, a scheduler the nodes cannot reach) is not
+// resubmitted forever: three in a row pause submissions, for longer each time.
+TEST_F(LauncherTest, PilotsThatEndBeforeTheirWorkerRegistersPauseSubmissions) {
+  options_.max_submits_per_minute = 100;
+  scheduler_.Queue(1, 1);
+  auto fail_all = [&] {
+    for (auto& [id, job] : batch_.jobs) {
+      if (job.state == BatchJobState::kEnded) continue;
+      job.state = BatchJobState::kEnded;
+      job.detail = "FAILED";
+    }
+  };
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(Tick().submitted.size(), 1u) << i;
+    fail_all();
+  }
+  ASSERT_EQ(Tick().submitted.size(), 1u);
+  fail_all();
+  TickReport r = Tick();
+  EXPECT_TRUE(r.submitted.empty());
+  ASSERT_EQ(r.notes.size(), 2u);
+  EXPECT_NE(r.notes[1].find("3 pilots in a row ended before their worker registered (the last: 102, FAILED): "
+                            "no submissions for 60 s"),
+            std::string::npos)
+      << r.notes[1];
+  clock_.Advance(59999);
+  EXPECT_TRUE(Tick().submitted.empty());
+  clock_.Advance(1);
+  ASSERT_EQ(Tick().submitted.size(), 1u);
+  fail_all();
+  r = Tick();
+  ASSERT_EQ(r.notes.size(), 2u);
+  EXPECT_NE(r.notes[1].find("no submissions for 120 s"), std::string::npos) << r.notes[1];
+  // A pilot whose worker registered resets the count.
+  clock_.Advance(120000);
+  ASSERT_EQ(Tick().submitted, (std::vector<std::string>{"104"}));
+  Start("104");
+  scheduler_.Register(1, "104", 1);
+  Tick();
+  batch_.jobs["104"].state = BatchJobState::kEnded;  // its worker left without running the job
+  scheduler_.workers[0].set_state(derm::v1::GONE);
+  r = Tick();
+  EXPECT_EQ(r.submitted.size(), 1u);
+}
+
 TEST_F(LauncherTest, ARestartedLauncherTakesOverThePilotsItFinds) {
   scheduler_.Queue(1, 1);
   Tick();
