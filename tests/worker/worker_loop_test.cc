@@ -45,10 +45,13 @@ WorkerOptions Options() {
 
 TEST(WorkerLoopTest, RegistersWithItsResourcesPollsAsItselfWithItsKeyAndLeavesWhenDrained) {
   auto stub = std::make_shared<MockWorkerServiceStub>();
-  EXPECT_CALL(*stub, RegisterWorker(_,
-                                    AllOf(Property(&derm::v1::RegisterWorkerRequest::gpus, 2),
-                                          Property(&derm::v1::RegisterWorkerRequest::name, "w")),
-                                    _))
+  EXPECT_CALL(*stub,
+              RegisterWorker(_,
+                             AllOf(Property(&derm::v1::RegisterWorkerRequest::gpus, 2),
+                                   Property(&derm::v1::RegisterWorkerRequest::name, "w"),
+                                   Property(&derm::v1::RegisterWorkerRequest::cluster_job, "slurm:4711"),
+                                   Property(&derm::v1::RegisterWorkerRequest::visible_gpus, "2,3")),
+                             _))
       .WillOnce(DoAll(SetArgPointee<2>(Registered(7)), Return(grpc::Status::OK)));
   EXPECT_CALL(*stub, AcquireTask(_,
                                  AllOf(Property(&derm::v1::AcquireTaskRequest::worker_id, 7),
@@ -56,7 +59,10 @@ TEST(WorkerLoopTest, RegistersWithItsResourcesPollsAsItselfWithItsKeyAndLeavesWh
                                  _))
       .WillOnce(Return(grpc::Status::OK))  // no task: poll again
       .WillOnce(DoAll(SetArgPointee<2>(Drain()), Return(grpc::Status::OK)));
-  WorkerLoop loop(Options(), stub);
+  WorkerOptions options = Options();
+  options.cluster_job = "slurm:4711";
+  options.visible_gpus = "2,3";
+  WorkerLoop loop(options, stub);
   EXPECT_TRUE(loop.Run().ok());
 }
 
