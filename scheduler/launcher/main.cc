@@ -123,6 +123,12 @@ int main(int argc, char** argv) {
   slurm->add_flag("--once", once, "one round, then exit");
   CLI11_PARSE(app, argc, argv);
 
+  if (t.token_file.empty() && (t.tls.cert.empty() || t.tls.key.empty())) {
+    std::cerr
+        << "derm-launcher: give the workers credentials: --worker-token-file (a token of role worker) or "
+           "--worker-tls-cert and --worker-tls-key (mTLS, O=worker)\n";
+    return 2;
+  }
   if (t.scheduler.empty()) t.scheduler = address;
   t.tls.ca = tls.ca;
   o.idle_timeout_ms = static_cast<int64_t>(idle_s * 1000);
