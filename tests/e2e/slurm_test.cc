@@ -1,5 +1,6 @@
 // derm-launcher on a real Slurm (scripts/slurm-up.sh: one node, two fake GPUs): three jobs of one
-// GPU each, a fourth cancelled while it waits, one pilot scancelled mid-run, idle pilots released.
+// GPU each, a fourth cancelled while it waits, two pilots stopped mid-run (scancel, and USR1 as
+// before preemption), idle pilots released.
 // Skipped where no Slurm answers, unless DERM_REQUIRE_SLURM=1 (CI's scripts/test.sh starts one
 // and sets it, so there it fails instead). Waiting is on the WatchJob streams and the launcher's
 // log lines, never by sleeping.
@@ -86,7 +87,8 @@ class SlurmTest : public ::testing::Test {
   std::string job_name_;
 };
 
-TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
+TEST_F(SlurmTest, PilotsFollowTheQueueAndPreemptedPilotsLoseNothing) {
+  constexpr int kEpochs = 12;
   testing::TempDir dir;
   testing::Cluster cluster(dir, /*train_per_class=*/20);
   ASSERT_TRUE(cluster.StartScheduler({"--lease-timeout-ms", "3000"})) << cluster.SchedulerLog();
@@ -148,7 +150,7 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
       t.cv.notify_all();
     }
   });
-  derm::v1::JobSpec spec = cluster.TinySpec(/*epochs=*/6);
+  derm::v1::JobSpec spec = cluster.TinySpec(/*epochs=*/kEpochs);
   spec.mutable_data()->set_image_size(0, 64);
   spec.mutable_data()->set_image_size(1, 64);
   spec.mutable_resources()->set_gpus(1);
@@ -189,14 +191,15 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
     EXPECT_EQ(t.Count(derm::v1::QUEUED), 2);
   }
   std::set<std::string> gpus_seen;
-  int64_t preempt_job = 0;
+  std::vector<int64_t> preempted;  // the two jobs running first
   for (const auto& w : Workers(cluster)) {
     if (w.running_job_id() == 0) continue;
     EXPECT_EQ(w.cluster_job().rfind("slurm:", 0), 0u) << w.DebugString();
     EXPECT_EQ(w.gpus(), 1);
     gpus_seen.insert(w.visible_gpus());
-    if (!preempt_job) preempt_job = w.running_job_id();
+    preempted.push_back(w.running_job_id());
   }
+  ASSERT_EQ(preempted.size(), 2u);
   EXPECT_EQ(gpus_seen, (std::set<std::string>{"0", "1"}))
       << "CUDA_VISIBLE_DEVICES of the two running workers";
 
@@ -211,15 +214,24 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
   }
   ASSERT_TRUE(t.WaitFor([&] { return t.Logged("cancelled pilot"); }, 60)) << dump();
 
-  // A pilot scancelled mid-run: its worker gives the job back and it finishes on another worker.
-  ASSERT_TRUE(t.WaitFor(
-      [&] { return t.epochs[preempt_job] >= 1 || t.state[preempt_job] != derm::v1::RUNNING; }, 120));
-  std::string preempted_pilot;
-  for (const auto& w : Workers(cluster)) {
-    if (w.running_job_id() == preempt_job) preempted_pilot = w.cluster_job().substr(6);
+  // Two pilots stopped mid-run, one by scancel (SIGTERM), one as Slurm warns before preemption or
+  // the time limit (SIGUSR1 to the batch script): each worker gives its job back, and the job
+  // finishes on another worker.
+  std::vector<std::string> preempted_pilots;
+  for (size_t i = 0; i < preempted.size(); ++i) {
+    const int64_t job = preempted[i];
+    ASSERT_TRUE(t.WaitFor([&] { return t.epochs[job] >= 1 || t.state[job] != derm::v1::RUNNING; }, 120));
+    std::string pilot;
+    for (const auto& w : Workers(cluster)) {
+      if (w.running_job_id() == job) pilot = w.cluster_job().substr(6);
+    }
+    ASSERT_FALSE(pilot.empty()) << "job " << job << " finished before it could be preempted";
+    preempted_pilots.push_back(pilot);
+    const std::vector<std::string> stop =
+        i == 0 ? std::vector<std::string>{"scancel", pilot}
+               : std::vector<std::string>{"scancel", "--signal=USR1", "--batch", pilot};
+    ASSERT_EQ(testing::RunCommand(stop).exit_code, 0);
   }
-  ASSERT_FALSE(preempted_pilot.empty()) << "job " << preempt_job << " finished before it could be preempted";
-  ASSERT_EQ(testing::RunCommand({"scancel", preempted_pilot}).exit_code, 0);
 
   ASSERT_TRUE(t.WaitFor(
       [&] {
@@ -246,40 +258,48 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndAScancelledPilotLosesNothing) {
       << dump();
   const auto alive = testing::RunCommand({"squeue", "--noheader", "--name=" + job_name_, "--format=%i %T"});
   EXPECT_EQ(alive.out, "") << "still in Slurm's queue";
-  EXPECT_TRUE(t.Logged("pilot " + preempted_pilot + " ended: CANCELLED")) << dump();
+  EXPECT_TRUE(t.Logged("pilot " + preempted_pilots[0] + " ended: CANCELLED")) << dump();
+  EXPECT_TRUE(t.Logged("pilot " + preempted_pilots[1] + " ended: COMPLETED"))
+      << "the worker left on USR1" << dump();
   for (const auto& w : Workers(cluster)) {
     EXPECT_TRUE(w.state() == derm::v1::GONE || w.state() == derm::v1::LOST) << w.DebugString();
   }
 
-  // The preempted job: its first attempt was PREEMPTED, every epoch trained once, the second
+  // Each preempted job: its first attempt was PREEMPTED, every epoch trained once, the second
   // attempt on another worker resumed after the first one's last epoch.
   auto db = store::Database::Open(cluster.db(), /*read_only=*/true).value();
-  const std::string job = std::to_string(preempt_job);
-  EXPECT_EQ(testing::QueryText(db.get(),
-                               "SELECT state FROM attempts WHERE job_id = " + job + " ORDER BY id LIMIT 1"),
-            "PREEMPTED");
-  EXPECT_EQ(testing::QueryText(
-                db.get(), "SELECT state FROM attempts WHERE job_id = " + job + " ORDER BY id DESC LIMIT 1"),
-            "SUCCEEDED");
-  EXPECT_EQ(
-      testing::QueryInt(db.get(), "SELECT count(DISTINCT worker_id) FROM attempts WHERE job_id = " + job), 2);
-  const std::string run = "(SELECT id FROM runs WHERE job_id = " + job + ")";
-  EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics WHERE run_id = " + run), 6);
-  EXPECT_EQ(
-      testing::QueryInt(db.get(), "SELECT count(DISTINCT epoch) FROM epoch_metrics WHERE run_id = " + run),
-      6);
-  const int64_t first_epochs = testing::QueryInt(
-      db.get(),
-      "SELECT count(*) FROM epoch_metrics WHERE attempt_id = (SELECT min(id) FROM attempts WHERE job_id = " +
-          job + ")");
-  EXPECT_GE(first_epochs, 1);
-  const std::string second_pilot = testing::QueryText(db.get(),
-                                                      "SELECT substr(w.cluster_job, 7) FROM attempts a JOIN "
-                                                      "workers w ON w.id = a.worker_id WHERE a.job_id = " +
-                                                          job + " ORDER BY a.id DESC LIMIT 1");
-  EXPECT_NE(testing::ReadFile(logs + "/" + job_name_ + "-" + second_pilot + ".out")
-                .find("resuming after epoch " + std::to_string(first_epochs)),
-            std::string::npos);
+  for (int64_t id : preempted) {
+    SCOPED_TRACE("job " + std::to_string(id));
+    const std::string job = std::to_string(id);
+    EXPECT_EQ(testing::QueryText(db.get(),
+                                 "SELECT state FROM attempts WHERE job_id = " + job + " ORDER BY id LIMIT 1"),
+              "PREEMPTED");
+    EXPECT_EQ(testing::QueryText(
+                  db.get(), "SELECT state FROM attempts WHERE job_id = " + job + " ORDER BY id DESC LIMIT 1"),
+              "SUCCEEDED");
+    EXPECT_EQ(
+        testing::QueryInt(db.get(), "SELECT count(DISTINCT worker_id) FROM attempts WHERE job_id = " + job),
+        2);
+    const std::string run = "(SELECT id FROM runs WHERE job_id = " + job + ")";
+    EXPECT_EQ(testing::QueryInt(db.get(), "SELECT count(*) FROM epoch_metrics WHERE run_id = " + run),
+              kEpochs);
+    EXPECT_EQ(
+        testing::QueryInt(db.get(), "SELECT count(DISTINCT epoch) FROM epoch_metrics WHERE run_id = " + run),
+        kEpochs);
+    const int64_t first_epochs = testing::QueryInt(db.get(),
+                                                   "SELECT count(*) FROM epoch_metrics WHERE attempt_id = "
+                                                   "(SELECT min(id) FROM attempts WHERE job_id = " +
+                                                       job + ")");
+    EXPECT_GE(first_epochs, 1);
+    const std::string second_pilot =
+        testing::QueryText(db.get(),
+                           "SELECT substr(w.cluster_job, 7) FROM attempts a JOIN "
+                           "workers w ON w.id = a.worker_id WHERE a.job_id = " +
+                               job + " ORDER BY a.id DESC LIMIT 1");
+    EXPECT_NE(testing::ReadFile(logs + "/" + job_name_ + "-" + second_pilot + ".out")
+                  .find("resuming after epoch " + std::to_string(first_epochs)),
+              std::string::npos);
+  }
 
   launcher.Signal(SIGTERM);
   EXPECT_EQ(launcher.Wait(), 0);
