@@ -282,6 +282,8 @@ TEST(KubernetesTest, TheManifestsCommandLinesServeAndRegister) {
   const std::regex metric("(derm_[a-z_]+)\\{state=\"([A-Z]+)\"\\}");
   for (std::sregex_iterator it(query.begin(), query.end(), metric), end; it != end; ++it) {
     EXPECT_NE(metrics.find("# TYPE " + (*it)[1].str() + " gauge"), std::string::npos) << (*it)[1];
+    EXPECT_NE(metrics.find((*it)[0].str() + " "), std::string::npos)
+        << (*it)[0] << " is not a series on /metrics";
   }
   EXPECT_NE(query.find("derm_jobs{state=\"QUEUED\"}"), std::string::npos) << query;
   w.Signal(SIGTERM);
