@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts a single-node Slurm on this machine for derm's Slurm tests (as root, no systemd): munged,
 # slurmctld and slurmd, with two fake GPUs as gres devices, and waits until the node is idle.
-# Writes /etc/slurm/{slurm,gres}.conf (the previous ones are kept as *.derm-backup once).
+# Writes /etc/slurm/{slurm,gres}.conf, but never over a slurm.conf it did not write (a machine's
+# real Slurm) unless DERM_SLURM_FORCE=1 (then the old files are kept as *.derm-backup).
 # Idempotent: daemons already running are left alone. `scripts/slurm-up.sh stop` stops them.
 # The recipe: docs/deploy.md ("Slurm on one machine").
 set -euo pipefail
@@ -9,6 +10,7 @@ NODE=derm-node
 CONF=/etc/slurm
 if [ "${1:-}" = stop ]; then
   for d in slurmd slurmctld; do pkill -x "$d" 2>/dev/null || true; done
+  for _ in $(seq 100); do { pgrep -x slurmd || pgrep -x slurmctld; } >/dev/null || break; sleep 0.1; done
   exit 0
 fi
 [ "$(id -u)" = 0 ] || { echo "slurm-up: run as root" >&2; exit 1; }
@@ -27,7 +29,14 @@ for i in 0 1; do [ -e /dev/fakegpu$i ] || mknod /dev/fakegpu$i c 1 $((3 + 2 * i)
 cpus=$(nproc)
 # Slurm refuses a node that claims more memory than it has: 90 % of it, in MB.
 memory=$(awk '/MemTotal/ { printf "%d", $2 / 1024 * 0.9 }' /proc/meminfo)
+MARK="# written by derm's scripts/slurm-up.sh"
+if [ -f "$CONF/slurm.conf" ] && ! grep -qxF "$MARK" "$CONF/slurm.conf" && [ "${DERM_SLURM_FORCE:-0}" != 1 ]; then
+  echo "slurm-up: $CONF/slurm.conf is not derm's: this machine has a Slurm of its own, which is left" \
+       "alone (DERM_SLURM_FORCE=1 replaces it, keeping a backup)" >&2
+  exit 1
+fi
 conf=$(cat <<CONF
+$MARK
 ClusterName=dermtest
 SlurmctldHost=localhost
 SlurmUser=slurm
@@ -61,7 +70,11 @@ done
 if [ "$(cat "$CONF/slurm.conf" 2>/dev/null)" != "$conf" ]; then echo "$conf" > "$CONF/slurm.conf"; changed=1; fi
 gres="NodeName=$NODE Name=gpu File=/dev/fakegpu[0-1]"
 if [ "$(cat "$CONF/gres.conf" 2>/dev/null)" != "$gres" ]; then echo "$gres" > "$CONF/gres.conf"; changed=1; fi
-if [ $changed = 1 ]; then pkill -x slurmd 2>/dev/null || true; pkill -x slurmctld 2>/dev/null || true; sleep 1; fi
+if [ $changed = 1 ]; then  # restart on the new configuration, once the old daemons are gone
+  pkill -x slurmd 2>/dev/null || true
+  pkill -x slurmctld 2>/dev/null || true
+  for _ in $(seq 100); do { pgrep -x slurmd || pgrep -x slurmctld; } >/dev/null || break; sleep 0.1; done
+fi
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd -N "$NODE"
 for _ in $(seq 60); do
@@ -73,5 +86,5 @@ for _ in $(seq 60); do
   sleep 1
 done
 echo "slurm-up: the node did not come up; sinfo says '${state:-nothing}'. Logs: /var/log/slurm/" >&2
-tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 || true
+tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2 || true
 exit 1
