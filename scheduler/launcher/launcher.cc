@@ -124,13 +124,15 @@ StatusOr<TickReport> Launcher::Tick() {
     }
     recent_submits_.push_back(now);  // a failed submission counts too: a broken sbatch is not hammered
     auto id = batch_->Submit(*script);
-    if (!id.ok()) {
-      report.notes.push_back("submitting a pilot for " + job_key + " failed: " + id.status().message());
+    if (!id.ok()) {  // said once per cause, until a submission succeeds
+      Note(&report, "submit " + id.status().message(), "submitting a pilot failed: " + id.status().message());
       break;
     }
     pilots_[*id] = {shape, BatchJobState::kPending};
     report.submitted.push_back(*id);
-    noted_.erase("cap"), noted_.erase("rate");
+    std::erase_if(noted_, [](const std::string& key) {
+      return key == "cap" || key == "rate" || key.rfind("submit ", 0) == 0;
+    });
   }
 
   // Pending pilots no queued job needs any more.

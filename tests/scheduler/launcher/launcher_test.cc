@@ -267,6 +267,28 @@ TEST_F(LauncherTest, ARestartedLauncherTakesOverThePilotsItFinds) {
   EXPECT_EQ(Tick().cancelled, (std::vector<std::string>{"100"})) << "only its own pilots";
 }
 
+TEST_F(LauncherTest, AFailingSbatchIsSaidOnceAndCountsAgainstTheRateLimit) {
+  options_.max_submits_per_minute = 3;
+  scheduler_.Queue(1, 1);
+  struct RefusingBatch : FakeBatch {
+    StatusOr<std::string> Submit(const std::string&) override {
+      ++calls;
+      return Unavailable("sbatch failed (exit 1): sbatch: error: invalid account");
+    }
+    int calls = 0;
+  } refusing;
+  Launcher launcher(options_, &scheduler_, &refusing, &clock_);
+  TickReport r = *launcher.Tick();
+  ASSERT_EQ(r.notes.size(), 1u);
+  EXPECT_EQ(r.notes[0], "submitting a pilot failed: sbatch failed (exit 1): sbatch: error: invalid account");
+  EXPECT_TRUE(launcher.Tick()->notes.empty());
+  ASSERT_TRUE(launcher.Tick().ok());
+  EXPECT_EQ(refusing.calls, 3);
+  r = *launcher.Tick();
+  EXPECT_EQ(refusing.calls, 3) << "the rate limit holds";
+  EXPECT_NE(r.notes.at(0).find("--max-submits-per-minute"), std::string::npos);
+}
+
 TEST_F(LauncherTest, NothingChangesWhenTheBatchSystemCannotBeRead) {
   scheduler_.Queue(1, 1);
   batch_.up = false;
