@@ -1,6 +1,7 @@
 #include "scheduler/launcher/launcher.h"
 
 #include <algorithm>
+#include <set>
 
 #include "scheduler/placement.h"
 
@@ -35,119 +36,118 @@ bool Launcher::MaySubmit(int64_t now) {
   return static_cast<int>(recent_submits_.size()) < options_.max_submits_per_minute;
 }
 
-StatusOr<TickReport> Launcher::Tick() {
-  TickReport report;
-  const int64_t now = clock_->NowMillis();
-  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::Job> queued, scheduler_->QueuedJobs());
-  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::WorkerInfo> workers, scheduler_->Workers());
-  DERM_ASSIGN_OR_RETURN(std::vector<BatchJob> listed, batch_->List(options_.pilot.job_name));
-
+std::string Launcher::PilotOf(const derm::v1::WorkerInfo& worker) const {
   const std::string prefix = batch_->name() + ":";
+  if (worker.cluster_job().rfind(prefix, 0) != 0) return "";
+  const std::string id = worker.cluster_job().substr(prefix.size());
+  return pilots_.count(id) ? id : "";
+}
+
+void Launcher::TrackPilots(const std::vector<BatchJob>& listed,
+                           const std::vector<derm::v1::WorkerInfo>& workers, int64_t now,
+                           TickReport* report) {
   std::set<std::string> registered;  // batch jobs some worker registered from
   for (const auto& w : workers) registered.insert(w.cluster_job());
-
-  // The pilots alive now: those the batch system lists under our name with a shape we wrote.
   std::map<std::string, Pilot> alive;
   for (const auto& job : listed) {
     auto shape = DecodeShape(job.comment);
-    if (!shape) continue;
+    if (!shape) continue;  // not derm's
     if (job.state != BatchJobState::kEnded) {
       alive[job.id] = {*shape, job.state};
     } else if (pilots_.count(job.id)) {
-      Note(&report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
-      EndedPilot(registered.count(prefix + job.id) > 0, job, now, &report);
+      Note(report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
+      EndedPilot(registered.count(batch_->name() + ":" + job.id) > 0, job, now, report);
     }
   }
   pilots_ = std::move(alive);
+}
 
-  // Each pilot's worker (the newest that registered from it).
-  std::map<std::string, const derm::v1::WorkerInfo*> worker_of;
-  for (const auto& w : workers) {
-    if (w.cluster_job().rfind(prefix, 0) != 0) continue;
-    const std::string id = w.cluster_job().substr(prefix.size());
-    if (pilots_.count(id) && !worker_of.count(id)) worker_of[id] = &w;
-  }
-
-  // Where queued jobs can go: idle workers first, then pilots whose worker has not registered.
+std::vector<Launcher::Slot> Launcher::PlaceQueuedJobs(
+    std::vector<derm::v1::Job> queued, const std::vector<derm::v1::WorkerInfo>& workers,
+    const std::map<std::string, const derm::v1::WorkerInfo*>& worker_of,
+    std::vector<derm::v1::Job>* unplaced) const {
+  // Idle workers first, then pilots whose worker has not registered.
   std::vector<Slot> slots;
   for (const auto& w : workers) {
-    if (w.state() != derm::v1::ACTIVE || w.running_job_id() != 0) continue;
-    const std::string id = w.cluster_job().rfind(prefix, 0) == 0 ? w.cluster_job().substr(prefix.size()) : "";
-    slots.push_back({ShapeOf(w), w.id(), pilots_.count(id) ? id : "", false});
+    if (w.state() == derm::v1::ACTIVE && w.running_job_id() == 0)
+      slots.push_back({ShapeOf(w), w.id(), PilotOf(w)});
   }
   for (const auto& [id, pilot] : pilots_) {
-    if (!worker_of.count(id)) slots.push_back({pilot.shape, 0, id, false});
+    if (!worker_of.count(id)) slots.push_back({pilot.shape, 0, id});
   }
   std::sort(queued.begin(), queued.end(), [](const derm::v1::Job& a, const derm::v1::Job& b) {
     if (a.spec().priority() != b.spec().priority()) return a.spec().priority() > b.spec().priority();
     return a.id() < b.id();
   });
-  std::vector<const derm::v1::Job*> unplaced;
-  for (const auto& job : queued) {
+  for (auto& job : queued) {
     auto slot = std::find_if(slots.begin(), slots.end(), [&](const Slot& s) {
       return !s.claimed && scheduler::Fits(job.spec(), AsWorker(s.shape));
     });
     if (slot != slots.end()) {
       slot->claimed = true;
     } else {
-      unplaced.push_back(&job);
+      unplaced->push_back(std::move(job));
     }
   }
+  return slots;
+}
 
-  // New pilots for the jobs left over.
-  for (const derm::v1::Job* job : unplaced) {
-    const PilotShape shape = ShapeFor(job->spec(), options_.min_memory_mb);
-    const std::string job_key = "job " + std::to_string(job->id());
+void Launcher::SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t now, TickReport* report) {
+  for (const derm::v1::Job& job : unplaced) {
+    const PilotShape shape = ShapeFor(job.spec(), options_.min_memory_mb);
+    const std::string job_key = "job " + std::to_string(job.id());
     if (shape.gpus > options_.max_gpus_per_pilot) {
-      Note(&report, job_key,
+      Note(report, job_key,
            job_key + " needs " + std::to_string(shape.gpus) + " GPUs; pilots get at most " +
                std::to_string(options_.max_gpus_per_pilot) + " (--max-gpus-per-pilot)");
       continue;
     }
     if (static_cast<int>(pilots_.size()) >= options_.max_workers) {
-      Note(&report, "cap",
+      Note(report, "cap",
            "at most " + std::to_string(options_.max_workers) +
                " pilots (--max-workers): queued jobs wait for a free one");
-      break;
+      return;
     }
-    if (now < paused_until_) break;  // said when the pause began
+    if (now < paused_until_) return;  // said when the pause began
     if (!MaySubmit(now)) {
-      Note(&report, "rate",
+      Note(report, "rate",
            "at most " + std::to_string(options_.max_submits_per_minute) +
                " submissions a minute (--max-submits-per-minute): more next round");
-      break;
+      return;
     }
     auto script = RenderSbatchScript(shape, options_.pilot);
     if (!script.ok()) {
-      Note(&report, job_key, job_key + " cannot get a pilot: " + script.status().message());
+      Note(report, job_key, job_key + " cannot get a pilot: " + script.status().message());
       continue;
     }
     recent_submits_.push_back(now);  // a failed submission counts too: a broken sbatch is not hammered
     auto id = batch_->Submit(*script);
     if (!id.ok()) {  // said once per cause, until a submission succeeds
-      Note(&report, "submit " + id.status().message(), "submitting a pilot failed: " + id.status().message());
-      break;
+      Note(report, "submit " + id.status().message(), "submitting a pilot failed: " + id.status().message());
+      return;
     }
     pilots_[*id] = {shape, BatchJobState::kPending};
-    report.submitted.push_back(*id);
+    report->submitted.push_back(*id);
     std::erase_if(noted_, [](const std::string& key) {
       return key == "cap" || key == "rate" || key.rfind("submit ", 0) == 0;
     });
   }
+}
 
-  // Pending pilots no queued job needs any more.
+void Launcher::CancelUnneededPilots(const std::vector<Slot>& slots, TickReport* report) {
   for (const Slot& s : slots) {
     if (s.claimed || s.worker_id != 0 || s.pilot.empty()) continue;
     if (pilots_.at(s.pilot).state != BatchJobState::kPending) continue;  // starting: kept, released when idle
     if (Status st = batch_->Cancel(s.pilot); st.ok()) {
       pilots_.erase(s.pilot);
-      report.cancelled.push_back(s.pilot);
+      report->cancelled.push_back(s.pilot);
     } else {
-      report.notes.push_back("cancelling pilot " + s.pilot + " failed: " + st.message());
+      report->notes.push_back("cancelling pilot " + s.pilot + " failed: " + st.message());
     }
   }
+}
 
-  // Idle workers of our pilots: drained after idle_timeout_ms.
+void Launcher::DrainIdleWorkers(const std::vector<Slot>& slots, int64_t now, TickReport* report) {
   std::map<int64_t, int64_t> still_idle;
   for (const Slot& s : slots) {
     if (s.claimed || s.worker_id == 0 || s.pilot.empty()) continue;
@@ -155,15 +155,17 @@ StatusOr<TickReport> Launcher::Tick() {
     if (now - since < options_.idle_timeout_ms) {
       still_idle[s.worker_id] = since;
     } else if (Status st = scheduler_->Drain(s.worker_id); st.ok()) {
-      report.drained.push_back(s.worker_id);
+      report->drained.push_back(s.worker_id);
     } else {
-      report.notes.push_back("draining worker " + std::to_string(s.worker_id) + " failed: " + st.message());
+      report->notes.push_back("draining worker " + std::to_string(s.worker_id) + " failed: " + st.message());
       still_idle[s.worker_id] = since;
     }
   }
   idle_since_ = std::move(still_idle);
+}
 
-  // Running pilots whose worker was lost or left: cancelled after lost_grace_ms.
+void Launcher::CancelLostPilots(const std::map<std::string, const derm::v1::WorkerInfo*>& worker_of,
+                                int64_t now, TickReport* report) {
   std::map<std::string, int64_t> still_lost;
   for (const auto& [id, w] : worker_of) {
     if (pilots_.at(id).state != BatchJobState::kRunning) continue;
@@ -172,13 +174,32 @@ StatusOr<TickReport> Launcher::Tick() {
     if (now - since < options_.lost_grace_ms) {
       still_lost[id] = since;
     } else if (Status st = batch_->Cancel(id); st.ok()) {
-      report.cancelled.push_back(id);
+      report->cancelled.push_back(id);
     } else {
-      report.notes.push_back("cancelling pilot " + id + " failed: " + st.message());
+      report->notes.push_back("cancelling pilot " + id + " failed: " + st.message());
       still_lost[id] = since;
     }
   }
   lost_since_ = std::move(still_lost);
+}
+
+StatusOr<TickReport> Launcher::Tick() {
+  TickReport report;
+  const int64_t now = clock_->NowMillis();
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::Job> queued, scheduler_->QueuedJobs());
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::WorkerInfo> workers, scheduler_->Workers());
+  DERM_ASSIGN_OR_RETURN(std::vector<BatchJob> listed, batch_->List(options_.pilot.job_name));
+  TrackPilots(listed, workers, now, &report);
+  std::map<std::string, const derm::v1::WorkerInfo*> worker_of;  // each pilot's newest worker
+  for (const auto& w : workers) {
+    if (const std::string id = PilotOf(w); !id.empty() && !worker_of.count(id)) worker_of[id] = &w;
+  }
+  std::vector<derm::v1::Job> unplaced;
+  const std::vector<Slot> slots = PlaceQueuedJobs(std::move(queued), workers, worker_of, &unplaced);
+  SubmitPilots(unplaced, now, &report);
+  CancelUnneededPilots(slots, &report);
+  DrainIdleWorkers(slots, now, &report);
+  CancelLostPilots(worker_of, now, &report);
   return report;
 }
 

@@ -73,6 +73,21 @@ class Launcher {
   static constexpr int64_t kMaxPauseMs = 30 * 60000;
 
   void Note(TickReport* report, const std::string& key, const std::string& text);
+  // The id of the live pilot `worker` registered from ("" when none).
+  std::string PilotOf(const derm::v1::WorkerInfo& worker) const;
+  // pilots_ := the pilots the batch system lists as alive; says which ended.
+  void TrackPilots(const std::vector<BatchJob>& listed, const std::vector<derm::v1::WorkerInfo>& workers,
+                   int64_t now, TickReport* report);
+  // Gives each queued job, by priority then age, a slot that fits; the rest go to `unplaced`.
+  std::vector<Slot> PlaceQueuedJobs(std::vector<derm::v1::Job> queued,
+                                    const std::vector<derm::v1::WorkerInfo>& workers,
+                                    const std::map<std::string, const derm::v1::WorkerInfo*>& worker_of,
+                                    std::vector<derm::v1::Job>* unplaced) const;
+  void SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t now, TickReport* report);
+  void CancelUnneededPilots(const std::vector<Slot>& slots, TickReport* report);
+  void DrainIdleWorkers(const std::vector<Slot>& slots, int64_t now, TickReport* report);
+  void CancelLostPilots(const std::map<std::string, const derm::v1::WorkerInfo*>& worker_of, int64_t now,
+                        TickReport* report);
   // Counts a pilot that ended before its worker registered; pauses submissions after several.
   void EndedPilot(bool had_worker, const BatchJob& pilot, int64_t now, TickReport* report);
   bool MaySubmit(int64_t now);

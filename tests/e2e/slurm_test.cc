@@ -246,7 +246,6 @@ TEST_F(SlurmTest, PilotsFollowTheQueueAndPreemptedPilotsLoseNothing) {
       [&] {
         if (!t.Logged("drained idle worker")) return false;
         const auto cancelled = t.PilotsWith("cancelled pilot");
-        const auto ended = t.PilotsWith("pilot");  // "pilot N ended: ..." (and "cancelled pilot N")
         for (const auto& id : t.PilotsWith("submitted pilot")) {
           const bool gone =
               std::count(cancelled.begin(), cancelled.end(), id) > 0 || t.Logged("pilot " + id + " ended");
