@@ -85,16 +85,21 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
 Status TrainingJobs::EndAttempt(int64_t attempt_id, const scheduler::Lease& lease, AttemptState attempt_state,
                                 bool retryable, const std::string& cause) {
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
-  // A preempted attempt gave the job back on purpose: it goes back at once, whatever max_retries says.
+  // A preempted attempt gave the job back on purpose: it goes back at once, whatever max_retries
+  // says, and it uses no retry: only the other attempts count against max_retries.
   const bool preempted = attempt_state == AttemptState::kPreempted;
-  const bool retry = preempted || (retryable && job.attempts() <= job.spec().max_retries());
+  int32_t used = job.attempts();
+  if (!preempted && retryable) {
+    DERM_ASSIGN_OR_RETURN(int32_t given_back, ctx_.store->attempts().PreemptedOf(job.id()));
+    used -= given_back;
+  }
+  const bool retry = preempted || (retryable && used <= job.spec().max_retries());
   std::string why = cause;
-  if (retryable && !retry) why += " (no retries left after " + std::to_string(job.attempts()) + " attempts)";
+  if (retryable && !retry) why += " (no retries left after " + std::to_string(used) + " attempts)";
   const int64_t now = ctx_.now();
   const SchedulerOptions& o = *ctx_.options;
   const int64_t not_before =
-      retry && !preempted ? now + RetryBackoffMs(job.attempts(), o.retry_backoff_ms, o.max_retry_backoff_ms)
-                          : 0;
+      retry && !preempted ? now + RetryBackoffMs(used, o.retry_backoff_ms, o.max_retry_backoff_ms) : 0;
   DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, attempt_state,
                                                   retry ? derm::v1::QUEUED : derm::v1::FAILED, why, now,
                                                   not_before));

@@ -103,4 +103,11 @@ StatusOr<std::vector<AttemptTable::Running>> AttemptTable::RunningOf(int64_t job
   return out;
 }
 
+StatusOr<int32_t> AttemptTable::PreemptedOf(int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("SELECT count(*) FROM attempts WHERE job_id = ? AND state = 'PREEMPTED'"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Step());
+  return row ? static_cast<int32_t>(s.Int(0)) : 0;
+}
+
 }  // namespace derm::store

@@ -37,6 +37,8 @@ class AttemptTable {
     int32_t shard = -1;
   };
   StatusOr<std::vector<Running>> RunningOf(int64_t job_id);
+  // How many of the job's attempts ended PREEMPTED (they use no retry).
+  StatusOr<int32_t> PreemptedOf(int64_t job_id);
 
  private:
   Database* db_;

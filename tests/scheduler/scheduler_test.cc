@@ -336,7 +336,7 @@ TEST_F(SchedulerTest, NonRetryableFailureFailsAtOnce) {
 // once, without a backoff and whatever max_retries says, its attempt PREEMPTED.
 TEST_F(SchedulerTest, APreemptedAttemptRequeuesAtOnceWithoutUsingARetry) {
   auto spec = Spec();
-  spec.set_max_retries(0);
+  spec.set_max_retries(1);
   const int64_t job = Submit(spec);
   const int64_t w = Worker();
   for (int i = 0; i < 3; ++i) {
@@ -355,13 +355,24 @@ TEST_F(SchedulerTest, APreemptedAttemptRequeuesAtOnceWithoutUsingARetry) {
   auto st = db->Prepare("SELECT count(*) FROM attempts WHERE state = 'PREEMPTED'").value();
   ASSERT_TRUE(st.Step().value());
   EXPECT_EQ(st.Int(0), 3);
-  // A real failure still obeys max_retries.
-  const auto task = Acquire(w);
-  derm::v1::FailTaskRequest fail;
-  fail.set_attempt_id(task.attempt_id());
-  fail.set_retryable(true);
-  ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
-  EXPECT_EQ(State(job), derm::v1::FAILED);
+  // Real failures still obey max_retries (1), counting only themselves: the first is retried,
+  // with the first retry's backoff, the second fails the job.
+  for (derm::v1::JobState expected : {derm::v1::QUEUED, derm::v1::FAILED}) {
+    clock_.Advance(60000);
+    const auto task = Acquire(w);
+    ASSERT_EQ(task.job_id(), job);
+    derm::v1::FailTaskRequest fail;
+    fail.set_attempt_id(task.attempt_id());
+    fail.set_retryable(true);
+    ASSERT_TRUE(scheduler_->FailTask(Signed(fail)).ok());
+    EXPECT_EQ(State(job), expected);
+    if (expected == derm::v1::QUEUED) {
+      EXPECT_EQ(scheduler_->reads().GetJob(job)->not_before_ms(), clock_.NowMillis() + 500);
+    }
+  }
+  EXPECT_NE(scheduler_->reads().GetJob(job)->message().find("no retries left after 2 attempts"),
+            std::string::npos)
+      << scheduler_->reads().GetJob(job)->message();
 }
 
 TEST_F(SchedulerTest, CancelQueuedRunningAndFinished) {
