@@ -211,4 +211,10 @@ grpc::Status WorkerServiceImpl::FailTask(grpc::ServerContext* ctx, const derm::v
                      [&](const Principal&) { return ToGrpc(scheduler_->FailTask(*req)); });
 }
 
+grpc::Status WorkerServiceImpl::LeaveWorker(grpc::ServerContext* ctx, const derm::v1::LeaveWorkerRequest* req,
+                                            derm::v1::Ack*) {
+  return guard_->Run(ctx, "derm.v1.WorkerService.LeaveWorker",
+                     [&](const Principal&) { return ToGrpc(scheduler_->LeaveWorker(*req)); });
+}
+
 }  // namespace derm::scheduler

@@ -59,6 +59,8 @@ class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
   grpc::Status CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest*,
                             derm::v1::Ack*) override;
   grpc::Status FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest*, derm::v1::Ack*) override;
+  grpc::Status LeaveWorker(grpc::ServerContext*, const derm::v1::LeaveWorkerRequest*,
+                           derm::v1::Ack*) override;
 
  private:
   Scheduler* scheduler_;

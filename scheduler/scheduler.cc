@@ -401,6 +401,16 @@ Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
 }
 
+Status Scheduler::LeaveWorker(const derm::v1::LeaveWorkerRequest& request) {
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(RegisteredWorker * worker,
+                        workers_.Caller(request.worker_id(), request.worker_key()));
+  DERM_RETURN_IF_ERROR(store_->workers().SetState(request.worker_id(), derm::v1::GONE));
+  worker->draining = worker->gone = true;  // should it poll again, it is told to leave
+  NoteWhyJobsWaitLocked();
+  return Status::Ok();
+}
+
 int Scheduler::ExpireLeases() {
   MutexLock lock(&mu_);
   const std::vector<int64_t> expired = leases_.ExpiredAt(clock_->NowMillis());

@@ -111,6 +111,9 @@ class Scheduler {
   Status ReportEpoch(const derm::v1::ReportEpochRequest& request);
   Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
   Status FailTask(const derm::v1::FailTaskRequest& request);
+  // The calling worker leaves: GONE, offered no more work. Its leases (if it did not give them
+  // back) expire as usual.
+  Status LeaveWorker(const derm::v1::LeaveWorkerRequest& request);
 
   // Expires leases not renewed within lease_timeout_ms of the clock's now, marks workers LOST
   // that neither heartbeat nor polled for as long, and notes why queued jobs that no available

@@ -205,6 +205,16 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
             << outcome.status.ToString() << std::endl;
 }
 
+void WorkerLoop::Leave() {
+  derm::v1::LeaveWorkerRequest req;
+  req.set_worker_id(worker_id_);
+  req.set_worker_key(worker_key_);
+  derm::v1::Ack ack;
+  auto ctx = Context(2000, options_.token);  // one try: when it fails, the scheduler marks it LOST later
+  if (stub_->LeaveWorker(ctx.get(), req, &ack).ok())
+    std::cerr << "derm-worker: left the scheduler" << std::endl;
+}
+
 void WorkerLoop::Stop() {
   stop_ = true;
   MutexLock lock(&poll_mu_);
@@ -242,12 +252,13 @@ Status WorkerLoop::Run() {
     }
     if (resp.drain()) {
       std::cerr << "derm-worker: drained by the scheduler, leaving" << std::endl;
-      break;
+      return Status::Ok();
     }
     if (!resp.has_task()) continue;
     RunTask(resp.task());
     ++done;
   }
+  Leave();
   return Status::Ok();
 }
 

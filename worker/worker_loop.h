@@ -46,6 +46,8 @@ class WorkerLoop {
  private:
   Status Register();
   void RunTask(const derm::v1::Task& task);
+  // Tells the scheduler this worker exits (GONE at once); best effort.
+  void Leave();
 
   WorkerOptions options_;
   std::shared_ptr<derm::v1::WorkerService::StubInterface> stub_;

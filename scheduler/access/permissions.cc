@@ -98,6 +98,7 @@ const std::map<std::string, Permission, std::less<>>& PermissionTable() {
       {"derm.v1.WorkerService.ReportEpoch", P::kWork},
       {"derm.v1.WorkerService.CompleteTask", P::kWork},
       {"derm.v1.WorkerService.FailTask", P::kWork},
+      {"derm.v1.WorkerService.LeaveWorker", P::kWork},
       // AccessService.
       {"derm.v1.AccessService.WhoAmI", P::kIdentify},
       {"derm.v1.AccessService.CreateToken", P::kManageAccess},

@@ -62,6 +62,7 @@ const std::map<std::string, std::string> kExpected = {
     {"derm.v1.WorkerService.ReportEpoch", "worker"},
     {"derm.v1.WorkerService.CompleteTask", "worker"},
     {"derm.v1.WorkerService.FailTask", "worker"},
+    {"derm.v1.WorkerService.LeaveWorker", "worker"},
     {"derm.v1.AccessService.WhoAmI", "admin editor launcher viewer worker"},
     {"derm.v1.AccessService.CreateToken", "admin"},
     {"derm.v1.AccessService.ListTokens", "admin"},

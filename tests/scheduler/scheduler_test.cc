@@ -486,6 +486,28 @@ TEST_F(SchedulerTest, DrainedWorkerFinishesItsTaskThenLeaves) {
   EXPECT_EQ(scheduler_->DrainWorker(999).status().code(), StatusCode::kNotFound);
 }
 
+// A worker that exits says so: GONE at once, not LOST after the lease timeout; only it may say it.
+TEST_F(SchedulerTest, AWorkerThatLeavesIsGoneAndGetsNoMoreWork) {
+  const int64_t w = Worker();
+  const int64_t other = Worker();
+  derm::v1::LeaveWorkerRequest leave;
+  leave.set_worker_id(w);
+  leave.set_worker_key(keys_[other]);
+  EXPECT_EQ(scheduler_->LeaveWorker(leave).code(), StatusCode::kPermissionDenied);
+  leave.set_worker_key(keys_[w]);
+  ASSERT_TRUE(scheduler_->LeaveWorker(leave).ok());
+  auto workers = scheduler_->reads().ListWorkers();
+  ASSERT_TRUE(workers.ok());
+  for (const auto& info : *workers) {
+    EXPECT_EQ(info.state(), info.id() == w ? derm::v1::GONE : derm::v1::ACTIVE) << info.id();
+  }
+  Submit(Spec());
+  auto next = scheduler_->AcquireTask(Poll(w), 0);
+  ASSERT_TRUE(next.ok());
+  EXPECT_TRUE(next->drain()) << "polling again after leaving: told to leave";
+  EXPECT_GT(Acquire(other).job_id(), 0);
+}
+
 TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
   Submit(Spec());
   const auto task = Acquire(Worker());
