@@ -14,7 +14,7 @@ bool SafeLabel(std::string_view label) {
   if (label.empty() || label.size() > 64) return false;
   return std::all_of(label.begin(), label.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("._:=+-").find(c) != std::string_view::npos;
+           std::string_view("._:=-").find(c) != std::string_view::npos;
   });
 }
 
@@ -48,9 +48,8 @@ PilotShape ShapeFor(const derm::v1::JobSpec& job, int64_t min_memory_mb) {
 Status CheckLaunchable(const PilotShape& shape) {
   for (const auto& l : shape.labels) {
     if (!SafeLabel(l)) {
-      return InvalidArgument(
-          "label '" + l.substr(0, 64) +
-          "' cannot go into a batch script: use 1-64 characters of A-Z a-z 0-9 . _ : = + -");
+      return InvalidArgument("label '" + l.substr(0, 64) +
+                             "' cannot go into a batch script: use 1-64 characters of A-Z a-z 0-9 . _ : = -");
     }
   }
   if (ValuesOf(shape, "partition", ",").find(',') != std::string::npos)

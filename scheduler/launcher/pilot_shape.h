@@ -30,7 +30,8 @@ struct PilotShape {
 PilotShape ShapeFor(const derm::v1::JobSpec& job, int64_t min_memory_mb);
 
 // Labels go into batch scripts: INVALID_ARGUMENT naming a label that is not 1-64 characters of
-// [A-Za-z0-9._:=+-] (a spec is hostile input; nothing else reaches a shell or an #SBATCH line).
+// [A-Za-z0-9._:=-] (a spec is hostile input; nothing else reaches a shell or an #SBATCH line;
+// `+` and `,` would break the comment the shape is stored in).
 Status CheckLaunchable(const PilotShape& shape);
 
 // The Slurm partition / node features the labels ask for ("" when none).

@@ -300,12 +300,14 @@ TEST_F(LauncherTest, NothingChangesWhenTheBatchSystemCannotBeRead) {
 
 TEST_F(LauncherTest, HostileLabelsAndTooManyGpusGetNoPilotAndSaySo) {
   scheduler_.Queue(1, 1, {"x'; rm -rf / #"});
+  scheduler_.Queue(3, 1, {"a+b"});  // '+' joins labels in the pilot's comment
   scheduler_.Queue(2, 64);
   TickReport r = Tick();
   EXPECT_TRUE(r.submitted.empty());
-  ASSERT_EQ(r.notes.size(), 2u);
+  ASSERT_EQ(r.notes.size(), 3u);
   EXPECT_NE(r.notes[0].find("job 1 cannot get a pilot: label"), std::string::npos) << r.notes[0];
   EXPECT_NE(r.notes[1].find("job 2 needs 64 GPUs"), std::string::npos) << r.notes[1];
+  EXPECT_NE(r.notes[2].find("job 3 cannot get a pilot: label 'a+b'"), std::string::npos) << r.notes[2];
   EXPECT_TRUE(Tick().notes.empty()) << "each cause is said once";
 }
 
