@@ -2,30 +2,21 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <chrono>
 #include <cstdlib>
 
-#include "common/grpc/auth.h"
+#include "common/grpc/channel.h"
 #include "common/grpc/grpc_status.h"
-#include "common/grpc/limits.h"
 
 namespace derm::client {
 
 StatusOr<std::unique_ptr<Connection>> Connection::Open(ConnectionOptions options) {
-  DERM_ASSIGN_OR_RETURN(auto credentials, ChannelCredentialsFor(options.tls));
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  auto channel = grpc::CreateCustomChannel(options.server, credentials, args);
+  DERM_ASSIGN_OR_RETURN(auto channel, OpenChannel(options.server, options.tls));
   return std::make_unique<Connection>(std::move(options), derm::v1::JobService::NewStub(channel),
                                       derm::v1::AccessService::NewStub(channel));
 }
 
 std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) const {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  const int64_t t = timeout_ms < 0 ? options_.timeout_ms : timeout_ms;
-  if (t > 0) ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(t));
-  if (!options_.token.empty()) ctx->AddMetadata(kAuthMetadataKey, BearerValue(options_.token));
-  return ctx;
+  return CallContext(timeout_ms < 0 ? options_.timeout_ms : timeout_ms, options_.token);
 }
 
 Status Connection::Explain(const grpc::Status& status) const {

@@ -7,21 +7,11 @@
 #include <iostream>
 #include <thread>
 
-#include "common/grpc/auth.h"
+#include "common/grpc/channel.h"
 #include "common/grpc/grpc_status.h"
-#include "common/grpc/limits.h"
 
 namespace derm::worker {
 namespace {
-
-using Clock = std::chrono::system_clock;
-
-std::unique_ptr<grpc::ClientContext> Context(int64_t timeout_ms, const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::milliseconds(timeout_ms));
-  if (!token.empty()) ctx->AddMetadata(kAuthMetadataKey, BearerValue(token));
-  return ctx;
-}
 
 // Calls `rpc` until it succeeds or fails with something other than UNAVAILABLE (or the worker
 // stops), backing off up to 5 s between tries.
@@ -65,7 +55,7 @@ class GrpcReporter final : public TaskReporter {
           *req.mutable_progress() = progress_;
         }
         derm::v1::HeartbeatResponse resp;
-        auto ctx = Context(5000, token_);
+        auto ctx = CallContext(5000, token_);
         grpc::Status st = stub_->Heartbeat(ctx.get(), req, &resp);
         if (st.ok() && resp.cancel()) cancelled_ = true;
         lock.Lock();
@@ -112,7 +102,7 @@ class GrpcReporter final : public TaskReporter {
   Status Call(Fn fn) {
     return WithRetry(stop_, [&] {
       derm::v1::Ack ack;
-      auto ctx = Context(30000, token_);
+      auto ctx = CallContext(30000, token_);
       return FromGrpc(fn(ctx.get(), &ack));
     });
   }
@@ -136,12 +126,8 @@ class GrpcReporter final : public TaskReporter {
 }  // namespace
 
 StatusOr<std::unique_ptr<WorkerLoop>> WorkerLoop::Connect(WorkerOptions options) {
-  DERM_ASSIGN_OR_RETURN(auto credentials, ChannelCredentialsFor(options.tls));
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
-  args.SetMaxSendMessageSize(kMaxMessageBytes);
-  std::shared_ptr<derm::v1::WorkerService::StubInterface> stub =
-      derm::v1::WorkerService::NewStub(grpc::CreateCustomChannel(options.scheduler, credentials, args));
+  DERM_ASSIGN_OR_RETURN(auto channel, OpenChannel(options.scheduler, options.tls));
+  std::shared_ptr<derm::v1::WorkerService::StubInterface> stub = derm::v1::WorkerService::NewStub(channel);
   return std::make_unique<WorkerLoop>(std::move(options), std::move(stub));
 }
 
@@ -159,7 +145,7 @@ Status WorkerLoop::Register() {
   req.set_visible_gpus(options_.visible_gpus);
   derm::v1::RegisterWorkerResponse resp;
   DERM_RETURN_IF_ERROR(WithRetry(stop_, [&] {
-    auto ctx = Context(10000, options_.token);
+    auto ctx = CallContext(10000, options_.token);
     return FromGrpc(stub_->RegisterWorker(ctx.get(), req, &resp));
   }));
   worker_id_ = resp.worker_id();
@@ -210,7 +196,7 @@ void WorkerLoop::Leave() {
   req.set_worker_id(worker_id_);
   req.set_worker_key(worker_key_);
   derm::v1::Ack ack;
-  auto ctx = Context(2000, options_.token);  // one try: when it fails, the scheduler marks it LOST later
+  auto ctx = CallContext(2000, options_.token);  // one try: when it fails, the scheduler marks it LOST later
   if (stub_->LeaveWorker(ctx.get(), req, &ack).ok())
     std::cerr << "derm-worker: left the scheduler" << std::endl;
 }
@@ -231,7 +217,7 @@ Status WorkerLoop::Run() {
     req.set_wait_ms(5000);
     derm::v1::AcquireTaskResponse resp;
     Status st = WithRetry(stop_, [&] {
-      auto ctx = Context(15000, options_.token);
+      auto ctx = CallContext(15000, options_.token);
       {
         MutexLock lock(&poll_mu_);
         if (stop_) return Cancelled("stopping");

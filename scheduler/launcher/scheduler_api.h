@@ -36,7 +36,6 @@ class GrpcSchedulerApi final : public SchedulerApi {
  private:
   GrpcSchedulerApi(std::unique_ptr<derm::v1::JobService::Stub> stub, std::string token)
       : stub_(std::move(stub)), token_(std::move(token)) {}
-  std::unique_ptr<grpc::ClientContext> Context() const;
   std::unique_ptr<derm::v1::JobService::Stub> stub_;
   std::string token_;
 };
