@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 
 #include "common/strings.h"
 
@@ -77,15 +76,5 @@ std::string ProtoText(const google::protobuf::Message& m, OutputFormat format) {
 }
 
 std::string Fixed(double v, int digits) { return std::isnan(v) ? "" : FormatFixed(v, digits); }
-
-std::string UtcTime(int64_t ms) {
-  if (ms <= 0) return "";
-  const std::time_t t = ms / 1000;
-  std::tm tm;
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
 
 }  // namespace derm::client

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/utc_time.h"  // UtcTime, used with the tables
 #include "derm/v1/jobs.pb.h"
 
 namespace derm::client {
@@ -36,8 +37,5 @@ std::string ProtoText(const google::protobuf::Message& message, OutputFormat for
 
 // "%.4f" of a double, "" for NaN.
 std::string Fixed(double v, int digits = 4);
-
-// "2026-12-03 16:31:47" (UTC) for milliseconds since the epoch; "" for 0 or less.
-std::string UtcTime(int64_t ms);
 
 }  // namespace derm::client

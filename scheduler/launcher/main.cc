@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "common/grpc/auth.h"
+#include "common/utc_time.h"
 #include "scheduler/launcher/launcher.h"
 #include "scheduler/launcher/slurm.h"
 
@@ -35,10 +35,7 @@ std::string DefaultWorkerBinary() {
 }
 
 void Log(const std::string& line) {
-  const std::time_t t = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::gmtime(&t));
-  std::cerr << stamp << " derm-launcher: " << line << std::endl;
+  std::cerr << derm::UtcTime(derm::SystemClock().NowMillis()) << " derm-launcher: " << line << std::endl;
 }
 
 }  // namespace
