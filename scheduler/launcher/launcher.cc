@@ -14,6 +14,10 @@ void Launcher::Note(TickReport* report, const std::string& key, const std::strin
   if (noted_.insert(key).second) report->notes.push_back(text);
 }
 
+void Launcher::NoteJob(TickReport* report, int64_t id, const std::string& text) {
+  if (noted_jobs_.insert(id).second) report->notes.push_back(text);
+}
+
 void Launcher::EndedPilot(bool had_worker, const BatchJob& pilot, int64_t now, TickReport* report) {
   if (had_worker) {
     failed_starts_ = 0;
@@ -55,7 +59,7 @@ void Launcher::TrackPilots(const std::vector<BatchJob>& listed,
     if (job.state != BatchJobState::kEnded) {
       alive[job.id] = {*shape, job.state};
     } else if (pilots_.count(job.id)) {
-      Note(report, "ended " + job.id, "pilot " + job.id + " ended: " + job.detail);
+      report->notes.push_back("pilot " + job.id + " ended: " + job.detail);  // once: no longer tracked
       EndedPilot(registered.count(batch_->name() + ":" + job.id) > 0, job, now, report);
     }
   }
@@ -70,21 +74,23 @@ std::vector<Launcher::Slot> Launcher::PlaceQueuedJobs(
   std::vector<Slot> slots;
   for (const auto& w : workers) {
     if (w.state() == derm::v1::ACTIVE && w.running_job_id() == 0)
-      slots.push_back({ShapeOf(w), w.id(), PilotOf(w)});
+      slots.push_back({AsWorker(ShapeOf(w)), w.id(), PilotOf(w)});
   }
   for (const auto& [id, pilot] : pilots_) {
-    if (!worker_of.count(id)) slots.push_back({pilot.shape, 0, id});
+    if (!worker_of.count(id)) slots.push_back({AsWorker(pilot.shape), 0, id});
   }
   std::sort(queued.begin(), queued.end(), [](const derm::v1::Job& a, const derm::v1::Job& b) {
     if (a.spec().priority() != b.spec().priority()) return a.spec().priority() > b.spec().priority();
     return a.id() < b.id();
   });
+  size_t free = slots.size();  // once every slot is claimed, the rest need pilots without a search
   for (auto& job : queued) {
-    auto slot = std::find_if(slots.begin(), slots.end(), [&](const Slot& s) {
-      return !s.claimed && scheduler::Fits(job.spec(), AsWorker(s.shape));
+    auto slot = free == 0 ? slots.end() : std::find_if(slots.begin(), slots.end(), [&](const Slot& s) {
+      return !s.claimed && scheduler::Fits(job.spec(), s.offer);
     });
     if (slot != slots.end()) {
       slot->claimed = true;
+      --free;
     } else {
       unplaced->push_back(std::move(job));
     }
@@ -97,9 +103,9 @@ void Launcher::SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t 
     const PilotShape shape = ShapeFor(job.spec(), options_.min_memory_mb);
     const std::string job_key = "job " + std::to_string(job.id());
     if (shape.gpus > options_.max_gpus_per_pilot) {
-      Note(report, job_key,
-           job_key + " needs " + std::to_string(shape.gpus) + " GPUs; pilots get at most " +
-               std::to_string(options_.max_gpus_per_pilot) + " (--max-gpus-per-pilot)");
+      NoteJob(report, job.id(),
+              job_key + " needs " + std::to_string(shape.gpus) + " GPUs; pilots get at most " +
+                  std::to_string(options_.max_gpus_per_pilot) + " (--max-gpus-per-pilot)");
       continue;
     }
     if (static_cast<int>(pilots_.size()) >= options_.max_workers) {
@@ -117,7 +123,7 @@ void Launcher::SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t 
     }
     auto script = RenderSbatchScript(shape, options_.pilot);
     if (!script.ok()) {
-      Note(report, job_key, job_key + " cannot get a pilot: " + script.status().message());
+      NoteJob(report, job.id(), job_key + " cannot get a pilot: " + script.status().message());
       continue;
     }
     recent_submits_.push_back(now);  // a failed submission counts too: a broken sbatch is not hammered
@@ -194,6 +200,11 @@ StatusOr<TickReport> Launcher::Tick() {
   for (const auto& w : workers) {
     if (const std::string id = PilotOf(w); !id.empty() && !worker_of.count(id)) worker_of[id] = &w;
   }
+  std::set<int64_t> still_queued;  // notes of jobs that left the queue are forgotten
+  for (const auto& job : queued) {
+    if (noted_jobs_.count(job.id())) still_queued.insert(job.id());
+  }
+  noted_jobs_ = std::move(still_queued);
   std::vector<derm::v1::Job> unplaced;
   const std::vector<Slot> slots = PlaceQueuedJobs(std::move(queued), workers, worker_of, &unplaced);
   SubmitPilots(unplaced, now, &report);

@@ -63,9 +63,9 @@ class Launcher {
   };
   // A place a queued job could go: an idle worker, or a pilot whose worker has not registered.
   struct Slot {
-    PilotShape shape;
-    int64_t worker_id = 0;  // 0: a pilot not started yet
-    std::string pilot;      // "" for a worker the launcher did not start
+    derm::v1::RegisterWorkerRequest offer;  // what it offers, as placement reads it
+    int64_t worker_id = 0;                  // 0: a pilot not started yet
+    std::string pilot;                      // "" for a worker the launcher did not start
     bool claimed = false;
   };
 
@@ -73,6 +73,8 @@ class Launcher {
   static constexpr int64_t kMaxPauseMs = 30 * 60000;
 
   void Note(TickReport* report, const std::string& key, const std::string& text);
+  // The same for a cause that is job `id`'s own; forgotten when the job leaves the queue.
+  void NoteJob(TickReport* report, int64_t id, const std::string& text);
   // The id of the live pilot `worker` registered from ("" when none).
   std::string PilotOf(const derm::v1::WorkerInfo& worker) const;
   // pilots_ := the pilots the batch system lists as alive; says which ended.
@@ -101,6 +103,7 @@ class Launcher {
   std::map<std::string, int64_t> lost_since_;  // pilot -> when its worker was first seen lost
   std::deque<int64_t> recent_submits_;         // times of the submissions of the last minute
   std::set<std::string> noted_;                // causes already written to the log
+  std::set<int64_t> noted_jobs_;               // queued jobs whose own cause was written
   int failed_starts_ = 0;                      // pilots in a row that ended without a worker
   int64_t paused_until_ = 0;                   // no submissions before this
 };
