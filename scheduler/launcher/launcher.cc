@@ -101,6 +101,7 @@ std::vector<Launcher::Slot> Launcher::PlaceQueuedJobs(
 void Launcher::SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t now, TickReport* report) {
   for (const derm::v1::Job& job : unplaced) {
     const PilotShape shape = ShapeFor(job.spec(), options_.min_memory_mb);
+    if (auto r = refused_until_.find(job.id()); r != refused_until_.end() && now < r->second) continue;
     const std::string job_key = "job " + std::to_string(job.id());
     if (shape.gpus > options_.max_gpus_per_pilot) {
       NoteJob(report, job.id(),
@@ -130,6 +131,9 @@ void Launcher::SubmitPilots(const std::vector<derm::v1::Job>& unplaced, int64_t 
     auto id = batch_->Submit(*script);
     if (!id.ok()) {  // said once per cause, until a submission succeeds
       Note(report, "submit " + id.status().message(), "submitting a pilot failed: " + id.status().message());
+      // A job whose pilot Slurm refuses (a spec asking for more memory than any node has) waits
+      // before it is tried again, so it does not hold up the jobs behind it round after round.
+      refused_until_[job.id()] = now + kRefusedJobRetryMs;
       return;
     }
     pilots_[*id] = {shape, BatchJobState::kPending};
@@ -200,11 +204,15 @@ StatusOr<TickReport> Launcher::Tick() {
   for (const auto& w : workers) {
     if (const std::string id = PilotOf(w); !id.empty() && !worker_of.count(id)) worker_of[id] = &w;
   }
-  std::set<int64_t> still_queued;  // notes of jobs that left the queue are forgotten
+  // What is remembered about jobs that left the queue is forgotten.
+  std::set<int64_t> still_noted;
+  std::map<int64_t, int64_t> still_refused;
   for (const auto& job : queued) {
-    if (noted_jobs_.count(job.id())) still_queued.insert(job.id());
+    if (noted_jobs_.count(job.id())) still_noted.insert(job.id());
+    if (auto r = refused_until_.find(job.id()); r != refused_until_.end()) still_refused.insert(*r);
   }
-  noted_jobs_ = std::move(still_queued);
+  noted_jobs_ = std::move(still_noted);
+  refused_until_ = std::move(still_refused);
   std::vector<derm::v1::Job> unplaced;
   const std::vector<Slot> slots = PlaceQueuedJobs(std::move(queued), workers, worker_of, &unplaced);
   SubmitPilots(unplaced, now, &report);

@@ -10,7 +10,8 @@
 //  - cancels pilots whose worker was lost (or left) while the batch job still runs, after
 //    lost_grace_ms;
 //  - pauses submissions when pilots keep ending before their worker registers (3 in a row:
-//    1 minute, doubling up to 30), so a broken set-up is not resubmitted forever.
+//    1 minute, doubling up to 30), so a broken set-up is not resubmitted forever; a job whose
+//    pilot the batch system refuses waits 5 minutes before the next try.
 // Pilots are known by their batch job name and the shape in their comment, so a restarted
 // launcher carries on with those it had. Preempted or failed pilots need nothing: their workers
 // give the job back (or their leases expire) and the job, queued again, gets a new pilot.
@@ -71,6 +72,7 @@ class Launcher {
 
   static constexpr int kFailedStartsBeforePause = 3;
   static constexpr int64_t kMaxPauseMs = 30 * 60000;
+  static constexpr int64_t kRefusedJobRetryMs = 5 * 60000;
 
   void Note(TickReport* report, const std::string& key, const std::string& text);
   // The same for a cause that is job `id`'s own; forgotten when the job leaves the queue.
@@ -104,6 +106,7 @@ class Launcher {
   std::deque<int64_t> recent_submits_;         // times of the submissions of the last minute
   std::set<std::string> noted_;                // causes already written to the log
   std::set<int64_t> noted_jobs_;               // queued jobs whose own cause was written
+  std::map<int64_t, int64_t> refused_until_;   // queued job -> no pilot submitted for it before
   int failed_starts_ = 0;                      // pilots in a row that ended without a worker
   int64_t paused_until_ = 0;                   // no submissions before this
 };

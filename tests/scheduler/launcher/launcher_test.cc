@@ -269,7 +269,7 @@ TEST_F(LauncherTest, ARestartedLauncherTakesOverThePilotsItFinds) {
 
 TEST_F(LauncherTest, AFailingSbatchIsSaidOnceAndCountsAgainstTheRateLimit) {
   options_.max_submits_per_minute = 3;
-  scheduler_.Queue(1, 1);
+  for (int i = 1; i <= 4; ++i) scheduler_.Queue(i, 1);  // each refused job waits: the next is tried
   struct RefusingBatch : FakeBatch {
     StatusOr<std::string> Submit(const std::string&) override {
       ++calls;
@@ -287,6 +287,32 @@ TEST_F(LauncherTest, AFailingSbatchIsSaidOnceAndCountsAgainstTheRateLimit) {
   r = *launcher.Tick();
   EXPECT_EQ(refusing.calls, 3) << "the rate limit holds";
   EXPECT_NE(r.notes.at(0).find("--max-submits-per-minute"), std::string::npos);
+}
+
+// A spec Slurm refuses (more memory than any node has) must not hold up the jobs behind it: its
+// job waits 5 minutes before its pilot is tried again, and the others get theirs.
+TEST_F(LauncherTest, AJobWhosePilotIsRefusedDoesNotHoldUpTheOthers) {
+  struct PickyBatch : FakeBatch {
+    StatusOr<std::string> Submit(const std::string& script) override {
+      if (script.find("--mem=99999999M") != std::string::npos) {
+        ++refused;
+        return Unavailable("sbatch failed (exit 1): Requested node configuration is not available");
+      }
+      return FakeBatch::Submit(script);
+    }
+    int refused = 0;
+  } picky;
+  scheduler_.Queue(1, 1).mutable_spec()->mutable_resources()->set_memory_mb(99999999);
+  scheduler_.Queue(2, 1);
+  Launcher launcher(options_, &scheduler_, &picky, &clock_);
+  EXPECT_TRUE(launcher.Tick()->submitted.empty()) << "job 1 first: refused";
+  EXPECT_EQ(launcher.Tick()->submitted, (std::vector<std::string>{"100"})) << "job 2 is not held up";
+  clock_.Advance(60000);
+  EXPECT_TRUE(launcher.Tick()->submitted.empty());
+  EXPECT_EQ(picky.refused, 1);
+  clock_.Advance(240000);
+  EXPECT_TRUE(launcher.Tick()->submitted.empty());
+  EXPECT_EQ(picky.refused, 2) << "tried again after 5 minutes";
 }
 
 TEST_F(LauncherTest, NothingChangesWhenTheBatchSystemCannotBeRead) {
