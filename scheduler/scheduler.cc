@@ -7,6 +7,7 @@
 
 #include "common/crypto/secret.h"
 #include "common/crypto/sha256.h"
+#include "common/grpc/limits.h"
 #include "common/spec/job_kind.h"
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
@@ -39,7 +40,7 @@ Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
   DERM_RETURN_IF_ERROR(text("name", r.name(), 256));
   DERM_RETURN_IF_ERROR(text("device", r.device(), 256));
   DERM_RETURN_IF_ERROR(text("cluster_job", r.cluster_job(), 128));
-  DERM_RETURN_IF_ERROR(text("visible_gpus", r.visible_gpus(), 256));
+  DERM_RETURN_IF_ERROR(text("visible_gpus", r.visible_gpus(), kMaxVisibleGpusBytes));
   if (r.labels_size() > 64) return InvalidArgument("a worker has at most 64 labels");
   for (const auto& l : r.labels()) DERM_RETURN_IF_ERROR(text("each label", l, 64));
   return Status::Ok();

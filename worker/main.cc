@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/grpc/auth.h"
+#include "common/grpc/limits.h"
 #include "common/strings.h"
 #include "worker/data/demo_data.h"
 #include "worker/feature_export.h"
@@ -48,7 +49,9 @@ int main(int argc, char** argv) {
          "--cluster-job", opt.cluster_job,
          "the batch job running this worker, shown in listings (default slurm:$SLURM_JOB_ID under Slurm)")
       ->envname("DERM_CLUSTER_JOB");
-  if (const char* gpus = std::getenv("CUDA_VISIBLE_DEVICES")) opt.visible_gpus = gpus;
+  // Only shown in listings: a long list of GPU UUIDs is cut rather than refused at registration.
+  if (const char* gpus = std::getenv("CUDA_VISIBLE_DEVICES"))
+    opt.visible_gpus = derm::TruncateUtf8(gpus, derm::kMaxVisibleGpusBytes);
   app.add_option("--threads", opt.runner.threads, "compute threads (0 = all cores)")
       ->check(CLI::Range(0, 1024));
   bool bf16 = false, fp32 = false;
