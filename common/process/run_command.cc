@@ -110,10 +110,22 @@ StatusOr<CommandOutput> RunCommand(const std::vector<std::string>& argv, std::st
       }
     }
   }
-  if (timed_out) kill(pid, SIGKILL);
   CloseBoth(in), CloseBoth(out), CloseBoth(err);
+  // A program may close its output and go on running: the deadline holds for its exit too.
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  while (!timed_out) {
+    const pid_t done = waitpid(pid, &status, WNOHANG);
+    if (done == pid || (done < 0 && errno != EINTR)) break;
+    if (NowMs() >= deadline) {
+      timed_out = true;
+      break;
+    }
+    usleep(10000);
+  }
+  if (timed_out) {
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
   }
   if (exec_failed) return NotFound("cannot run " + argv[0] + ": " + std::strerror(exec_errno));
   if (timed_out) {

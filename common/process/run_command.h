@@ -23,7 +23,9 @@ struct CommandLimits {
 };
 
 // Runs argv[0] (searched on $PATH when it has no '/'). NOT_FOUND when it cannot be started,
-// DEADLINE_EXCEEDED when it outlives limits.timeout_ms; a non-zero exit is not an error here.
+// DEADLINE_EXCEEDED when it outlives limits.timeout_ms (even with its output closed); a non-zero
+// exit is not an error here. A caller that passes `input` ignores SIGPIPE (a program may exit
+// before reading it all).
 StatusOr<CommandOutput> RunCommand(const std::vector<std::string>& argv, std::string_view input = "",
                                    const CommandLimits& limits = {});
 

@@ -29,6 +29,9 @@ TEST(RunCommandTest, OutputIsBoundedAndAHungProgramIsKilled) {
   limits.timeout_ms = 200;
   EXPECT_EQ(RunCommand({"/bin/sh", "-c", "exec sleep 30"}, "", limits).status().code(),
             StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(RunCommand({"/bin/sh", "-c", "exec >&- 2>&-; exec sleep 30"}, "", limits).status().code(),
+            StatusCode::kDeadlineExceeded)
+      << "its output closed, still running";
 }
 
 }  // namespace
