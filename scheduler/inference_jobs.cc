@@ -177,7 +177,7 @@ Status InferenceJobs::EndAttempt(int64_t attempt_id, const Lease& lease, Attempt
   ctx_.leases->Take(attempt_id);
   if (!retryable)
     return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED, shard + ": " + cause);
-  if (attempts > job.spec().max_retries() && attempt_state != AttemptState::kPreempted) {
+  if (attempts > job.spec().max_retries()) {
     return ctx_.EndJob(job.id(), AttemptState::kCancelled, derm::v1::FAILED,
                        shard + " failed " + std::to_string(attempts) + " times (max_retries " +
                            std::to_string(job.spec().max_retries()) + "); last: " + cause);

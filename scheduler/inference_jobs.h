@@ -56,8 +56,8 @@ class InferenceJobs {
   // Ends the job after its CSV was written (or failed to be), unless it was cancelled meanwhile.
   Status EndAfterCsv(const CsvDue& due, const Status& written);
   // A shard's attempt ended without finishing it: end its lease and queue the shard again,
-  // or fail the job when retries are used up (a PREEMPTED attempt uses none) or the failure is
-  // not retryable.
+  // or fail the job when retries are used up (PREEMPTED attempts use none) or the failure is not
+  // retryable.
   Status EndAttempt(int64_t attempt_id, const Lease& lease, store::AttemptState attempt_state, bool retryable,
                     const std::string& cause);
 

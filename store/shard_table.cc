@@ -110,7 +110,11 @@ StatusOr<int32_t> ShardTable::Requeue(int64_t job_id, int32_t shard, int64_t att
                                                "WHERE job_id = ? AND shard = ? AND state = 'RUNNING'"));
     DERM_RETURN_IF_ERROR(s.Bind(1, job_id).Bind(2, shard).Run());
   }
-  DERM_ASSIGN_OR_RETURN(auto q, db_->Prepare("SELECT attempts FROM shards WHERE job_id = ? AND shard = ?"));
+  DERM_ASSIGN_OR_RETURN(
+      auto q,
+      db_->Prepare("SELECT s.attempts - (SELECT count(*) FROM attempts a WHERE a.job_id = s.job_id AND "
+                   "a.shard = s.shard AND a.state = 'PREEMPTED') FROM shards s WHERE s.job_id = ? AND "
+                   "s.shard = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, q.Bind(1, job_id).Bind(2, shard).Step());
   if (!row) return NotFound("job " + std::to_string(job_id) + " has no shard " + std::to_string(shard));
   const int32_t attempts = static_cast<int32_t>(q.Int(0));

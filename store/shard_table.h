@@ -33,8 +33,9 @@ class ShardTable {
   // Leases shard `shard` of a QUEUED or RUNNING job to `worker_id`: a new RUNNING attempt, the job
   // RUNNING, the shard RUNNING. Returns the attempt id.
   StatusOr<int64_t> StartAttempt(int64_t job_id, int32_t shard, int64_t worker_id, int64_t now_ms);
-  // Ends a shard's attempt that did not finish it (`attempt_state` WORKER_LOST, FAILED or
-  // CANCELLED): the shard is QUEUED again. Returns how many attempts the shard has had.
+  // Ends a shard's attempt that did not finish it (`attempt_state` WORKER_LOST, FAILED, CANCELLED
+  // or PREEMPTED): the shard is QUEUED again. Returns how many of the shard's attempts count
+  // against max_retries: all but the PREEMPTED ones.
   StatusOr<int32_t> Requeue(int64_t job_id, int32_t shard, int64_t attempt_id, AttemptState attempt_state,
                             const std::string& cause, int64_t now_ms);
   // Stores a shard's predictions (run_id 0: a model file) and errors, ends its attempt SUCCEEDED

@@ -146,6 +146,29 @@ TEST_F(InferenceTest, ALostShardIsLeasedAgainAndFinishedShardsAreNeverRedone) {
             1);
 }
 
+// A shard given back by a worker told to leave is queued again, and such attempts never count
+// against max_retries (2 here), not even for the shard's later real failures.
+TEST_F(InferenceTest, PreemptedShardAttemptsUseNoRetry) {
+  const int64_t job = Submit(InferSpec(3, 3));
+  const int64_t w = Worker();
+  auto fail = [&](bool preempted) {
+    const derm::v1::Task t = Acquire(w);
+    ASSERT_EQ(t.job_id(), job);
+    derm::v1::FailTaskRequest req;
+    req.set_attempt_id(t.attempt_id());
+    req.set_retryable(true);
+    req.set_preempted(preempted);
+    ASSERT_TRUE(scheduler_->FailTask(Signed(req)).ok());
+  };
+  for (int i = 0; i < 4; ++i) fail(/*preempted=*/true);
+  EXPECT_EQ(State(job), derm::v1::RUNNING);
+  fail(false);
+  fail(false);
+  EXPECT_EQ(State(job), derm::v1::RUNNING) << "two real failures: within max_retries 2";
+  fail(false);
+  EXPECT_EQ(State(job), derm::v1::FAILED);
+}
+
 TEST_F(InferenceTest, ErrorsBeyondTheBudgetFailTheJobAndSaySo) {
   const int64_t job = Submit(InferSpec(6, 3, /*max_errors=*/1));
   const int64_t a = Worker(), b = Worker();
