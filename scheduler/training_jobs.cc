@@ -72,6 +72,7 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
 
 Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
                               const derm::v1::RunResult& result) {
+  if (const std::string bad = BadThumbnails(result); !bad.empty()) return InvalidArgument(bad);
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   DERM_RETURN_IF_ERROR(
       ctx_.store->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(), result, ctx_.now()));

@@ -133,11 +133,17 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
   }
   DERM_ASSIGN_OR_RETURN(
       auto s, db_->Prepare("INSERT OR REPLACE INTO predictions(job_id, run_id, split, path, true_class, "
-                           "predicted_class, probability) "
-                           "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6)"));
+                           "predicted_class, probability, thumbnail) "
+                           "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
   for (const auto& p : result.predictions()) {
     s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
-    DERM_RETURN_IF_ERROR(s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability())).Run());
+    s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability()));
+    if (p.thumbnail().empty()) {
+      s.BindNull(7);
+    } else {
+      s.BindBlob(7, p.thumbnail());
+    }
+    DERM_RETURN_IF_ERROR(s.Run());
     s.Reset();
   }
   if (!result.model().empty()) {

@@ -339,6 +339,11 @@ SET sql = replace(sql, '''ADMIN'',''WORKER'')', '''ADMIN'',''WORKER'',''LAUNCHER
 WHERE type = 'table' AND name = 'tokens';
 PRAGMA writable_schema = OFF;
 )sql",
+    // 5 -> 6: the dashboard. Validation and test predictions may carry a small JPEG of their image
+    // (at most 64 px on the longer side), shown when a confusion-matrix cell is clicked.
+    R"sql(
+ALTER TABLE predictions ADD COLUMN thumbnail BLOB;
+)sql",
 };
 
 }  // namespace

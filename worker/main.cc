@@ -72,6 +72,9 @@ int main(int argc, char** argv) {
   app.add_option("--backbone-batch", opt.runner.backbone_batch,
                  "images per backbone forward pass (0 = by device and image size)")
       ->check(CLI::Range(0, 4096));
+  bool no_thumbnails = false;
+  app.add_flag("--no-thumbnails", no_thumbnails,
+               "store no image thumbnails with predictions, whatever specs say (train.thumbnails)");
   app.add_option("--max-tasks", opt.max_tasks, "exit after this many tasks (0 = never)")
       ->check(CLI::Range(0, 1 << 30));
 
@@ -105,6 +108,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (bf16 || fp32) opt.runner.bf16 = bf16;
+  opt.runner.thumbnails = !no_thumbnails;
   if (feat->parsed()) {
     fx.device = opt.runner.device;
     fx.class_names = derm::Split(classes, ',');

@@ -1,5 +1,8 @@
 #include "worker/result_convert.h"
 
+#include "common/spec/thumbnail_limits.h"
+#include "worker/data/thumbnail.h"
+
 namespace derm::worker {
 
 derm::v1::SplitMetrics ToProto(const core::SplitEval& e, const std::vector<std::string>& names) {
@@ -32,7 +35,7 @@ derm::v1::EpochMetrics ToProto(const core::EpochResult& r, const std::vector<std
 }
 
 void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& e,
-                    derm::v1::RunResult* result) {
+                    derm::v1::RunResult* result, int* thumbnails) {
   for (int64_t i = 0; i < set.size() && i < static_cast<int64_t>(e.predicted.size()); ++i) {
     auto* p = result->add_predictions();
     p->set_split(split);
@@ -40,6 +43,13 @@ void AddPredictions(const char* split, const core::ImageSet& set, const core::Sp
     p->set_true_class(set.labels[i]);
     p->set_predicted_class(e.predicted[i]);
     p->set_probability(e.probability[i]);
+    if (*thumbnails > 0) {
+      std::string jpeg = data::JpegThumbnail(set, i, kThumbnailSide);
+      if (!jpeg.empty() && jpeg.size() <= kMaxThumbnailBytes) {
+        p->set_thumbnail(std::move(jpeg));
+        --*thumbnails;
+      }
+    }
   }
 }
 

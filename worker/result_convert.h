@@ -11,8 +11,9 @@ namespace derm::worker {
 
 derm::v1::SplitMetrics ToProto(const core::SplitEval& eval, const std::vector<std::string>& class_names);
 derm::v1::EpochMetrics ToProto(const core::EpochResult& epoch, const std::vector<std::string>& class_names);
-// Appends one Prediction per image of a split.
+// Appends one Prediction per image of a split, the first *thumbnails of them with a thumbnail
+// (data/thumbnail.h), and counts *thumbnails down by the number made.
 void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& eval,
-                    derm::v1::RunResult* result);
+                    derm::v1::RunResult* result, int* thumbnails);
 
 }  // namespace derm::worker

@@ -38,6 +38,8 @@ struct RunnerOptions {
   int backbone_batch = 0;
   // What specs may make this worker read (derm-worker --data-root); default: anything.
   data::DataRoots roots;
+  // Store thumbnails with predictions when the spec asks (derm-worker --no-thumbnails: never).
+  bool thumbnails = true;
 };
 
 // The backbone batch for images of h x w: options.backbone_batch when set; else 256 on CUDA, and

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/spec/spec_rules.h"
+#include "common/spec/thumbnail_limits.h"
 #include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
@@ -160,10 +161,11 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   auto model = ExportRunModel(last_checkpoint, names, spec, **backbone, task.run_id());
   if (!model.ok()) return Failure(model.status(), false);
   done.result.set_model(std::move(model).value());
-  AddPredictions("validation", ds.validation, outcome->validation, &done.result);
+  int thumbnails = spec.train().thumbnails() && options_.thumbnails ? kMaxThumbnailsPerRun : 0;
+  AddPredictions("validation", ds.validation, outcome->validation, &done.result, &thumbnails);
   if (outcome->test) {
     *done.result.mutable_test() = ToProto(*outcome->test, names);
-    AddPredictions("test", ds.test, *outcome->test, &done.result);
+    AddPredictions("test", ds.test, *outcome->test, &done.result, &thumbnails);
   }
   return done;
 }

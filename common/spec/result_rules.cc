@@ -4,6 +4,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include "common/spec/thumbnail_limits.h"
+
 namespace derm {
 
 std::string NonFiniteMetric(const derm::v1::EpochMetrics& m) {
@@ -30,6 +32,20 @@ std::string NonFiniteMetric(const derm::v1::EpochMetrics& m) {
                                   {"recall", k.recall()},
                                   {"f1", k.f1()}}) {
       if (!std::isfinite(x)) return describe(at + name, x);
+    }
+  }
+  return "";
+}
+
+std::string BadThumbnails(const derm::v1::RunResult& result) {
+  int count = 0;
+  for (const auto& p : result.predictions()) {
+    if (p.thumbnail().empty()) continue;
+    if (++count > kMaxThumbnailsPerRun)
+      return "more than " + std::to_string(kMaxThumbnailsPerRun) + " thumbnails";
+    if (p.thumbnail().size() > kMaxThumbnailBytes || p.thumbnail().compare(0, 2, "\xFF\xD8") != 0) {
+      return "the thumbnail of " + p.path() + " is not a JPEG of at most " +
+             std::to_string(kMaxThumbnailBytes) + " bytes";
     }
   }
   return "";

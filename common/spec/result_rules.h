@@ -13,4 +13,8 @@ namespace derm {
 // every figure is finite.
 std::string NonFiniteMetric(const derm::v1::EpochMetrics& m);
 
+// Why the result's thumbnails cannot be stored (more than kMaxThumbnailsPerRun, one that is not a
+// JPEG of at most kMaxThumbnailBytes: common/spec/thumbnail_limits.h); empty when they can.
+std::string BadThumbnails(const derm::v1::RunResult& result);
+
 }  // namespace derm

@@ -35,6 +35,7 @@ void ApplySpecDefaults(derm::v1::JobSpec* spec) {
   if (!train->has_epochs()) train->set_epochs(10);
   if (!train->has_optimizer()) train->set_optimizer("adam");
   if (!train->has_learning_rate()) train->set_learning_rate(0.001);
+  if (!train->has_thumbnails()) train->set_thumbnails(true);
 }
 
 namespace {

@@ -515,6 +515,33 @@ TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
   EXPECT_EQ(Report(task.attempt_id(), 0, "").code(), StatusCode::kInvalidArgument);
 }
 
+TEST_F(SchedulerTest, RefusesThumbnailsThatAreNotSmallJpegsAndKeepsTheAttempt) {
+  const int64_t job = Submit(Spec());
+  const auto task = Acquire(Worker());
+  ASSERT_TRUE(Report(task.attempt_id(), 1, "after-1").ok());
+  derm::v1::CompleteTaskRequest done;
+  done.set_attempt_id(task.attempt_id());
+  auto* p = done.mutable_result()->add_predictions();
+  p->set_split("validation");
+  p->set_path("a.jpg");
+  for (const auto& [bytes, why] : std::vector<std::pair<std::string, std::string>>{
+           {"GIF89a", "the thumbnail of a.jpg is not a JPEG of at most 16384 bytes"},
+           {"\xFF\xD8" + std::string(20000, 'x'),
+            "the thumbnail of a.jpg is not a JPEG of at most 16384 bytes"}}) {
+    p->set_thumbnail(bytes);
+    const Status st = scheduler_->CompleteTask(Signed(done));
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(st.message(), why);
+  }
+  p->set_thumbnail("\xFF\xD8 small");
+  for (int i = 0; i < 2000; ++i) *done.mutable_result()->add_predictions() = *p;
+  EXPECT_EQ(scheduler_->CompleteTask(Signed(done)).message(), "more than 2000 thumbnails");
+  EXPECT_EQ(State(job), derm::v1::RUNNING) << "nothing was stored";
+  done.mutable_result()->mutable_predictions()->DeleteSubrange(1, 2000);
+  ASSERT_TRUE(scheduler_->CompleteTask(Signed(done)).ok());
+  EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
+}
+
 TEST_F(SchedulerTest, RefusesNonFiniteMetricsWithTheFieldAndKeepsTheAttempt) {
   Submit(Spec());
   const auto task = Acquire(Worker());

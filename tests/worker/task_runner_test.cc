@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <opencv2/imgcodecs.hpp>
 
 #include "common/crypto/sha256.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
 #include "worker/core/safetensors.h"
+#include "worker/data/thumbnail.h"
 
 namespace derm::worker {
 namespace {
@@ -51,6 +53,51 @@ TEST_F(TaskRunnerTest, TrainsAndReportsFactsEpochsAndPredictions) {
   EXPECT_EQ(reporter_.epochs[1].validation().confusion().counts_size(), 4);
   EXPECT_TRUE(out.result.has_test());
   EXPECT_EQ(out.result.predictions_size(), f.validation_images() + f.test_images());
+}
+
+TEST_F(TaskRunnerTest, StoresASmallJpegThumbnailWithEachPredictionUnlessTurnedOff) {
+  derm::v1::Task task = Task();
+  task.mutable_spec()->mutable_train()->set_epochs(1);
+  task.mutable_spec()->mutable_train()->set_thumbnails(true);
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_GT(out.result.predictions_size(), 0);
+  for (const auto& p : out.result.predictions()) {
+    const std::string& jpeg = p.thumbnail();
+    ASSERT_EQ(jpeg.substr(0, 2), "\xFF\xD8") << p.path();
+    const cv::Mat image = cv::imdecode(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
+    ASSERT_FALSE(image.empty()) << p.path();
+    EXPECT_EQ(image.rows, 32) << "32-px images are not enlarged";
+    EXPECT_EQ(image.cols, 32);
+  }
+  task.mutable_spec()->mutable_train()->set_thumbnails(false);
+  FakeReporter off_by_spec;
+  out = runner_.Run(task, &off_by_spec);
+  ASSERT_TRUE(out.status.ok());
+  for (const auto& p : out.result.predictions()) EXPECT_TRUE(p.thumbnail().empty());
+  task.mutable_spec()->mutable_train()->set_thumbnails(true);
+  RunnerOptions no_thumbnails;
+  no_thumbnails.thumbnails = false;  // derm-worker --no-thumbnails
+  TaskRunner runner(no_thumbnails);
+  FakeReporter off_by_worker;
+  out = runner.Run(task, &off_by_worker);
+  ASSERT_TRUE(out.status.ok());
+  for (const auto& p : out.result.predictions()) EXPECT_TRUE(p.thumbnail().empty());
+}
+
+TEST(ThumbnailTest, TheLongerSideIsAtMost64PixelsAndTheAspectIsKept) {
+  core::ImageSet set;
+  set.height = 120;
+  set.width = 200;
+  set.pixels.assign(static_cast<size_t>(set.image_bytes()), 128);
+  set.labels = {0};
+  set.paths = {"x.jpg"};
+  const std::string jpeg = data::JpegThumbnail(set, 0, 64);
+  const cv::Mat image = cv::imdecode(std::vector<uint8_t>(jpeg.begin(), jpeg.end()), cv::IMREAD_COLOR);
+  ASSERT_FALSE(image.empty());
+  EXPECT_EQ(image.cols, 64);
+  EXPECT_EQ(image.rows, 38);  // 120 * 64 / 200 = 38.4
+  EXPECT_EQ(data::JpegThumbnail(set, 1, 64), "") << "no such image";
 }
 
 TEST_F(TaskRunnerTest, ResumesFromACheckpoint) {
