@@ -107,6 +107,25 @@ grpc::Status JobServiceImpl::WatchJob(grpc::ServerContext* ctx, const derm::v1::
   });
 }
 
+grpc::Status JobServiceImpl::WatchEvents(grpc::ServerContext* ctx, const derm::v1::WatchEventsRequest* req,
+                                         grpc::ServerWriter<derm::v1::JobEvent>* writer) {
+  return guard_->Run(ctx, "derm.v1.JobService.WatchEvents", [&](const Principal&) {
+    if (req->after_event_id() < -1)
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "after_event_id must be -1 (only new events) or more");
+    int64_t cursor = req->after_event_id();
+    uint64_t progress_seen = 0;
+    while (!ctx->IsCancelled()) {
+      auto events = scheduler_->WaitForAllEvents(&cursor, /*wait_ms=*/1000, &progress_seen);
+      if (!events.ok()) return ToGrpc(events.status());
+      for (const auto& e : *events) {
+        if (!writer->Write(e)) return grpc::Status::CANCELLED;
+      }
+    }
+    return grpc::Status::CANCELLED;
+  });
+}
+
 grpc::Status JobServiceImpl::GetRun(grpc::ServerContext* ctx, const derm::v1::GetRunRequest* req,
                                     derm::v1::RunReport* resp) {
   return guard_->Run(ctx, "derm.v1.JobService.GetRun", [&](const Principal&) {
@@ -132,6 +151,26 @@ grpc::Status JobServiceImpl::CompareRuns(grpc::ServerContext* ctx, const derm::v
                                          derm::v1::CompareRunsResponse* resp) {
   return guard_->Run(ctx, "derm.v1.JobService.CompareRuns",
                      [&](const Principal&) { return Reply(scheduler_->reads().CompareRuns(*req), resp); });
+}
+
+grpc::Status JobServiceImpl::ListPredictions(grpc::ServerContext* ctx,
+                                             const derm::v1::ListPredictionsRequest* req,
+                                             derm::v1::ListPredictionsResponse* resp) {
+  return guard_->Run(ctx, "derm.v1.JobService.ListPredictions", [&](const Principal&) {
+    return Reply(scheduler_->reads().ListPredictions(*req), resp);
+  });
+}
+
+grpc::Status JobServiceImpl::GetThumbnail(grpc::ServerContext* ctx, const derm::v1::GetThumbnailRequest* req,
+                                          derm::v1::Thumbnail* resp) {
+  return guard_->Run(ctx, "derm.v1.JobService.GetThumbnail",
+                     [&](const Principal&) { return Reply(scheduler_->reads().GetThumbnail(*req), resp); });
+}
+
+grpc::Status JobServiceImpl::GetRunCurves(grpc::ServerContext* ctx, const derm::v1::GetRunCurvesRequest* req,
+                                          derm::v1::RunCurves* resp) {
+  return guard_->Run(ctx, "derm.v1.JobService.GetRunCurves",
+                     [&](const Principal&) { return Reply(scheduler_->reads().GetRunCurves(*req), resp); });
 }
 
 grpc::Status JobServiceImpl::GetModel(grpc::ServerContext* ctx, const derm::v1::GetModelRequest* req,

@@ -24,6 +24,8 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
   grpc::Status RetryJob(grpc::ServerContext*, const derm::v1::RetryJobRequest*, derm::v1::Job*) override;
   grpc::Status WatchJob(grpc::ServerContext*, const derm::v1::WatchJobRequest*,
                         grpc::ServerWriter<derm::v1::JobEvent>*) override;
+  grpc::Status WatchEvents(grpc::ServerContext*, const derm::v1::WatchEventsRequest*,
+                           grpc::ServerWriter<derm::v1::JobEvent>*) override;
   grpc::Status GetRun(grpc::ServerContext*, const derm::v1::GetRunRequest*, derm::v1::RunReport*) override;
   grpc::Status ListRuns(grpc::ServerContext*, const derm::v1::ListRunsRequest*,
                         derm::v1::ListRunsResponse*) override;
@@ -31,6 +33,12 @@ class JobServiceImpl final : public derm::v1::JobService::Service {
                                   derm::v1::SplitMetrics*) override;
   grpc::Status CompareRuns(grpc::ServerContext*, const derm::v1::CompareRunsRequest*,
                            derm::v1::CompareRunsResponse*) override;
+  grpc::Status ListPredictions(grpc::ServerContext*, const derm::v1::ListPredictionsRequest*,
+                               derm::v1::ListPredictionsResponse*) override;
+  grpc::Status GetThumbnail(grpc::ServerContext*, const derm::v1::GetThumbnailRequest*,
+                            derm::v1::Thumbnail*) override;
+  grpc::Status GetRunCurves(grpc::ServerContext*, const derm::v1::GetRunCurvesRequest*,
+                            derm::v1::RunCurves*) override;
   grpc::Status GetModel(grpc::ServerContext*, const derm::v1::GetModelRequest*, derm::v1::Model*) override;
   grpc::Status Query(grpc::ServerContext*, const derm::v1::QueryRequest*, derm::v1::QueryResponse*) override;
   grpc::Status ListWorkers(grpc::ServerContext*, const derm::v1::ListWorkersRequest*,

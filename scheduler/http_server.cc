@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -11,6 +13,7 @@
 
 #include "common/grpc/tls.h"
 #include "common/parse_number.h"
+#include "common/strings.h"
 
 namespace derm::scheduler {
 
@@ -18,9 +21,10 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 
-namespace {
+namespace http_internal {
 
-// One connection: (a TLS handshake,) read one request within the deadline, answer it, close.
+// One connection: (a TLS handshake,) read one request within the deadline, run the handler on the
+// server's pool, answer (or hand the connection to a stream thread), close.
 // Stream: beast::tcp_stream, or beast::ssl_stream over one.
 template <typename Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -28,17 +32,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
   // `tls`: the context a TLS session starts with (kept alive with it); null for plaintext.
-  Session(tcp::socket socket, const HttpServer::Handler& handler, std::chrono::milliseconds deadline,
-          std::atomic<int>* open, std::shared_ptr<boost::asio::ssl::context> tls = nullptr)
-      : tls_(std::move(tls)),
-        stream_(MakeStream(std::move(socket), tls_.get())),
-        handler_(handler),
-        deadline_(deadline),
-        open_(open) {}
-  ~Session() { --*open_; }
+  Session(tcp::socket socket, HttpServer* server, std::shared_ptr<boost::asio::ssl::context> tls = nullptr)
+      : tls_(std::move(tls)), stream_(MakeStream(std::move(socket), tls_.get())), server_(server) {}
+  ~Session() { --server_->open_; }
 
   void Start() {
-    beast::get_lowest_layer(stream_).expires_after(deadline_);
+    beast::get_lowest_layer(stream_).expires_after(server_->options_.request_deadline);
     if constexpr (kTls) {
       stream_.async_handshake(boost::asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code ec) {
@@ -60,28 +59,92 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void Read() {
-    http::async_read(stream_, buffer_, request_,
+    parser_.body_limit(server_->options_.max_body_bytes);
+    parser_.header_limit(16 * 1024);
+    http::async_read(stream_, buffer_, parser_,
                      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse r;
+      r.status = 413;
+      r.body = "request body too large\n";
+      return Write(std::move(r));
+    }
     if (ec) return Close();  // includes the deadline passing: beast::error::timeout
-    HttpResponse r = handler_(std::string(request_.method_string()), std::string(request_.target()));
-    response_.result(static_cast<http::status>(r.status));
-    response_.version(request_.version());
-    response_.set(http::field::server, "derm-scheduler");
-    response_.set(http::field::content_type, r.content_type);
-    response_.keep_alive(false);
-    response_.body() = std::move(r.body);
-    response_.prepare_payload();
-    beast::get_lowest_layer(stream_).expires_after(deadline_);
-    http::async_write(stream_, response_, [self = this->shared_from_this()](beast::error_code, size_t) {
-      if constexpr (kTls) {
-        self->stream_.async_shutdown([self](beast::error_code) { self->Close(); });
-      } else {
-        self->Close();
-      }
+    const auto& message = parser_.get();
+    version_ = message.version();
+    auto request = std::make_shared<HttpRequest>();
+    request->method = std::string(message.method_string());
+    request->target = std::string(message.target());
+    for (const auto& field : message) {
+      request->headers[AsciiLower(std::string(field.name_string()))] = std::string(field.value());
+    }
+    request->body = message.body();
+    request->tls = kTls;
+    boost::asio::post(*server_->pool_, [self = this->shared_from_this(), request] {
+      HttpResponse r = self->server_->handler_(*request);
+      boost::asio::post(self->stream_.get_executor(),
+                        [self, r = std::move(r)]() mutable { self->Write(std::move(r)); });
     });
+  }
+
+  void Write(HttpResponse r) {
+    auto response = std::make_shared<http::response<http::string_body>>();
+    response->version(version_);
+    response->set(http::field::server, "derm-scheduler");
+    response->keep_alive(false);
+    if (r.stream) {
+      response->result(static_cast<http::status>(r.status));
+      response->set(http::field::content_type, r.content_type);
+      for (const auto& [name, value] : r.headers) response->insert(name, value);
+      beast::get_lowest_layer(stream_).expires_never();  // the stream's thread owns the connection now
+      if (server_->StartStream([self = this->shared_from_this(), response, producer = std::move(r.stream)] {
+            self->RunStream(*response, producer);
+          })) {
+        return;
+      }
+      r = HttpResponse();  // at the cap of open streams
+      r.status = 503;
+      r.body = "too many event streams are open; try again later\n";
+      response->clear();  // the stream's headers
+      response->set(http::field::server, "derm-scheduler");
+      response->keep_alive(false);
+    }
+    response->result(static_cast<http::status>(r.status));
+    response->set(http::field::content_type, r.content_type);
+    for (const auto& [name, value] : r.headers) response->insert(name, value);
+    response->body() = std::move(r.body);
+    response->prepare_payload();
+    beast::get_lowest_layer(stream_).expires_after(server_->options_.request_deadline);
+    http::async_write(
+        stream_, *response,
+        [self = this->shared_from_this(), response](beast::error_code, size_t) { self->Shutdown(); });
+  }
+
+  // On the stream's own thread: the headers (no length: the body ends when the connection does),
+  // then the producer's parts until it ends, the client goes or the server stops.
+  void RunStream(http::response<http::string_body>& response, const HttpStream& producer) {
+    http::response_serializer<http::string_body> serializer(response);
+    beast::error_code ec;
+    http::write_header(stream_, serializer, ec);
+    std::string out;
+    for (bool more = !ec; more && !server_->stopping_;) {
+      out.clear();
+      more = producer(&out);
+      if (!out.empty()) boost::asio::write(stream_, boost::asio::buffer(out), ec);
+      if (ec) break;
+    }
+    Close();
+  }
+
+  void Shutdown() {
+    if constexpr (kTls) {
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->Close(); });
+    } else {
+      Close();
+    }
   }
 
   void Close() {
@@ -91,13 +154,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_, which uses it
   Stream stream_;
-  const HttpServer::Handler& handler_;
-  const std::chrono::milliseconds deadline_;
-  std::atomic<int>* open_;
+  HttpServer* server_;
   beast::flat_buffer buffer_;
-  http::request<http::string_body> request_;
-  http::response<http::string_body> response_;
+  http::request_parser<http::string_body> parser_;
+  unsigned version_ = 11;
 };
+
+}  // namespace http_internal
+
+namespace {
 
 // The modification time of `path`; zero when it cannot be read.
 std::timespec ModifiedAt(const std::string& path) {
@@ -140,6 +205,7 @@ StatusOr<int> HttpServer::Start(const std::string& listen) {
   if (!ec) acceptor_.listen(boost::asio::socket_base::max_listen_connections, ec);
   if (ec) return Unavailable("cannot listen on " + listen + ": " + ec.message());
   const int bound = acceptor_.local_endpoint().port();
+  pool_ = std::make_unique<boost::asio::thread_pool>(std::max(1, options_.handler_threads));
   Accept();
   thread_ = std::thread([this] { io_.run(); });
   return bound;
@@ -153,14 +219,12 @@ void HttpServer::Accept() {
         socket.close(ec);  // over the cap: refused at once, nothing read
       } else if (!tls_) {
         ++open_;
-        std::make_shared<Session<beast::tcp_stream>>(std::move(socket), handler_, options_.request_deadline,
-                                                     &open_)
-            ->Start();
+        std::make_shared<http_internal::Session<beast::tcp_stream>>(std::move(socket), this)->Start();
       } else {
         if (auto fresh = TlsContext(); fresh.ok()) tls_ = *fresh;
         ++open_;
-        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-            std::move(socket), handler_, options_.request_deadline, &open_, tls_)
+        std::make_shared<http_internal::Session<beast::ssl_stream<beast::tcp_stream>>>(std::move(socket),
+                                                                                       this, tls_)
             ->Start();
       }
     }
@@ -192,10 +256,39 @@ StatusOr<std::shared_ptr<boost::asio::ssl::context>> HttpServer::TlsContext() {
                          (ec ? ec.message() : "the key does not match the certificate"));
 }
 
+bool HttpServer::StartStream(std::function<void()> loop) {
+  MutexLock lock(&streams_mu_);
+  // Threads whose stream has ended are joined here, so the list holds only the live ones.
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    if (*it->done) {
+      it->thread.join();
+      it = streams_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  if (stopping_ || static_cast<int>(streams_.size()) >= options_.max_streams) return false;
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  streams_.push_back({std::thread([loop = std::move(loop), done] {
+                        loop();
+                        *done = true;
+                      }),
+                      done});
+  return true;
+}
+
 void HttpServer::Stop() {
   if (!thread_.joinable()) return;
-  io_.stop();  // open sessions are dropped with io_
+  stopping_ = true;
+  pool_->join();  // handlers running now finish; their answers are dropped with io_
+  io_.stop();     // open sessions are dropped with io_
   thread_.join();
+  std::vector<StreamThread> streams;
+  {
+    MutexLock lock(&streams_mu_);
+    streams.swap(streams_);
+  }
+  for (auto& t : streams) t.thread.join();  // each producer returns within about a second
   boost::system::error_code ec;
   acceptor_.close(ec);
 }

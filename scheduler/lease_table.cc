@@ -54,7 +54,7 @@ std::vector<int64_t> LeaseTable::ExpiredAt(int64_t now_ms) const {
 std::vector<const Lease*> LeaseTable::ProgressSince(int64_t job_id, uint64_t seen) const {
   std::vector<const Lease*> out;
   for (const auto& [id, lease] : leases_) {
-    if (lease.job_id == job_id && lease.progress_seq > seen) out.push_back(&lease);
+    if ((job_id == 0 || lease.job_id == job_id) && lease.progress_seq > seen) out.push_back(&lease);
   }
   return out;
 }

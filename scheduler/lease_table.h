@@ -45,7 +45,7 @@ class LeaseTable {
   void RemoveJob(int64_t job_id);
   // Attempts whose deadline is before now_ms.
   std::vector<int64_t> ExpiredAt(int64_t now_ms) const;
-  // The job's leases with progress newer than `seen` (a watcher's counter).
+  // The job's (job_id 0: every job's) leases with progress newer than `seen` (a watcher's counter).
   std::vector<const Lease*> ProgressSince(int64_t job_id, uint64_t seen) const;
 
   int64_t timeout_ms() const { return timeout_ms_; }

@@ -4,6 +4,7 @@
 // Prints "derm-scheduler listening on HOST:PORT" once serving (port 0 picks a free port). A new
 // database's first admin token is written to --admin-token-file (docs/security.md).
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -14,6 +15,8 @@
 #include "scheduler/http_server.h"
 #include "scheduler/lease_timer.h"
 #include "scheduler/scheduler_server.h"
+#include "scheduler/web/allowed_hosts.h"
+#include "scheduler/web/dashboard.h"
 #include "store/owner_lock.h"
 
 namespace {
@@ -57,9 +60,14 @@ int main(int argc, char** argv) {
   app.add_option("--admin-token-file", access_options.bootstrap_token_file,
                  "where a database without tokens gets its first admin token (default: DB.admin-token)");
   app.add_option("--http-listen", http_listen,
-                 "HTTP address for /metrics and /healthz (HOST:PORT; off if empty); HTTPS with --tls-cert");
+                 "HTTP address of the dashboard, its API, /metrics and /healthz (HOST:PORT; off if empty); "
+                 "HTTPS with --tls-cert");
   app.add_option("--health-listen", server_options.health_listen,
                  "also serve gRPC's health service alone, in plaintext, on IP:PORT (Kubernetes grpc probes)");
+  std::vector<std::string> http_hosts;
+  app.add_option(
+      "--http-host", http_hosts,
+      "a name (NAME or NAME:PORT) the dashboard answers as, besides its listen address (repeatable)");
   bool http_plaintext = false;
   app.add_flag("--http-plaintext", http_plaintext, "serve --http-listen in plaintext even with --tls-cert");
   app.add_option("--heartbeat-ms", options.heartbeat_interval_ms, "heartbeat interval told to workers")
@@ -143,30 +151,31 @@ int main(int argc, char** argv) {
     http_options.tls_cert = server_options.tls.cert;
     http_options.tls_key = server_options.tls.key;
   }
+  derm::scheduler::web::GrpcGateway gateway((*server)->InProcessChannel());
+  derm::scheduler::web::LoginSessions sessions(&clock);
+  derm::scheduler::web::DashboardOptions dashboard_options;
+  dashboard_options.metrics = [&] { return scheduler.RenderMetrics(); };
+  dashboard_options.health = [&] { return scheduler.Health(); };
+  std::unique_ptr<derm::scheduler::web::Dashboard> dashboard;
+  std::atomic<derm::scheduler::web::Dashboard*> serving{nullptr};  // set once the port is known
   derm::scheduler::HttpServer http(
-      [&](const std::string& method, const std::string& path) {
-        derm::scheduler::HttpResponse r;
-        if (method != "GET") {
-          r.status = 405;
-          r.body = "only GET\n";
-        } else if (path == "/metrics") {
-          r.body = scheduler.RenderMetrics();
-        } else if (path == "/healthz") {
-          const derm::Status st = scheduler.Health();
-          r.status = st.ok() ? 200 : 503;
-          r.body = st.ok() ? "ok\n" : st.message() + "\n";
-        } else {
-          r.status = 404;
-          r.body = "not found: try /metrics or /healthz\n";
-        }
-        return r;
+      [&](const derm::scheduler::HttpRequest& request) {
+        derm::scheduler::web::Dashboard* d = serving.load();
+        if (d) return d->Handle(request);
+        derm::scheduler::HttpResponse starting;
+        starting.status = 503;
+        starting.body = "starting\n";
+        return starting;
       },
       http_options);
   if (!http_listen.empty()) {
     auto http_port = http.Start(http_listen);
     if (!http_port.ok()) return Fail(http_port.status(), 1);
-    std::cout << "derm-scheduler http on " << http_listen.substr(0, http_listen.rfind(':')) << ":"
-              << *http_port << std::endl;
+    const std::string http_host = http_listen.substr(0, http_listen.rfind(':'));
+    dashboard_options.allowed_hosts = derm::scheduler::web::AllowedHosts(http_host, *http_port, http_hosts);
+    dashboard = std::make_unique<derm::scheduler::web::Dashboard>(&gateway, &sessions, dashboard_options);
+    serving = dashboard.get();
+    std::cout << "derm-scheduler http on " << http_host << ":" << *http_port << std::endl;
   }
 
   const int sig = WaitForSignal();

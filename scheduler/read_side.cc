@@ -3,6 +3,7 @@
 #include "common/parse_number.h"
 #include "common/spec/job_kind.h"
 #include "scheduler/run_comparison.h"
+#include "scheduler/run_curves.h"
 #include "store/read_query.h"
 
 namespace derm::scheduler {
@@ -156,37 +157,96 @@ StatusOr<std::vector<derm::v1::JobEvent>> ReadSide::JobEvents(int64_t job_id, in
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   DERM_ASSIGN_OR_RETURN(Job job, s->jobs().Get(job_id));
-  DERM_ASSIGN_OR_RETURN(auto stored, s->events().Since(job_id, *after_event_id));
-  const bool infer = KindOf(job.spec()) == JobKind::kInfer;
   *total_epochs = job.spec().train().epochs();
-  derm::v1::ShardProgress shards;
-  if (infer && !stored.empty()) {
-    DERM_ASSIGN_OR_RETURN(store::ShardTotals t, s->shards().Totals(job_id));
-    shards.set_shards_done(t.shards_done);
-    shards.set_shards_total(t.shards);
-    shards.set_images_done(t.images_done);
-    shards.set_images_total(t.images);
-    shards.set_errors(t.errors);
+  DERM_ASSIGN_OR_RETURN(auto stored, s->events().Since(job_id, *after_event_id));
+  return ToJobEventsLocked(s, stored, after_event_id);
+}
+
+StatusOr<std::vector<derm::v1::JobEvent>> ReadSide::AllEvents(int64_t* after_event_id) {
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  if (*after_event_id < 0) {  // only what happens from now on
+    DERM_ASSIGN_OR_RETURN(*after_event_id, s->events().LastId());
   }
+  DERM_ASSIGN_OR_RETURN(auto stored, s->events().SinceAll(*after_event_id, 500));
+  return ToJobEventsLocked(s, stored, after_event_id);
+}
+
+StatusOr<std::vector<derm::v1::JobEvent>> ReadSide::ToJobEventsLocked(
+    store::Store* s, const std::vector<store::StoredEvent>& stored, int64_t* after_event_id) {
+  struct JobFacts {
+    Job job;
+    bool infer = false;
+    derm::v1::ShardProgress shards;
+  };
+  std::map<int64_t, JobFacts> jobs;  // each job of `stored` read once
   std::vector<derm::v1::JobEvent> events;
   for (const auto& e : stored) {
     *after_event_id = e.id;
+    auto it = jobs.find(e.job_id);
+    if (it == jobs.end()) {
+      JobFacts facts;
+      DERM_ASSIGN_OR_RETURN(facts.job, s->jobs().Get(e.job_id));
+      facts.infer = KindOf(facts.job.spec()) == JobKind::kInfer;
+      if (facts.infer) {
+        DERM_ASSIGN_OR_RETURN(store::ShardTotals t, s->shards().Totals(e.job_id));
+        facts.shards.set_shards_done(t.shards_done);
+        facts.shards.set_shards_total(t.shards);
+        facts.shards.set_images_done(t.images_done);
+        facts.shards.set_images_total(t.images);
+        facts.shards.set_errors(t.errors);
+      }
+      it = jobs.emplace(e.job_id, std::move(facts)).first;
+    }
+    const JobFacts& facts = it->second;
     derm::v1::JobEvent ev;
-    ev.set_job_id(job_id);
+    ev.set_job_id(e.job_id);
     ev.set_event_id(e.id);
     ev.set_time_ms(e.time_ms);
     ev.set_state(e.to);
     ev.set_message(e.cause);
-    ev.set_total_epochs(job.spec().train().epochs());
-    if (infer) *ev.mutable_shards() = shards;
+    ev.set_total_epochs(facts.job.spec().train().epochs());
+    if (facts.infer) *ev.mutable_shards() = facts.shards;
     if (e.is_epoch) {
-      DERM_ASSIGN_OR_RETURN(auto epochs, s->runs().Epochs(job.run_id(), e.epoch - 1, e.epoch));
+      DERM_ASSIGN_OR_RETURN(auto epochs, s->runs().Epochs(facts.job.run_id(), e.epoch - 1, e.epoch));
       if (epochs.empty()) continue;  // no longer stored (cannot happen today: epochs are only replaced)
       *ev.mutable_epoch() = std::move(epochs.front());
     }
     events.push_back(std::move(ev));
   }
   return events;
+}
+
+StatusOr<derm::v1::ListPredictionsResponse> ReadSide::ListPredictions(
+    const derm::v1::ListPredictionsRequest& request) {
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  return s->predictions().List(request);
+}
+
+StatusOr<derm::v1::Thumbnail> ReadSide::GetThumbnail(const derm::v1::GetThumbnailRequest& request) {
+  const std::string split = store::PredictionSplit(request.split());
+  if (split.empty())
+    return InvalidArgument("split must be validation or test, got '" + request.split() + "'");
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  derm::v1::Thumbnail thumbnail;
+  DERM_ASSIGN_OR_RETURN(*thumbnail.mutable_jpeg(),
+                        s->predictions().Thumbnail(request.run_id(), split, request.path()));
+  return thumbnail;
+}
+
+StatusOr<derm::v1::RunCurves> ReadSide::GetRunCurves(const derm::v1::GetRunCurvesRequest& request) {
+  const int32_t max_points = request.max_points() == 0 ? 500 : request.max_points();
+  if (max_points < 4 || max_points > 100000)
+    return InvalidArgument("max_points must be between 4 and 100000");
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(auto points, s->runs().EpochPoints(request.run_id()));
+  if (points.empty()) {  // a run without epochs yet, or none at all
+    DERM_RETURN_IF_ERROR(s->runs().Get(request.run_id()).status());
+  }
+  return BuildRunCurves(request.run_id(), points, static_cast<size_t>(max_points));
 }
 
 }  // namespace derm::scheduler

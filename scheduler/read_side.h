@@ -48,12 +48,26 @@ class ReadSide {
   // `*total_epochs` to the job's train.epochs.
   StatusOr<std::vector<derm::v1::JobEvent>> JobEvents(int64_t job_id, int64_t* after_event_id,
                                                       int32_t* total_epochs);
+  // Every job's stored events after `*after_event_id` (at most 500), as JobEvents gives them;
+  // advances `*after_event_id`. A negative `*after_event_id` starts after the newest event.
+  StatusOr<std::vector<derm::v1::JobEvent>> AllEvents(int64_t* after_event_id);
+  // A run's predictions by confusion cell or disagreement (store/prediction_pages.h).
+  StatusOr<derm::v1::ListPredictionsResponse> ListPredictions(
+      const derm::v1::ListPredictionsRequest& request);
+  // INVALID_ARGUMENT for a bad split, NOT_FOUND when there is no such thumbnail.
+  StatusOr<derm::v1::Thumbnail> GetThumbnail(const derm::v1::GetThumbnailRequest& request);
+  // INVALID_ARGUMENT for max_points outside 0 (default 500) or 4..100000; NOT_FOUND for no run.
+  StatusOr<derm::v1::RunCurves> GetRunCurves(const derm::v1::GetRunCurvesRequest& request);
 
  private:
   // The read-only Store, opened on first use.
   StatusOr<store::Store*> StoreLocked() DERM_REQUIRES(mu_);
   // A queued job's message gains why it waits, when it cannot run anywhere.
   void AddWaitingReasonLocked(derm::v1::Job* job) DERM_REQUIRES(mu_);
+  // Stored events as watchers see them; advances `*after_event_id` past each.
+  StatusOr<std::vector<derm::v1::JobEvent>> ToJobEventsLocked(store::Store* s,
+                                                              const std::vector<store::StoredEvent>& stored,
+                                                              int64_t* after_event_id) DERM_REQUIRES(mu_);
 
   const std::string db_path_;
   Mutex mu_;

@@ -206,19 +206,34 @@ StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
   return store_->jobs().Get(job_id);
 }
 
+StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForAllEvents(int64_t* after_event_id,
+                                                                      int64_t wait_ms,
+                                                                      uint64_t* progress_seen) {
+  return WaitForEventsOf(/*job_id=*/0, after_event_id, wait_ms, progress_seen);
+}
+
 StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEvents(int64_t job_id, int64_t* after_event_id,
                                                                    int64_t wait_ms, uint64_t* progress_seen) {
+  if (job_id == 0) return NotFound("job 0 does not exist");
+  return WaitForEventsOf(job_id, after_event_id, wait_ms, progress_seen);
+}
+
+StatusOr<std::vector<derm::v1::JobEvent>> Scheduler::WaitForEventsOf(int64_t job_id, int64_t* after_event_id,
+                                                                     int64_t wait_ms,
+                                                                     uint64_t* progress_seen) {
   const auto deadline = After(wait_ms);
   while (true) {
     const uint64_t seen = changes_.version();  // before reading: a later change wakes the wait below
     int32_t total_epochs = 0;
-    DERM_ASSIGN_OR_RETURN(auto events, reads_.JobEvents(job_id, after_event_id, &total_epochs));
+    DERM_ASSIGN_OR_RETURN(auto events, job_id == 0 ? reads_.AllEvents(after_event_id)
+                                                   : reads_.JobEvents(job_id, after_event_id, &total_epochs));
     if (progress_seen) {
       MutexLock lock(&mu_);
-      for (const Lease* lease : leases_.ProgressSince(job_id, *progress_seen)) {
-        *progress_seen = lease->progress_seq;
+      const uint64_t before = *progress_seen;
+      for (const Lease* lease : leases_.ProgressSince(job_id, before)) {
+        *progress_seen = std::max(*progress_seen, lease->progress_seq);
         derm::v1::JobEvent& ev = events.emplace_back();
-        ev.set_job_id(job_id);
+        ev.set_job_id(lease->job_id);
         ev.set_state(derm::v1::RUNNING);
         ev.set_time_ms(clock_->NowMillis());
         ev.set_total_epochs(total_epochs);

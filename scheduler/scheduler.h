@@ -82,6 +82,10 @@ class Scheduler {
   // attempt's latest heartbeat follows when there is a newer one.
   StatusOr<std::vector<derm::v1::JobEvent>> WaitForEvents(int64_t job_id, int64_t* after_event_id,
                                                           int64_t wait_ms, uint64_t* progress_seen = nullptr);
+  // WaitForEvents for every job (at most 500 stored events per call; progress events have no
+  // total_epochs). A negative *after_event_id starts after the newest event.
+  StatusOr<std::vector<derm::v1::JobEvent>> WaitForAllEvents(int64_t* after_event_id, int64_t wait_ms,
+                                                             uint64_t* progress_seen);
   // The worker finishes its current task and is told to leave at its next AcquireTask.
   StatusOr<derm::v1::WorkerInfo> DrainWorker(int64_t worker_id);
   // Jobs, runs, models, workers and SQL: reads that never take the writer lock.
@@ -130,6 +134,9 @@ class Scheduler {
   Status Health();
 
  private:
+  // WaitForEvents of one job, or (job_id 0) of every job.
+  StatusOr<std::vector<derm::v1::JobEvent>> WaitForEventsOf(int64_t job_id, int64_t* after_event_id,
+                                                            int64_t wait_ms, uint64_t* progress_seen);
   using PendingSubmit = GroupCommit<store::JobTable::NewJob, StatusOr<derm::v1::SubmitJobResponse>>;
 
   // Expands, validates and queues a sweep's points in one transaction.

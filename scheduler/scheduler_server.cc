@@ -96,4 +96,11 @@ void SchedulerServer::Shutdown(std::chrono::system_clock::time_point deadline) {
   health_server_.reset();
 }
 
+std::shared_ptr<grpc::Channel> SchedulerServer::InProcessChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  return server_->InProcessChannel(args);
+}
+
 }  // namespace derm::scheduler

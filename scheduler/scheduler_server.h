@@ -46,6 +46,8 @@ class SchedulerServer {
   const std::string& address() const { return address_; }
   // "IP:PORT" of the health-only port ("" without health_listen).
   const std::string& health_address() const { return health_address_; }
+  // A channel to this server inside the process (the HTTP API's gateway: scheduler/web/).
+  std::shared_ptr<grpc::Channel> InProcessChannel();
   // Stops serving; calls still running get until `deadline`.
   void Shutdown(std::chrono::system_clock::time_point deadline);
 

@@ -16,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev
   clang-format clang-14 libclang-rt-14-dev openssl
   slurmctld slurmd slurm-client munge
+  chromium chromium-driver python3-selenium
 )
 # The LibTorch every build uses (docs/development.md says why this one). PyPI's wheel for Linux
 # is built with CUDA 13 and brings the CUDA libraries it needs as wheels of their own.

@@ -11,6 +11,6 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_COMPILER="$CXX_CLANG" \
     -DDERM_THREAD_SAFETY=ON -DDERM_TORCH_DIR="$(scripts/torch-prefix.sh)" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target derm_scheduler \
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target derm_scheduler derm_web \
   worker/CMakeFiles/derm_worker.dir/worker_loop.cc.o
 echo "thread-safety-check: the annotated locks are used as declared"

@@ -16,6 +16,7 @@ class Database;
 // A row of the events table: a job's state change, or an epoch whose metrics were stored.
 struct StoredEvent {
   int64_t id = 0;
+  int64_t job_id = 0;
   int64_t time_ms = 0;
   bool is_epoch = false;
   derm::v1::JobState to = derm::v1::JOB_STATE_UNSPECIFIED;
@@ -28,6 +29,10 @@ class EventLog {
   explicit EventLog(Database* db) : db_(db) {}
   // The job's events with id > after_id, oldest first.
   StatusOr<std::vector<StoredEvent>> Since(int64_t job_id, int64_t after_id);
+  // Every job's events with id > after_id, oldest first, at most `limit`.
+  StatusOr<std::vector<StoredEvent>> SinceAll(int64_t after_id, int limit);
+  // The newest event's id (0 when there is none).
+  StatusOr<int64_t> LastId();
 
  private:
   Database* db_;

@@ -124,6 +124,19 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   return report;
 }
 
+StatusOr<std::vector<EpochPoint>> RunReader::EpochPoints(int64_t run_id) {
+  DERM_ASSIGN_OR_RETURN(auto s,
+                        db_->Prepare("SELECT epoch, loss, accuracy, val_loss, val_accuracy, "
+                                     "images_per_second FROM epoch_metrics WHERE run_id = ? ORDER BY epoch"));
+  s.Bind(1, run_id);
+  std::vector<EpochPoint> points;
+  DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
+    points.push_back({static_cast<int32_t>(row.Int(0)), row.Double(1), row.Double(2), row.Double(3),
+                      row.Double(4), row.Double(5)});
+  }));
+  return points;
+}
+
 StatusOr<std::vector<derm::v1::Prediction>> RunReader::Predictions(int64_t run_id, const std::string& split) {
   DERM_ASSIGN_OR_RETURN(auto s,
                         db_->Prepare("SELECT path, true_class, predicted_class, probability FROM predictions "

@@ -22,6 +22,12 @@ struct Checkpoint {
   std::string bytes;
 };
 
+// One epoch's headline figures (a learning curve's point).
+struct EpochPoint {
+  int32_t epoch = 0;
+  double loss = 0, accuracy = 0, val_loss = 0, val_accuracy = 0, images_per_second = 0;
+};
+
 class RunReader {
  public:
   explicit RunReader(Database* db) : db_(db) {}
@@ -30,6 +36,8 @@ class RunReader {
   // confusion matrices.
   StatusOr<std::vector<derm::v1::EpochMetrics>> Epochs(int64_t run_id, int32_t after_epoch,
                                                        int32_t last_epoch = INT32_MAX);
+  // The run's epochs' headline figures, in order (no per-class rows: cheap for long runs).
+  StatusOr<std::vector<EpochPoint>> EpochPoints(int64_t run_id);
   StatusOr<std::optional<Checkpoint>> LatestCheckpoint(int64_t run_id);
   // The run's stored predictions of `split`, by image path.
   StatusOr<std::vector<derm::v1::Prediction>> Predictions(int64_t run_id, const std::string& split);

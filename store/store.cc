@@ -14,7 +14,8 @@ Store::Store(std::unique_ptr<Database> db, std::string path)
       workers_(db_.get()),
       run_writer_(db_.get()),
       runs_(db_.get()),
-      shards_(db_.get()) {}
+      shards_(db_.get()),
+      predictions_(db_.get()) {}
 
 Store::~Store() = default;
 

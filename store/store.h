@@ -15,6 +15,7 @@
 #include "store/attempt_table.h"
 #include "store/event_log.h"
 #include "store/job_table.h"
+#include "store/prediction_pages.h"
 #include "store/run_reader.h"
 #include "store/run_writer.h"
 #include "store/shard_table.h"
@@ -47,6 +48,7 @@ class Store {
   RunWriter& run_writer() { return run_writer_; }
   RunReader& runs() { return runs_; }
   ShardTable& shards() { return shards_; }
+  PredictionPages& predictions() { return predictions_; }
 
   StatusOr<StoreCounts> Counts();
   // OK when the database can be written (it rewrites its header: a full disk or a read-only
@@ -66,6 +68,7 @@ class Store {
   RunWriter run_writer_;
   RunReader runs_;
   ShardTable shards_;
+  PredictionPages predictions_;
 };
 
 }  // namespace derm::store

@@ -85,6 +85,10 @@ const std::map<std::string, Permission, std::less<>>& PermissionTable() {
       {"derm.v1.JobService.GetRun", P::kRead},
       {"derm.v1.JobService.ListRuns", P::kRead},
       {"derm.v1.JobService.GetConfusionMatrix", P::kRead},
+      {"derm.v1.JobService.WatchEvents", P::kRead},
+      {"derm.v1.JobService.ListPredictions", P::kRead},
+      {"derm.v1.JobService.GetThumbnail", P::kRead},
+      {"derm.v1.JobService.GetRunCurves", P::kRead},
       {"derm.v1.JobService.CompareRuns", P::kRead},
       {"derm.v1.JobService.GetModel", P::kRead},
       {"derm.v1.JobService.Query", P::kRead},  // audit_events only with kManageAccess

@@ -10,6 +10,7 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <filesystem>
+#include <future>
 
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_certificates.h"
@@ -19,9 +20,9 @@ namespace {
 
 using tcp = boost::asio::ip::tcp;
 
-HttpResponse Ok(const std::string& method, const std::string& path) {
+HttpResponse Ok(const HttpRequest& request) {
   HttpResponse r;
-  r.body = method + " " + path;
+  r.body = request.method + " " + request.target;
   return r;
 }
 
@@ -41,6 +42,7 @@ class Client {
     timeval t{seconds, 0};
     setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &t, sizeof t);
   }
+  tcp::socket& socket() { return socket_; }
   // Everything the server sends until it closes the connection.
   std::string ReadToClose() {
     std::string out;
@@ -104,6 +106,88 @@ TEST(HttpServerTest, ConnectionsBeyondTheCapAreClosedAtOnce) {
   Client c(*port);  // accepted after a and b (the backlog is first in, first out), over the cap
   c.Send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(c.ReadToClose(), "");
+}
+
+TEST(HttpServerTest, TheHandlerSeesHeadersAndBodyAndASlowOneHoldsUpNoOtherRequest) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  HttpServer server([&](const HttpRequest& request) {
+    if (request.target == "/slow") released.wait();  // held until the fast request is answered
+    HttpResponse r;
+    r.body = request.method + "|" + request.headers.at("x-test") + "|" + request.body;
+    r.headers.emplace_back("X-Reply", "yes");
+    return r;
+  });
+  auto port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  Client slow(*port);
+  slow.Send("GET /slow HTTP/1.1\r\nHost: x\r\nX-Test: s\r\n\r\n");
+  Client fast(*port);
+  fast.GiveUpAfter(10);
+  fast.Send("POST /fast HTTP/1.1\r\nHost: x\r\nX-TEST: a b\r\nContent-Length: 5\r\n\r\nhello");
+  const std::string reply = fast.ReadToClose();
+  release.set_value();
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply;
+  EXPECT_NE(reply.find("\r\nX-Reply: yes\r\n"), std::string::npos) << reply;
+  EXPECT_EQ(reply.substr(reply.size() - 14), "POST|a b|hello");
+  EXPECT_NE(slow.ReadToClose().find("GET|s|"), std::string::npos);
+}
+
+TEST(HttpServerTest, ABodyOverTheLimitIsRefusedWith413) {
+  HttpServerOptions options;
+  options.max_body_bytes = 100;
+  HttpServer server(Ok, options);
+  auto port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  Client c(*port);
+  c.GiveUpAfter(10);
+  c.Send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n");  // refused on its headers
+  EXPECT_EQ(c.ReadToClose().rfind("HTTP/1.1 413", 0), 0u);
+}
+
+TEST(HttpServerTest, StreamsSendTheirPartsAsTheyComeAndAreCapped) {
+  HttpServerOptions options;
+  options.max_streams = 1;
+  std::promise<void> second_seen;
+  std::shared_future<void> end = second_seen.get_future().share();
+  HttpServer server(
+      [&](const HttpRequest&) {
+        HttpResponse r;
+        r.content_type = "text/event-stream";
+        auto n = std::make_shared<int>(0);
+        r.stream = [n, end](std::string* out) {
+          if (*n == 2) {  // holds the stream open until the test has seen the cap
+            end.wait();
+            return false;
+          }
+          *out = "data: " + std::to_string((*n)++) + "\n\n";
+          return true;
+        };
+        return r;
+      },
+      options);
+  auto port = server.Start("127.0.0.1:0");
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  Client first(*port);
+  first.GiveUpAfter(10);
+  first.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::string got;
+  char buf[256];
+  while (got.find("data: 1\n\n") == std::string::npos) {
+    boost::system::error_code ec;
+    const size_t n = first.socket().read_some(boost::asio::buffer(buf), ec);
+    ASSERT_FALSE(ec) << got;
+    got.append(buf, n);
+  }
+  EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got;
+  EXPECT_NE(got.find("Content-Type: text/event-stream"), std::string::npos) << got;
+  EXPECT_EQ(got.find("Content-Length"), std::string::npos) << "a stream ends with its connection";
+  Client second(*port);  // over max_streams
+  second.GiveUpAfter(10);
+  second.Send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(second.ReadToClose().rfind("HTTP/1.1 503", 0), 0u);
+  second_seen.set_value();
+  EXPECT_EQ(first.ReadToClose(), "") << "the stream ended";
 }
 
 // HTTPS: HTTPS clients that verify the certificate are answered, plaintext ones are not, files

@@ -12,6 +12,7 @@
 #include "derm/v1/access.grpc.pb.h"
 #include "derm/v1/jobs.grpc.pb.h"
 #include "store/sqlite.h"
+#include "tests/testing/http_client.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
 
@@ -67,9 +68,6 @@ class Cluster {
   std::string admin_token_file_, admin_token_, worker_token_file_;
   std::unique_ptr<derm::v1::JobService::Stub> stub_;
 };
-
-// GET http://ADDRESS/PATH over a plain socket; returns the whole response (status line included).
-std::string HttpGet(const std::string& address, const std::string& path);
 
 // The first column of the first row of `sql` (0 and a test failure when there is none).
 int64_t QueryInt(store::Database* db, const std::string& sql);
