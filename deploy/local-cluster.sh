@@ -65,7 +65,7 @@ case "$cmd" in
         > "$RUN_DIR/worker$i.out" 2> "$RUN_DIR/worker$i.log" &
       echo $! > "$RUN_DIR/worker$i.pid"
     done
-    echo "local-cluster: scheduler on $address (metrics: http://$(cat "$RUN_DIR/http-address")/metrics), $WORKERS worker(s); logs in $RUN_DIR"
+    echo "local-cluster: scheduler on $address (dashboard: http://$(cat "$RUN_DIR/http-address")/, log in with $RUN_DIR/user.token), $WORKERS worker(s); logs in $RUN_DIR"
     ;;
   stop)
     stop

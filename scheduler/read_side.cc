@@ -115,6 +115,14 @@ StatusOr<derm::v1::ListRunsResponse> ReadSide::ListRuns(const derm::v1::ListRuns
     if (!parsed || *parsed < 0) return InvalidArgument("page_token is not one this scheduler issued");
     offset = *parsed;
   }
+  if (request.params_size() > 50) return InvalidArgument("at most 50 params may be asked for");
+  for (const std::string& name : request.params()) {
+    if (name.empty() || name.size() > 200 ||
+        name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") !=
+            std::string::npos) {
+      return InvalidArgument("params: '" + name + "' is not a param name (letters, digits, . _ -)");
+    }
+  }
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
   DERM_ASSIGN_OR_RETURN(auto runs, s->runs().List(request.filter(), request.order_by(), page + 1, offset));
@@ -123,6 +131,8 @@ StatusOr<derm::v1::ListRunsResponse> ReadSide::ListRuns(const derm::v1::ListRuns
     runs.pop_back();
     response.set_next_page_token(std::to_string(offset + page));
   }
+  DERM_RETURN_IF_ERROR(
+      s->runs().AddParams(std::vector<std::string>(request.params().begin(), request.params().end()), &runs));
   for (auto& r : runs) *response.add_runs() = std::move(r);
   return response;
 }

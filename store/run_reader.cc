@@ -1,6 +1,7 @@
 #include "store/run_reader.h"
 
 #include <cmath>
+#include <map>
 
 #include "store/run_query.h"
 #include "store/sqlite.h"
@@ -205,6 +206,24 @@ StatusOr<std::vector<derm::v1::RunSummary>> RunReader::List(const std::string& f
     runs.push_back(std::move(r));
   }));
   return runs;
+}
+
+Status RunReader::AddParams(const std::vector<std::string>& names, std::vector<derm::v1::RunSummary>* runs) {
+  if (names.empty() || runs->empty()) return Status::Ok();
+  std::string sql = "SELECT run_id, name, value FROM params WHERE run_id IN (";
+  for (size_t i = 0; i < runs->size(); ++i) sql += i ? ",?" : "?";
+  sql += ") AND name IN (";
+  for (size_t i = 0; i < names.size(); ++i) sql += i ? ",?" : "?";
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(sql + ")"));
+  int bind = 1;
+  std::map<int64_t, derm::v1::RunSummary*> by_id;
+  for (auto& r : *runs) {
+    s.Bind(bind++, r.run_id());
+    by_id[r.run_id()] = &r;
+  }
+  for (const auto& n : names) s.Bind(bind++, n);
+  return ForEachRow(
+      s, [&](const Statement& row) { (*by_id.at(row.Int(0))->mutable_params())[row.Text(1)] = row.Text(2); });
 }
 
 StatusOr<std::string> RunReader::Model(int64_t run_id) {

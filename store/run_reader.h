@@ -44,6 +44,9 @@ class RunReader {
   // Runs matching `filter` (store/run_query.h) in `order_by` order, `limit` from `offset`.
   StatusOr<std::vector<derm::v1::RunSummary>> List(const std::string& filter, const std::string& order_by,
                                                    int limit, int64_t offset);
+  // Adds the params named `names` (spec paths, "tags.<key>") that each of `runs` has to its
+  // RunSummary.params, in one query for all of them.
+  Status AddParams(const std::vector<std::string>& names, std::vector<derm::v1::RunSummary>* runs);
   // The exported model a finished run stored (RunResult.model); NOT_FOUND when there is none.
   StatusOr<std::string> Model(int64_t run_id);
 

@@ -151,7 +151,7 @@ HttpResponse Dashboard::Handle(const HttpRequest& request) {
   const std::optional<Target> target = ParseTarget(request.target);
   if (!target) return Text(400, "bad request target");
   const std::string& path = target->path;
-  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool get = request.method == "GET";
   if (path == "/metrics" || path == "/healthz") {  // for Prometheus and probes: no login, any Host
     if (!get) return Text(405, "only GET");
     if (path == "/metrics") {
@@ -232,8 +232,7 @@ HttpResponse Dashboard::Api(const HttpRequest& request, const std::string& path,
                             const std::vector<std::pair<std::string, std::string>>& query) {
   std::map<std::string, std::string> params;
   bool path_exists = false;
-  const std::string method_name = request.method == "HEAD" ? "GET" : request.method;
-  const ApiRoute* route = MatchRoute(method_name, path, &params, &path_exists);
+  const ApiRoute* route = MatchRoute(request.method, path, &params, &path_exists);
   if (!route) {
     return path_exists
                ? Error(Status(StatusCode::kUnimplemented, request.method + " is not served for " + path))

@@ -35,6 +35,19 @@ void Authorize(grpc::ClientContext* ctx, const std::string& token) {
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
 }
 
+bool PlausibleToken(const std::string& token) {
+  if (token.size() > 256) return false;
+  for (char c : token) {
+    if (c < '!' || c > '~') return false;
+  }
+  return true;
+}
+
+const Status& MalformedToken() {
+  static const Status* status = new Status(StatusCode::kUnauthenticated, "that is not a derm token");
+  return *status;
+}
+
 void* Tag(intptr_t n) { return reinterpret_cast<void*>(n); }
 
 }  // namespace
@@ -42,6 +55,7 @@ void* Tag(intptr_t n) { return reinterpret_cast<void*>(n); }
 Status GrpcGateway::Call(const std::string& rpc, const std::string& token,
                          const google::protobuf::Message& request, google::protobuf::Message* response,
                          std::chrono::milliseconds timeout) const {
+  if (!PlausibleToken(token)) return MalformedToken();
   grpc::GenericStub stub(channel_);
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + timeout);
@@ -66,6 +80,11 @@ Status GrpcGateway::Call(const std::string& rpc, const std::string& token,
 std::unique_ptr<GrpcGateway::Stream> GrpcGateway::OpenStream(const std::string& rpc, const std::string& token,
                                                              const google::protobuf::Message& request) const {
   std::unique_ptr<Stream> s(new Stream());
+  if (!PlausibleToken(token)) {
+    s->finished_ = true;
+    s->status_ = MalformedToken();
+    return s;
+  }
   Authorize(&s->ctx_, token);
   grpc::GenericStub stub(channel_);
   s->call_ = stub.PrepareCall(&s->ctx_, MethodPath(rpc), &s->cq_);

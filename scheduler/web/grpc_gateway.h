@@ -24,7 +24,9 @@ class GrpcGateway {
   explicit GrpcGateway(std::shared_ptr<grpc::Channel> channel) : channel_(std::move(channel)) {}
 
   // Calls unary `rpc` (its full name: "derm.v1.JobService.GetRun") as the holder of `token`
-  // (empty: none); *response is of the method's output type. The call's status as a Status.
+  // (empty: none); *response is of the method's output type. The call's status as a Status;
+  // UNAUTHENTICATED without a call for a token that cannot be one (over 256 bytes, or bytes
+  // other than printable ASCII: HTTP gives them, gRPC metadata may not carry them).
   Status Call(const std::string& rpc, const std::string& token, const google::protobuf::Message& request,
               google::protobuf::Message* response, std::chrono::milliseconds timeout) const;
 
@@ -50,7 +52,8 @@ class GrpcGateway {
     grpc::Status grpc_status_;
     Status status_;
   };
-  // Starts server-streaming `rpc` with `request` as the holder of `token`.
+  // Starts server-streaming `rpc` with `request` as the holder of `token` (refused as Call does:
+  // the stream then ends at once with that status).
   std::unique_ptr<Stream> OpenStream(const std::string& rpc, const std::string& token,
                                      const google::protobuf::Message& request) const;
 

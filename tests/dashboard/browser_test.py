@@ -231,7 +231,7 @@ def run_checks(cluster, b):
     # A six-point sweep (learning rate x dropout) and an inference job with the first run's model.
     spec = {"name": "browser-sweep", "data": {"train_dir": cluster.train, "test_dir": cluster.test,
                                               "image_size": [32, 32]},
-            "train": {"epochs": 3, "batch_size": 8},
+            "train": {"epochs": 3, "batch_size": 8}, "tags": {"team": "derm-qa"},
             "sweep": {"method": "grid", "parameters": {"train.learning_rate": {"values": ["0.001", "0.01", "0.03"]},
                                                        "model.dropout": {"values": ["0.2", "0.5"]}}}}
     sweep = cluster.api("POST", "/jobs", {"spec": spec})
@@ -266,6 +266,13 @@ def run_checks(cluster, b):
         check(b.text(row + ' td[data-col="test_accuracy"]') == f"{stored[1]:.4f}",
               f"run {run}'s test accuracy is the stored {stored[1]:.4f}")
     b.page_ok("runs")
+    # A column for a tag: asked of the server for the page's runs in one request.
+    b.d.find_element(By.ID, "add-column").send_keys("tags.team\n")
+    b.wait(lambda: len(b.d.find_elements(By.CSS_SELECTOR, 'td[data-col="params.tags.team"]')) == len(runs),
+           "the tags.team column")
+    check(all(td.text == "derm-qa" for td in b.d.find_elements(By.CSS_SELECTOR, 'td[data-col="params.tags.team"]')),
+          "the tags.team column shows each run's tag")
+    b.page_ok("runs, tag column")
     box = b.d.find_element(By.ID, "filter")
     box.clear()
     box.send_keys("params.train.learning_rate > 0.005")

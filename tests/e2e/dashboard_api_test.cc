@@ -223,6 +223,20 @@ TEST_F(DashboardApiTest, AnswersAreTheGrpcMethodsAnswersAsStored) {
   for (const auto& p : flips.predictions()) {
     EXPECT_NE(p.predicted_class() == p.true_class(), p.other_predicted_class() == p.true_class()) << p.path();
   }
+  // Paging: pages of one prediction each, following next_page_token, give every prediction once.
+  std::set<std::string> paged;
+  std::string token;
+  int pages = 0;
+  do {
+    const auto page = FromJson<derm::v1::ListPredictionsResponse>(
+        Call("GET", "/api/v1/runs/2/predictions?page_size=1&page_token=" + token, admin_).body);
+    ASSERT_LE(page.predictions_size(), 1);
+    for (const auto& p : page.predictions()) EXPECT_TRUE(paged.insert(p.path()).second) << p.path();
+    token = page.next_page_token();
+  } while (!token.empty() && ++pages < 1000);
+  EXPECT_EQ(
+      static_cast<int64_t>(paged.size()),
+      testing::QueryInt(db, "SELECT count(*) FROM predictions WHERE run_id = 2 AND split = 'validation'"));
   // Curves: each series has both epochs.
   const auto curves = FromJson<derm::v1::RunCurves>(Call("GET", "/api/v1/runs/2/curves", admin_).body);
   ASSERT_EQ(curves.series_size(), 5);
@@ -233,30 +247,35 @@ TEST_F(DashboardApiTest, AnswersAreTheGrpcMethodsAnswersAsStored) {
 
 TEST_F(DashboardApiTest, ErrorsHaveTheirHttpStatusAndNameTheProblem) {
   const std::string viewer = Trim(testing::ReadFile(cluster_.CreateTokenFile("vera", "viewer")));
-  EXPECT_EQ(Call("GET", "/api/v1/runs", "").status, 401);
-  EXPECT_EQ(Call("GET", "/api/v1/runs", "derm_not_a_token").status, 401);
-  HttpReply denied = Call("POST", "/api/v1/jobs/1/retry", viewer);
-  EXPECT_EQ(denied.status, 403);
-  EXPECT_NE(denied.body.find("\"code\":\"PERMISSION_DENIED\""), std::string::npos) << denied.body;
-  HttpReply missing = Call("GET", "/api/v1/runs/99", viewer);
-  EXPECT_EQ(missing.status, 404);
-  EXPECT_NE(missing.body.find("run 99"), std::string::npos) << missing.body;
-  HttpReply unknown = Call("GET", "/api/v1/runs?colour=red", viewer);
-  EXPECT_EQ(unknown.status, 400);
-  EXPECT_NE(unknown.body.find("unknown parameter 'colour'"), std::string::npos) << unknown.body;
-  HttpReply bad_number = Call("GET", "/api/v1/runs/abc", viewer);
-  EXPECT_EQ(bad_number.status, 400);
-  EXPECT_NE(bad_number.body.find("run_id"), std::string::npos) << bad_number.body;
-  HttpReply bad_filter = Call("GET", "/api/v1/runs?filter=state%20%3D%3D", viewer);
-  EXPECT_EQ(bad_filter.status, 400) << bad_filter.body;
-  HttpReply bad_json = Call("POST", "/api/v1/query", viewer, "{\"sql\": 5, \"nope\": 1}");
-  EXPECT_EQ(bad_json.status, 400);
-  EXPECT_NE(bad_json.body.find("JSON body"), std::string::npos) << bad_json.body;
-  EXPECT_EQ(Call("POST", "/api/v1/query", viewer, "{\"sql\": \"DELETE FROM runs\"}").status, 403);
-  EXPECT_EQ(Call("GET", "/api/v1/nothing", viewer).status, 404);
-  EXPECT_EQ(Call("DELETE", "/api/v1/runs/1", viewer).status, 501);
-  EXPECT_EQ(Call("GET", "/api/v1/runs/1/thumbnail?path=..%2F..%2Fetc%2Fpasswd", viewer).status, 404);
-  EXPECT_EQ(Call("GET", "/api/v1/runs/1/predictions?split=train", viewer).status, 400);
+  struct Case {
+    std::string method, path, token, body;
+    int status;
+    std::string says;  // in the answer's body
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/api/v1/runs", "", "", 401, "UNAUTHENTICATED"},
+      {"GET", "/api/v1/runs", "derm_not_a_token", "", 401, "UNAUTHENTICATED"},
+      {"GET", "/api/v1/runs", "derm_" + std::string(300, 'x'), "", 401, "not a derm token"},
+      {"GET", "/api/v1/events", "derm_" + std::string(300, 'x'), "", 401, "not a derm token"},
+      {"POST", "/api/v1/jobs/1/retry", viewer, "", 403, "\"code\":\"PERMISSION_DENIED\""},
+      {"GET", "/api/v1/runs/99", viewer, "", 404, "run 99"},
+      {"GET", "/api/v1/runs?colour=red", viewer, "", 400, "unknown parameter 'colour'"},
+      {"GET", "/api/v1/runs?params=x%27%20OR%201", viewer, "", 400, "is not a param name"},
+      {"GET", "/api/v1/runs/abc", viewer, "", 400, "run_id"},
+      {"GET", "/api/v1/runs?filter=state%20%3D%3D", viewer, "", 400, "INVALID_ARGUMENT"},
+      {"POST", "/api/v1/query", viewer, "{\"sql\": 5, \"nope\": 1}", 400, "JSON body"},
+      {"POST", "/api/v1/query", viewer, "{\"sql\": \"DELETE FROM runs\"}", 403, "PERMISSION_DENIED"},
+      {"GET", "/api/v1/nothing", viewer, "", 404, "no API route /api/v1/nothing"},
+      {"DELETE", "/api/v1/runs/1", viewer, "", 501, "DELETE is not served"},
+      {"GET", "/api/v1/runs/1/thumbnail?path=..%2F..%2Fetc%2Fpasswd", viewer, "", 404, "no thumbnail"},
+      {"GET", "/api/v1/runs/1/predictions?split=train", viewer, "", 400, "split must be validation or test"},
+      {"GET", "/api/v1/runs/1?x=%zz", viewer, "", 400, "bad request target"},
+  };
+  for (const Case& c : cases) {
+    HttpReply reply = Call(c.method, c.path, c.token, c.body);
+    EXPECT_EQ(reply.status, c.status) << c.method << " " << c.path << ": " << reply.body;
+    EXPECT_NE(reply.body.find(c.says), std::string::npos) << c.method << " " << c.path << ": " << reply.body;
+  }
   // The scheduler is still serving, and nothing stored was lost.
   EXPECT_EQ(Call("GET", "/api/v1/runs/1", viewer).status, 200);
 }

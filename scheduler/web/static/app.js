@@ -164,9 +164,11 @@ async function runsPage(params) {
       el("label", {}, "order ", orderBox), el("label", {}, groupBox, " group by sweep"), compareButton),
     filterError, tableHolder);
 
+  let shown = chosenColumns();
+  const askedParams = shown.filter((k) => k.startsWith("params.")).map((k) => k.slice(7));
   let page;
   try {
-    page = await api("/runs?" + q({ filter, order_by: order, page_size: 50, page_token: token }));
+    page = await api("/runs?" + q({ filter, order_by: order, page_size: 50, page_token: token, params: askedParams.join(",") }));
   } catch (e) {
     filterError.textContent = e.message;
     filterError.hidden = false;
@@ -174,16 +176,24 @@ async function runsPage(params) {
     return;
   }
   const runs = page.runs || [];
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params || {})))].sort();
-  const allColumns = SUMMARY_COLUMNS.concat(paramKeys.map((k) => ({ key: "params." + k, label: k.split(".").pop(), param: k })));
-  let shown = chosenColumns();
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params || {})).concat(askedParams))].sort();
+  const allColumns = SUMMARY_COLUMNS.concat(paramKeys.map((k) => ({ key: "params." + k, label: k.startsWith("tags.") ? k : k.split(".").pop(), param: k })));
+  const saveColumns = () => localStorage.setItem("derm.columns", JSON.stringify(shown));
+  const addColumn = el("input", { type: "text", id: "add-column", class: "short", placeholder: "add: train.optimizer, tags.team" });
+  addColumn.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" || !addColumn.value.trim()) return;
+    const name = addColumn.value.trim().replace(/^params\./, "");
+    if (!shown.includes("params." + name)) shown = shown.concat(["params." + name]);
+    saveColumns();
+    route();  // again: the server adds the new param to each run
+  });
   const chooser = el("div", { class: "columns", id: "column-chooser" }, "columns:",
     allColumns.map((c) => el("label", {}, el("input", { type: "checkbox", "data-key": c.key, checked: shown.includes(c.key),
       onchange: (e) => {
         shown = e.target.checked ? shown.concat([c.key]) : shown.filter((k) => k !== c.key);
-        localStorage.setItem("derm.columns", JSON.stringify(shown));
+        saveColumns();
         draw();
-      } }), " " + c.label)));
+      } }), " " + c.label)), addColumn);
 
   function sortBy(key) {
     const cur = order.split(",")[0].trim().split(/\s+/);
