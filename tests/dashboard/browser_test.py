@@ -183,6 +183,13 @@ class Browser:
         """Clicks the element, again if the live page redrew it between finding and clicking."""
         self.wait(lambda: self.d.find_element(By.ID, element_id).click() or True, f"a click on #{element_id}")
 
+    def filter(self, text):
+        """Types `text` in the runs page's search box and applies it."""
+        box = self.d.find_element(By.ID, "filter")
+        box.clear()
+        box.send_keys(text)
+        self.d.find_element(By.ID, "apply-filter").click()
+
     def text(self, css):
         return self.d.find_element(By.CSS_SELECTOR, css).text
 
@@ -273,19 +280,13 @@ def run_checks(cluster, b):
     check(all(td.text == "derm-qa" for td in b.d.find_elements(By.CSS_SELECTOR, 'td[data-col="params.tags.team"]')),
           "the tags.team column shows each run's tag")
     b.page_ok("runs, tag column")
-    box = b.d.find_element(By.ID, "filter")
-    box.clear()
-    box.send_keys("params.train.learning_rate > 0.005")
-    b.d.find_element(By.ID, "apply-filter").click()
+    b.filter("params.train.learning_rate > 0.005")
     fast = {r for (r,) in sql(db, "SELECT run_id FROM params WHERE name = 'train.learning_rate' AND value + 0 > 0.005")}
     check(0 < len(fast) < len(runs), "the filter test has runs on both sides")
     b.wait(lambda: {int(e.get_attribute("data-run")) for e in b.d.find_elements(By.CSS_SELECTOR, "tr.run-row")} == fast,
            "the filtered table")
     b.page_ok("runs, filtered")
-    box = b.d.find_element(By.ID, "filter")
-    box.clear()
-    box.send_keys("learning_rate >>> 1")
-    b.d.find_element(By.ID, "apply-filter").click()
+    b.filter("learning_rate >>> 1")
     b.wait(lambda: b.d.find_element(By.ID, "filter-error").is_displayed(), "the filter error")
     check(b.text("#filter-error") != "", "a bad filter is named inline")
     errors = b.console_errors(allowed=("status of 400",))
