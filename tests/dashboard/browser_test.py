@@ -373,9 +373,10 @@ def run_checks(cluster, b):
         b.wait(lambda: b.text("#epoch-label") == "final model", "the test split")
         b.page_ok("run, test split")
 
-    # Jobs: a longer run's live progress advances; its editor cancels it from the page.
+    # Jobs: a long run's live progress advances (5,000 epochs: it cannot end before the test cancels
+    # it, however fast the machine); its editor cancels it from the page.
     long_job = cluster.api("POST", "/jobs", {"spec": {"name": "browser-live", "data": {
-        "train_dir": cluster.train, "image_size": [32, 32]}, "train": {"epochs": 200, "batch_size": 4}}})["job"]["id"]
+        "train_dir": cluster.train, "image_size": [32, 32]}, "train": {"epochs": 5000, "batch_size": 4}}})["job"]["id"]
     b.open("#/jobs")
     progress = f"#progress-{long_job} .progress-text"
     b.wait(lambda: b.d.find_elements(By.CSS_SELECTOR, progress), "live progress", timeout=120)
