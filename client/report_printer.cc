@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "client/evaluation_printer.h"
 #include "common/strings.h"
 
 namespace derm::client {
@@ -102,12 +103,14 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
     out << "\nvalidation confusion matrix, epoch " << last.epoch()
         << " (rows: true class, columns: predicted)\n";
     PrintConfusion(last.validation().confusion(), out);
+    PrintEvaluation(last.validation().evaluation(), "validation, epoch " + std::to_string(last.epoch()), out);
   }
   if (run.result().has_test()) {
     const auto& t = run.result().test();
     out << "\ntest: loss " << FormatFixed(t.loss(), 4) << "  accuracy " << FormatFixed(t.accuracy(), 4)
         << "  balanced accuracy " << FormatFixed(t.balanced_accuracy(), 4) << "\n";
     PrintConfusion(t.confusion(), out);
+    PrintEvaluation(t.evaluation(), "test", out);
   }
 }
 

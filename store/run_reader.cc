@@ -3,6 +3,7 @@
 #include <cmath>
 #include <map>
 
+#include "store/evaluation_rows.h"
 #include "store/run_query.h"
 #include "store/sqlite.h"
 
@@ -31,6 +32,8 @@ StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t ep
   cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
   DERM_RETURN_IF_ERROR(
       ForEachRow(cc, [&](const Statement& row) { m.mutable_confusion()->add_counts(row.Int(0)); }));
+  DERM_RETURN_IF_ERROR(LoadEvaluation(db_, run_id, epoch, split, m.mutable_evaluation()));
+  if (m.evaluation().per_class_size() == 0) m.clear_evaluation();  // a run from before schema 7
   return m;
 }
 

@@ -1,5 +1,6 @@
 #include "store/run_writer.h"
 
+#include "store/evaluation_rows.h"
 #include "store/event_log.h"
 #include "store/json_text.h"
 #include "store/sqlite.h"
@@ -38,6 +39,7 @@ Status InsertSplit(Database* db_, int64_t run_id, int32_t epoch, const char* spl
       cc.Reset();
     }
   }
+  if (m.has_evaluation()) DERM_RETURN_IF_ERROR(InsertEvaluation(db_, run_id, epoch, split, m.evaluation()));
   return Status::Ok();
 }
 

@@ -344,6 +344,80 @@ PRAGMA writable_schema = OFF;
     R"sql(
 ALTER TABLE predictions ADD COLUMN thumbnail BLOB;
 )sql",
+    // 6 -> 7: clinical evaluation (docs/evaluation.md), per epoch for validation and at the end for
+    // test. NULL where a figure is undefined (a class without images, or with only its images).
+    R"sql(
+CREATE TABLE split_evaluation (
+  run_id           INTEGER NOT NULL REFERENCES runs(id),
+  epoch            INTEGER NOT NULL,
+  split            TEXT NOT NULL,
+  macro_roc_auc    REAL,
+  weighted_roc_auc REAL,
+  ece              REAL,
+  nll              REAL,
+  brier            REAL,
+  PRIMARY KEY (run_id, epoch, split)
+) WITHOUT ROWID;
+CREATE TABLE class_evaluation (
+  run_id            INTEGER NOT NULL REFERENCES runs(id),
+  epoch             INTEGER NOT NULL,
+  split             TEXT NOT NULL,
+  class_index       INTEGER NOT NULL,
+  class_name        TEXT NOT NULL,
+  positives         INTEGER NOT NULL,
+  roc_auc           REAL,
+  average_precision REAL,
+  PRIMARY KEY (run_id, epoch, split, class_index)
+) WITHOUT ROWID;
+CREATE TABLE operating_points (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  epoch       INTEGER NOT NULL,
+  split       TEXT NOT NULL,
+  class_index INTEGER NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('at_specificity','at_sensitivity')),
+  target      REAL NOT NULL,
+  threshold   REAL,
+  sensitivity REAL,
+  specificity REAL,
+  PRIMARY KEY (run_id, epoch, split, class_index, kind, target)
+) WITHOUT ROWID;
+CREATE TABLE curve_points (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  epoch       INTEGER NOT NULL,
+  split       TEXT NOT NULL,
+  class_index INTEGER NOT NULL,
+  curve       TEXT NOT NULL CHECK (curve IN ('roc','precision_recall')),
+  point       INTEGER NOT NULL,
+  x           REAL,
+  y           REAL,
+  PRIMARY KEY (run_id, epoch, split, class_index, curve, point)
+) WITHOUT ROWID;
+CREATE TABLE reliability_bins (
+  run_id     INTEGER NOT NULL REFERENCES runs(id),
+  epoch      INTEGER NOT NULL,
+  split      TEXT NOT NULL,
+  bin        INTEGER NOT NULL,
+  lower      REAL NOT NULL,
+  upper      REAL NOT NULL,
+  count      INTEGER NOT NULL,
+  confidence REAL NOT NULL,
+  accuracy   REAL NOT NULL,
+  PRIMARY KEY (run_id, epoch, split, bin)
+) WITHOUT ROWID;
+CREATE TABLE intervals (
+  run_id      INTEGER NOT NULL REFERENCES runs(id),
+  split       TEXT NOT NULL,
+  metric      TEXT NOT NULL CHECK (metric IN ('accuracy','balanced_accuracy','roc_auc')),
+  class_index INTEGER NOT NULL,  -- roc_auc: the class; -1 otherwise
+  estimate    REAL,
+  lower       REAL,
+  upper       REAL,
+  level       REAL NOT NULL,
+  resamples   INTEGER NOT NULL,
+  seed        INTEGER NOT NULL,
+  PRIMARY KEY (run_id, split, metric, class_index)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

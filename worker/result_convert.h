@@ -4,12 +4,16 @@
 #include <string>
 #include <vector>
 
+#include "common/eval/split_evaluation.h"
 #include "derm/v1/results.pb.h"
 #include "worker/core/trainer.h"
 
 namespace derm::worker {
 
-derm::v1::SplitMetrics ToProto(const core::SplitEval& eval, const std::vector<std::string>& class_names);
+// With the clinical evaluation of `eval`'s probabilities (common/eval/split_evaluation.h).
+derm::v1::SplitMetrics ToProto(const core::SplitEval& eval, const std::vector<std::string>& class_names,
+                               const eval::EvaluationOptions& options = {});
+derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<std::string>& class_names);
 derm::v1::EpochMetrics ToProto(const core::EpochResult& epoch, const std::vector<std::string>& class_names);
 // Appends one Prediction per image of a split, the first *thumbnails of them with a thumbnail
 // (data/thumbnail.h), and counts *thumbnails down by the number made.

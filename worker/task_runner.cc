@@ -164,7 +164,10 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   int thumbnails = spec.train().thumbnails() && options_.thumbnails ? kMaxThumbnailsPerRun : 0;
   AddPredictions("validation", ds.validation, outcome->validation, &done.result, &thumbnails);
   if (outcome->test) {
-    *done.result.mutable_test() = ToProto(*outcome->test, names);
+    eval::EvaluationOptions test_options;  // the test split also gets bootstrap intervals
+    test_options.bootstrap_resamples = 1000;
+    test_options.seed = static_cast<uint64_t>(spec.data().seed());
+    *done.result.mutable_test() = ToProto(*outcome->test, names, test_options);
     AddPredictions("test", ds.test, *outcome->test, &done.result, &thumbnails);
   }
   return done;

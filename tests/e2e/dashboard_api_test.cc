@@ -5,6 +5,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <regex>
@@ -237,6 +238,33 @@ TEST_F(DashboardApiTest, AnswersAreTheGrpcMethodsAnswersAsStored) {
   EXPECT_EQ(
       static_cast<int64_t>(paged.size()),
       testing::QueryInt(db, "SELECT count(*) FROM predictions WHERE run_id = 2 AND split = 'validation'"));
+  // The clinical evaluation: every epoch's validation, and the test split with bootstrap intervals.
+  for (const auto& epoch : report.epochs()) {
+    const auto& v = epoch.validation().evaluation();
+    ASSERT_EQ(v.per_class_size(), 3) << "epoch " << epoch.epoch();
+    ASSERT_EQ(v.reliability_size(), 15);
+    int64_t binned = 0;
+    for (const auto& b : v.reliability()) binned += b.count();
+    EXPECT_EQ(binned, report.facts().validation_images());
+    // The same cross-entropy, in double here and in float32 for the loss: a few float32 ulps.
+    EXPECT_NEAR(v.nll(), epoch.validation().loss(), 1e-5 * std::max(1.0, v.nll()));
+    EXPECT_FALSE(v.has_accuracy_interval()) << "intervals are for the test split";
+  }
+  const auto& t = report.result().test().evaluation();
+  ASSERT_EQ(t.per_class_size(), 3);
+  EXPECT_EQ(t.accuracy_interval().resamples(), 1000);
+  EXPECT_EQ(t.accuracy_interval().seed(), 123u) << "the spec's data.seed";
+  EXPECT_DOUBLE_EQ(t.accuracy_interval().estimate(), report.result().test().accuracy());
+  EXPECT_LE(t.accuracy_interval().lower(), t.accuracy_interval().estimate());
+  EXPECT_GE(t.accuracy_interval().upper(), t.accuracy_interval().estimate());
+  for (const auto& c : t.per_class()) {
+    EXPECT_EQ(c.at_specificity_size(), 3) << c.class_name();
+    if (std::isnan(c.roc_auc())) continue;  // a test set of one image per class may leave it undefined
+    EXPECT_GE(c.roc_auc(), 0);
+    EXPECT_LE(c.roc_auc(), 1);
+    EXPECT_EQ(c.roc().x(0), 0);
+    EXPECT_EQ(c.roc().x(c.roc().x_size() - 1), 1);
+  }
   // Curves: each series has both epochs.
   const auto curves = FromJson<derm::v1::RunCurves>(Call("GET", "/api/v1/runs/2/curves", admin_).body);
   ASSERT_EQ(curves.series_size(), 5);

@@ -51,8 +51,24 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
     m.mutable_validation()->add_per_class()->set_class_name(name);
   }
   for (int64_t c : {3, 1, 0, 2}) m.mutable_validation()->mutable_confusion()->add_counts(c);
+  auto* ev = m.mutable_validation()->mutable_evaluation();  // the clinical evaluation's tables
+  for (const char* name : {"a", "b"}) {
+    auto* c = ev->add_per_class();
+    c->set_class_name(name);
+    c->set_roc_auc(0.8);
+    auto* p = c->add_at_specificity();
+    p->set_target(0.9);
+    p->set_sensitivity(0.7);
+    c->mutable_roc()->add_x(0);
+    c->mutable_roc()->add_y(0);
+  }
+  ev->add_reliability()->set_count(4);
+  auto* interval = ev->mutable_accuracy_interval();
+  interval->set_resamples(1000);
+  interval->set_level(0.95);
   ASSERT_TRUE(store->run_writer().RecordEpoch(job.run_id(), attempt, m, "", 4).ok());
   derm::v1::RunResult result;
+  *result.mutable_test() = m.validation();
   auto* p = result.add_predictions();
   p->set_split("validation");
   p->set_path("/d/a/1.jpg");

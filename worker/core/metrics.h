@@ -21,8 +21,10 @@ struct SplitEval {
   int num_classes = 0;
   std::vector<int64_t> confusion;  // row = true, column = predicted, row-major
   std::vector<ClassScore> per_class;
-  std::vector<int32_t> predicted;  // per image
-  std::vector<float> probability;  // of the predicted class, per image
+  std::vector<int32_t> predicted;    // per image
+  std::vector<float> probability;    // of the predicted class, per image
+  std::vector<float> probabilities;  // of every class, per image: row-major, images x num_classes
+  std::vector<int32_t> truth;        // the true class, per image
 };
 
 // Fills accuracy, balanced_accuracy, confusion and per_class of `eval` from `truth` and

@@ -44,6 +44,9 @@ SplitEval Trainer::Evaluate(const DenseHead& head, const at::Tensor& features,
     e.predicted.assign(argi.data_ptr<int32_t>(), argi.data_ptr<int32_t>() + n);
     at::Tensor bestc = best.contiguous();
     e.probability.assign(bestc.data_ptr<float>(), bestc.data_ptr<float>() + n);
+    at::Tensor all = probs.to(at::kFloat).contiguous();
+    e.probabilities.assign(all.data_ptr<float>(), all.data_ptr<float>() + all.numel());
+    e.truth = labels;
   }
   ScoreClassification(labels, num_classes_, &e);
   return e;
