@@ -38,9 +38,11 @@ struct ListOptions {
 
 struct PlotOptions {
   std::vector<int64_t> run_ids;
-  std::string file;        // FILE.png or FILE.svg
-  bool confusion = false;  // heatmaps instead of learning curves
-  bool test = false;       // confusion: the test split
+  std::string file;          // FILE.png or FILE.svg
+  bool confusion = false;    // heatmaps instead of learning curves
+  bool roc = false;          // every class's ROC curve
+  bool calibration = false;  // reliability diagrams
+  bool test = false;         // confusion, roc, calibration: the test split
 };
 
 struct TokenOptions {

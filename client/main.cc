@@ -3,10 +3,9 @@
 //   dermctl list jobs|runs|workers [--filter F] [--sort S] [-o table|csv|json]
 //   dermctl get job|run ID        dermctl describe job|run ID     dermctl events JOB [--follow]
 //   dermctl compare RUN RUN...    dermctl cancel JOB              dermctl workers drain ID
-//   dermctl plot RUN... -o FILE.png [--confusion]   dermctl export runs|metrics|... [--run ID]
-//   dermctl retry JOB             dermctl query "SQL"
-//   dermctl whoami                dermctl token create --user U --role R [--expires 30d]
-//   dermctl token list|revoke ID  dermctl events --audit
+//   dermctl plot RUN... -o FILE.png [--confusion|--roc|--calibration]   dermctl export runs|metrics|...
+//   [--run ID] dermctl retry JOB             dermctl query "SQL" dermctl whoami                dermctl token
+//   create --user U --role R [--expires 30d] dermctl token list|revoke ID  dermctl events --audit
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
@@ -90,7 +89,9 @@ int main(int argc, char** argv) {
   plot->add_option("-o,--out", plot_options.file, "FILE.png or FILE.svg")->required();
   plot->add_flag("--confusion", plot_options.confusion,
                  "confusion-matrix heatmaps instead of learning curves");
-  plot->add_flag("--test", plot_options.test, "with --confusion: the test split");
+  plot->add_flag("--roc", plot_options.roc, "every class's ROC curve and AUC (docs/evaluation.md)");
+  plot->add_flag("--calibration", plot_options.calibration, "reliability diagrams, with ECE, NLL and Brier");
+  plot->add_flag("--test", plot_options.test, "with --confusion, --roc or --calibration: the test split");
 
   derm::client::ExportOptions export_options;
   std::string export_format = "csv";

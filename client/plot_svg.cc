@@ -174,4 +174,111 @@ std::string ConfusionSvg(const std::vector<derm::v1::RunReport>& runs, bool test
   return svg + "</svg>\n";
 }
 
+namespace {
+
+// The split a plot of `run` shows: the test split when asked and present, else the last epoch's
+// validation; null when neither has an evaluation.
+const derm::v1::SplitMetrics* ChosenSplit(const derm::v1::RunReport& run, bool test, std::string* title) {
+  *title = "run " + std::to_string(run.run_id());
+  if (test && run.result().has_test()) {
+    *title += " test";
+    return run.result().test().has_evaluation() ? &run.result().test() : nullptr;
+  }
+  if (run.epochs().empty()) return nullptr;
+  const auto& last = *run.epochs().rbegin();
+  *title += " validation, epoch " + std::to_string(last.epoch());
+  return last.validation().has_evaluation() ? &last.validation() : nullptr;
+}
+
+// A unit-square panel (0..1 on both axes) with a dashed diagonal.
+std::string UnitPanel(double x0, double y0, double size, const std::string& title, const std::string& x_label,
+                      const std::string& y_label) {
+  std::string out = "<rect x=\"" + N(x0) + "\" y=\"" + N(y0) + "\" width=\"" + N(size) + "\" height=\"" +
+                    N(size) + "\" fill=\"none\" stroke=\"#333\"/>\n";
+  out += "<line x1=\"" + N(x0) + "\" y1=\"" + N(y0 + size) + "\" x2=\"" + N(x0 + size) + "\" y2=\"" + N(y0) +
+         "\" stroke=\"#aaa\" stroke-dasharray=\"4,4\"/>\n";
+  for (int t = 0; t <= 4; ++t) {
+    const double v = t / 4.0;
+    out += Text(x0 - 6, y0 + size - v * size + 4, FormatFixed(v, 2), "end", 10);
+    out += Text(x0 + v * size, y0 + size + 14, FormatFixed(v, 2), "middle", 10);
+  }
+  out += Text(x0 + size / 2, y0 - 10, title, "middle", 13, " font-weight=\"bold\"");
+  out += Text(x0 + size / 2, y0 + size + 30, x_label, "middle", 11);
+  out += Text(x0 - 40, y0 + size / 2, y_label, "middle", 11,
+              " transform=\"rotate(-90 " + N(x0 - 40) + " " + N(y0 + size / 2) + ")\"");
+  return out;
+}
+
+std::string Polyline(const std::vector<std::pair<double, double>>& points, double x0, double y0, double size,
+                     const char* colour) {
+  std::string p;
+  for (const auto& [x, y] : points) {
+    if (std::isfinite(x) && std::isfinite(y)) p += N(x0 + x * size) + "," + N(y0 + size - y * size) + " ";
+  }
+  return std::string("<polyline fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"2\" points=\"" + p +
+         "\"/>\n";
+}
+
+}  // namespace
+
+std::string EvaluationSvg(const std::vector<derm::v1::RunReport>& runs, bool test, EvaluationPlot kind) {
+  const double size = 300, left = 70, top = 50, legend_w = kind == EvaluationPlot::kRoc ? 280 : 200;
+  int max_classes = 0;
+  for (const auto& r : runs) {
+    std::string unused;
+    if (const auto* m = ChosenSplit(r, test, &unused))
+      max_classes = std::max(max_classes, m->evaluation().per_class_size());
+  }
+  const double block_w = left + size + legend_w;
+  const double width = block_w * runs.size() + 20, height = top + std::max(size, 16.0 * max_classes) + 80;
+  std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + N(width) + "\" height=\"" +
+                    N(height) + "\" viewBox=\"0 0 " + N(width) + " " + N(height) +
+                    "\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const double x0 = block_w * r + left;
+    std::string title;
+    const derm::v1::SplitMetrics* m = ChosenSplit(runs[r], test, &title);
+    if (!m) {
+      svg += Text(x0, top - 10, title + ": no evaluation recorded", "start", 13);
+      continue;
+    }
+    const auto& e = m->evaluation();
+    if (kind == EvaluationPlot::kRoc) {
+      svg += UnitPanel(x0, top, size, title, "false positive rate (1 - specificity)", "sensitivity");
+      for (int k = 0; k < e.per_class_size(); ++k) {
+        const auto& c = e.per_class(k);
+        std::vector<std::pair<double, double>> points;
+        for (int i = 0; i < c.roc().x_size(); ++i) points.emplace_back(c.roc().x(i), c.roc().y(i));
+        svg += Polyline(points, x0, top, size, kColours[k % 10]);
+        const double ly = top + 14 + 16 * k;
+        svg += std::string("<line x1=\"") + N(x0 + size + 12) + "\" y1=\"" + N(ly - 4) + "\" x2=\"" +
+               N(x0 + size + 32) + "\" y2=\"" + N(ly - 4) + "\" stroke=\"" + kColours[k % 10] +
+               "\" stroke-width=\"3\"/>\n";
+        svg += Text(x0 + size + 38, ly,
+                    c.class_name() + "  AUC " + (std::isnan(c.roc_auc()) ? "-" : FormatFixed(c.roc_auc(), 3)),
+                    "start", 11);
+      }
+      svg += Text(x0, top + size + 48, "macro AUC " + FormatFixed(e.macro_roc_auc(), 3), "start", 11);
+    } else {
+      svg += UnitPanel(x0, top, size, title, "confidence (top probability)", "accuracy");
+      std::vector<std::pair<double, double>> points;
+      for (const auto& b : e.reliability()) {
+        if (b.count() == 0) continue;
+        points.emplace_back(b.confidence(), b.accuracy());
+        svg += "<circle cx=\"" + N(x0 + b.confidence() * size) + "\" cy=\"" +
+               N(top + size - b.accuracy() * size) + "\" r=\"" +
+               N(2 + std::min(8.0, std::sqrt(static_cast<double>(b.count())))) +
+               "\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n";
+      }
+      svg += Polyline(points, x0, top, size, kColours[0]);
+      svg += Text(x0, top + size + 48,
+                  "ECE " + FormatFixed(e.ece(), 4) + "  NLL " + FormatFixed(e.nll(), 4) + "  Brier " +
+                      FormatFixed(e.brier(), 4),
+                  "start", 11);
+      svg += Text(x0, top + size + 64, "circle size: images in the bin", "start", 10);
+    }
+  }
+  return svg + "</svg>\n";
+}
+
 }  // namespace derm::client

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <regex>
 
 namespace derm::client {
@@ -55,6 +56,48 @@ TEST(PlotSvgTest, ConfusionHeatmapHasACellPerPairWithCountsNamesAndRowColour) {
   EXPECT_NE(svg.find("fill=\"white\">5</text>"), std::string::npos);
   const std::string none = ConfusionSvg({MakeRun(3, "c", 0)}, true);
   EXPECT_NE(none.find("run 3: no confusion matrix yet"), std::string::npos);
+}
+
+// A run whose last epoch has an evaluation of its three classes (one with an undefined AUC).
+derm::v1::RunReport EvaluatedRun() {
+  derm::v1::RunReport r = MakeRun(4, "evaluated", 2);
+  auto* e = r.mutable_epochs(1)->mutable_validation()->mutable_evaluation();
+  for (const char* c : {"melanoma", "nevus", "vascular <lesion>"}) {
+    auto* k = e->add_per_class();
+    k->set_class_name(c);
+    k->set_roc_auc(std::string(c) == "nevus" ? NAN : 0.875);
+    for (double x : {0.0, 0.25, 1.0}) {
+      k->mutable_roc()->add_x(x);
+      k->mutable_roc()->add_y(std::sqrt(x));
+    }
+  }
+  e->set_macro_roc_auc(0.875);
+  e->set_ece(0.0625);
+  for (int b = 0; b < 15; ++b) {
+    auto* bin = e->add_reliability();
+    bin->set_count(b >= 10 ? 4 : 0);
+    bin->set_confidence((b + 0.5) / 15);
+    bin->set_accuracy(0.5);
+  }
+  return r;
+}
+
+TEST(PlotSvgTest, RocCurvesHaveALinePerClassWithItsAucAndADiagonal) {
+  const std::string svg = EvaluationSvg({EvaluatedRun(), MakeRun(5, "old", 1)}, false, EvaluationPlot::kRoc);
+  EXPECT_EQ(Count(svg, "<polyline"), 3) << "one per class of the evaluated run";
+  EXPECT_EQ(Count(svg, "stroke-dasharray=\"4,4\""), 1) << "the chance diagonal";
+  EXPECT_NE(svg.find(">melanoma  AUC 0.875</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">nevus  AUC -</text>"), std::string::npos) << "an undefined AUC";
+  EXPECT_NE(svg.find(">vascular &lt;lesion&gt;  AUC 0.875</text>"), std::string::npos) << "escaped";
+  EXPECT_NE(svg.find(">run 4 validation, epoch 2</text>"), std::string::npos);
+  EXPECT_NE(svg.find("run 5 validation, epoch 1: no evaluation recorded"), std::string::npos);
+}
+
+TEST(PlotSvgTest, ReliabilityDiagramsHaveAPointPerNonEmptyBinAndTheirFigures) {
+  const std::string svg = EvaluationSvg({EvaluatedRun()}, false, EvaluationPlot::kCalibration);
+  EXPECT_EQ(Count(svg, "<circle"), 5) << "bins 10-14 have images";
+  EXPECT_NE(svg.find(">ECE 0.0625"), std::string::npos);
+  EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");
 }
 
 }  // namespace
