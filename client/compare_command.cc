@@ -134,6 +134,14 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
         << (t.p_value() < 0.05 ? " (the difference is significant at 5%)"
                                : " (no significant difference at 5%)")
         << "\n";
+    if (t.accuracy_difference().resamples() > 0) {
+      const auto& d = t.accuracy_difference();
+      auto signed_fixed = [](double v) { return (v >= 0 ? "+" : "") + Fixed(v, 4); };
+      out << "    accuracy of run " << t.run_b() << " minus run " << t.run_a() << ": "
+          << signed_fixed(d.estimate()) << " [" << signed_fixed(d.lower()) << ", " << signed_fixed(d.upper())
+          << "] (paired bootstrap, " << FormatFixed(100 * d.level(), 0) << " %, " << d.resamples()
+          << " resamples)\n";
+    }
   }
   for (const auto& w : resp.warnings()) out << "warning: " << w << "\n";
   return kExitOk;

@@ -3,7 +3,29 @@
 #include <cmath>
 #include <set>
 
+#include "common/eval/bootstrap.h"
+
 namespace derm::scheduler {
+
+derm::v1::Interval PairedAccuracyDifference(const std::vector<std::pair<bool, bool>>& right, uint64_t seed) {
+  const eval::Interval i = eval::Bootstrap(
+      right.size(),
+      [&right](const std::vector<size_t>& sample) {
+        double sum = 0;
+        for (size_t k : sample)
+          sum += static_cast<double>(right[k].second) - static_cast<double>(right[k].first);
+        return sample.empty() ? 0.0 : sum / static_cast<double>(sample.size());
+      },
+      1000, seed);
+  derm::v1::Interval out;
+  out.set_estimate(i.estimate);
+  out.set_lower(i.lower);
+  out.set_upper(i.upper);
+  out.set_resamples(i.resamples);
+  out.set_seed(i.seed);
+  out.set_level(0.95);
+  return out;
+}
 
 derm::v1::McNemarTest McNemar(int64_t b, int64_t c) {
   derm::v1::McNemarTest t;
@@ -59,6 +81,7 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
   for (int a = 0; a < runs.size(); ++a) {
     for (int b = a + 1; b < runs.size(); ++b) {
       int64_t only_a = 0, only_b = 0, paired = 0;
+      std::vector<std::pair<bool, bool>> right;  // (a right, b right) per paired image
       for (const auto& [path, pa] : predictions[a]) {
         auto it = predictions[b].find(path);
         if (it == predictions[b].end()) continue;
@@ -66,6 +89,7 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
         const bool ca = pa.first == pa.second, cb = it->second.first == it->second.second;
         only_a += ca && !cb;
         only_b += cb && !ca;
+        right.emplace_back(ca, cb);
       }
       if (paired == 0) {
         out->add_warnings("runs " + std::to_string(runs[a].run_id()) + " and " +
@@ -82,6 +106,9 @@ void CompareRunReports(const std::vector<Predictions>& predictions, derm::v1::Co
       t.set_run_a(runs[a].run_id());
       t.set_run_b(runs[b].run_id());
       t.set_paired_images(paired);
+      *t.mutable_accuracy_difference() =
+          PairedAccuracyDifference(right, static_cast<uint64_t>(runs[a].run_id()) * 1000003u +
+                                              static_cast<uint64_t>(runs[b].run_id()));
       *out->add_tests() = t;
     }
   }

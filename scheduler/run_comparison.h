@@ -1,10 +1,12 @@
 // Comparing runs: which hyperparameters differ, and whether two runs' accuracies differ for real
-// (McNemar's test on their paired per-image predictions). Pure functions over wire messages.
+// (McNemar's test and a paired bootstrap on their paired per-image predictions). Pure functions
+// over wire messages.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "derm/v1/jobs.pb.h"
@@ -14,6 +16,10 @@ namespace derm::scheduler {
 // McNemar's test from the discordant counts: b = only A correct, c = only B correct. Exact
 // two-sided binomial p when b + c < 25, else chi-square (|b - c| - 1)^2 / (b + c) with 1 dof.
 derm::v1::McNemarTest McNemar(int64_t b, int64_t c);
+
+// Run B's accuracy minus run A's over paired images, `right` = (A right, B right) per image, with
+// a paired bootstrap 95 % interval (1,000 resamples of the images, seeded by `seed`).
+derm::v1::Interval PairedAccuracyDifference(const std::vector<std::pair<bool, bool>>& right, uint64_t seed);
 
 // Per-image predictions of one run's validation split, by image path: (true, predicted).
 using Predictions = std::map<std::string, std::pair<int32_t, int32_t>>;

@@ -71,5 +71,24 @@ TEST(CompareRunReportsTest, WarnsAboutDifferentDataAndUnpairedImages) {
   EXPECT_NE(all.find("share only 1 validation images"), std::string::npos) << all;
 }
 
+TEST(PairedAccuracyDifferenceTest, IsBMinusAOnTheSameImagesWithAnIntervalAroundIt) {
+  std::vector<std::pair<bool, bool>> right;
+  for (int i = 0; i < 100; ++i) right.emplace_back(i % 2 == 0, i % 4 != 3);  // A 50 %, B 75 %
+  const derm::v1::Interval d = PairedAccuracyDifference(right, 7);
+  EXPECT_DOUBLE_EQ(d.estimate(), 0.25);
+  EXPECT_LT(d.lower(), 0.25);
+  EXPECT_GT(d.upper(), 0.25);
+  EXPECT_GT(d.lower(), 0.0) << "B is better on 25 of 100 images and never worse";
+  EXPECT_EQ(d.resamples(), 1000);
+  EXPECT_EQ(PairedAccuracyDifference(right, 7).lower(), d.lower()) << "seeded";
+  // Two runs right and wrong on the same images: no difference, and no uncertainty about it.
+  std::vector<std::pair<bool, bool>> same;
+  for (int i = 0; i < 50; ++i) same.emplace_back(i % 3 == 0, i % 3 == 0);
+  const derm::v1::Interval none = PairedAccuracyDifference(same, 7);
+  EXPECT_EQ(none.estimate(), 0);
+  EXPECT_EQ(none.lower(), 0);
+  EXPECT_EQ(none.upper(), 0);
+}
+
 }  // namespace
 }  // namespace derm::scheduler

@@ -421,10 +421,11 @@ async function comparePage(ids) {
       })))),
     el("h2", { text: "McNemar's test (paired validation predictions)" }),
     (cmp.tests || []).length
-      ? el("table", { id: "mcnemar" }, el("tr", {}, ["runs", "paired images", "only first right", "only second right", "p-value", "test"].map((h) => el("th", { text: h }))),
+      ? el("table", { id: "mcnemar" }, el("tr", {}, ["runs", "paired images", "only first right", "only second right", "p-value", "test", "accuracy second − first [95 % paired bootstrap]"].map((h) => el("th", { text: h }))),
         cmp.tests.map((t) => el("tr", {}, el("td", { text: `#${t.run_a} vs #${t.run_b}` }), el("td", { class: "num", text: String(t.paired_images) }),
           el("td", { class: "num", text: String(t.only_a_correct) }), el("td", { class: "num", text: String(t.only_b_correct) }),
-          el("td", { class: "num", text: fmt(t.p_value, 4) }), el("td", { text: t.exact ? "exact binomial" : "chi-square" }))))
+          el("td", { class: "num", text: fmt(t.p_value, 4) }), el("td", { text: t.exact ? "exact binomial" : "chi-square" }),
+          el("td", { class: "num", text: t.accuracy_difference ? `${fmt(t.accuracy_difference.estimate, 3)} [${fmt(t.accuracy_difference.lower, 3)}, ${fmt(t.accuracy_difference.upper, 3)}]` : "—" }))))
       : el("p", { class: "muted", id: "mcnemar", text: "No pair of these runs has paired predictions." }),
     el("h2", { text: "Two runs: confusion difference and images that flipped" }),
     el("div", { class: "toolbar" }, el("label", {}, "A ", pairA), el("label", {}, "B ", pairB)),
