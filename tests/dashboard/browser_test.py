@@ -360,6 +360,13 @@ def run_checks(cluster, b):
         b.wait(lambda: all(b.d.execute_script("return arguments[0].complete && arguments[0].naturalWidth > 0", t)
                            for t in b.d.find_elements(By.CSS_SELECTOR, "#thumbs .thumb img")),
                "the thumbnails to load")
+    # The clinical evaluation of the last validation epoch, as stored.
+    b.wait(lambda: b.d.find_elements(By.CSS_SELECTOR, "#evaluation-table tr[data-class]"), "the evaluation table")
+    for k, auc in sql(db, "SELECT class_index, roc_auc FROM class_evaluation WHERE run_id = ? AND epoch = ? AND "
+                          "split = 'validation'", run, last[0]):
+        shown = b.text(f'#evaluation-table tr[data-class="{k}"] td.auc')
+        check(shown == ("—" if auc is None else f"{auc:.4f}"), f"class {k}'s ROC AUC {shown} is the stored {auc}")
+    check(b.d.find_elements(By.CSS_SELECTOR, "#chart-roc path.series"), "the ROC curves are drawn")
     b.shot("run")
     b.page_ok("run")
     slider = b.d.find_element(By.ID, "epoch-slider")
@@ -371,6 +378,7 @@ def run_checks(cluster, b):
         from selenium.webdriver.support.ui import Select
         Select(b.d.find_element(By.ID, "split")).select_by_value("test")
         b.wait(lambda: b.text("#epoch-label") == "final model", "the test split")
+        b.wait(lambda: "95 % bootstrap" in b.text("#evaluation-summary"), "the test split's intervals")
         b.page_ok("run, test split")
 
     # Jobs: a long run's live progress advances (5,000 epochs: it cannot end before the test cancels

@@ -283,6 +283,36 @@ function thumbnail(runId, split, p, caption) {
   return el("div", { class: "thumb", title: p.path }, img, el("div", { text: p.path.split("/").pop() }), caption);
 }
 
+// A split's clinical evaluation (docs/evaluation.md): summary, per-class table, ROC curves and
+// the reliability diagram; nothing for runs recorded before it existed.
+function evaluationView(e) {
+  if (!e || !(e.per_class || []).length) return [];
+  const interval = (i) => (i && i.resamples ? ` [${fmt(i.lower, 3)}, ${fmt(i.upper, 3)}]` : "");
+  const points = (ps, key) => (ps || []).map((p) => fmt(p[key], 2)).join(" / ");
+  const targets = (ps) => (ps || []).map((p) => fmt(p.target, 2)).join("/");
+  const first = e.per_class[0];
+  const rel = (e.reliability || []).filter((b) => num(b.count) > 0);
+  return [
+    el("h2", { text: "Clinical evaluation" }),
+    el("p", { id: "evaluation-summary" }, `macro ROC AUC ${fmt(e.macro_roc_auc)} · weighted ${fmt(e.weighted_roc_auc)} · ECE ${fmt(e.ece)} · NLL ${fmt(e.nll)} · Brier ${fmt(e.brier)}`,
+      e.accuracy_interval && e.accuracy_interval.resamples
+        ? ` · accuracy ${fmt(e.accuracy_interval.estimate)}${interval(e.accuracy_interval)} · balanced ${fmt(e.balanced_accuracy_interval.estimate)}${interval(e.balanced_accuracy_interval)} (95 % bootstrap)` : ""),
+    el("table", { id: "evaluation-table" },
+      el("tr", {}, ["class", "images", "ROC AUC", "AP", `sensitivity at specificity ${targets(first.at_specificity)}`, `specificity at sensitivity ${targets(first.at_sensitivity)}`]
+        .map((h, k) => el("th", { class: k ? "num" : "", text: h }))),
+      e.per_class.map((c, k) => el("tr", { "data-class": k }, el("td", { text: c.class_name }), el("td", { class: "num", text: String(c.positives) }),
+        el("td", { class: "num auc", text: fmt(c.roc_auc) + interval(c.roc_auc_interval) }), el("td", { class: "num", text: fmt(c.average_precision) }),
+        el("td", { class: "num", text: points(c.at_specificity, "sensitivity") }), el("td", { class: "num", text: points(c.at_sensitivity, "specificity") })))),
+    el("div", { class: "grid2" },
+      lineChart(e.per_class.map((c) => ({ name: `${c.class_name} (${fmt(c.roc_auc, 3)})`, xs: ((c.roc || {}).x || []).map(num), ys: ((c.roc || {}).y || []).map(num) }))
+        .concat([{ name: "chance", xs: [0, 1], ys: [0, 1], dashed: true, color: "#999" }]),
+      { title: "ROC (x: false positive rate, y: sensitivity)", id: "chart-roc", yMin: 0, yMax: 1 }),
+      lineChart([{ name: "accuracy by confidence bin", xs: rel.map((b) => num(b.confidence)), ys: rel.map((b) => num(b.accuracy)) },
+        { name: "perfect calibration", xs: [0, 1], ys: [0, 1], dashed: true, color: "#999" }],
+      { title: "reliability (x: confidence, y: accuracy)", id: "chart-reliability", yMin: 0, yMax: 1 })),
+  ];
+}
+
 async function runPage(runId) {
   const run = await api(`/runs/${runId}`);
   const facts = run.facts || {};
@@ -343,8 +373,9 @@ async function runPage(runId) {
   const matrix = el("div", { id: "matrix" });
   const perClass = el("div", { id: "per-class" });
   const images = el("div", { id: "cell-images" });
+  const evaluation = el("div", { id: "evaluation" });
   confusion.replaceChildren(el("div", { class: "toolbar" }, el("label", {}, "split ", split), el("label", {}, "epoch ", slider), epochLabel),
-    el("div", { class: "grid2" }, matrix, perClass), images);
+    el("div", { class: "grid2" }, matrix, perClass), images, evaluation);
 
   async function show() {
     const s = split.value, epoch = Number(slider.value);
@@ -368,6 +399,7 @@ async function runPage(runId) {
       (m.per_class || []).map((c) => el("tr", {}, el("td", { text: c.class_name }), el("td", { class: "num", text: fmt(c.precision) }),
         el("td", { class: "num", text: fmt(c.recall) }), el("td", { class: "num", text: fmt(c.f1) }), el("td", { class: "num", text: String(c.support) })))));
     images.replaceChildren();
+    evaluation.replaceChildren(...evaluationView(m.evaluation));
   }
 
   async function showCell(s, i, j, classNames, finalModel) {
