@@ -112,6 +112,15 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
     PrintConfusion(t.confusion(), out);
     PrintEvaluation(t.evaluation(), "test", out);
   }
+  if (!run.gates().empty()) {
+    int passed = 0;
+    for (const auto& g : run.gates()) passed += g.passed() ? 1 : 0;
+    out << "\ngates (test split): " << passed << " of " << run.gates_size() << " passed\n";
+    for (const auto& g : run.gates()) {
+      out << "  " << (g.passed() ? "PASSED  " : "FAILED  ") << g.gate() << ": "
+          << (std::isnan(g.value()) ? g.reason() : FormatFixed(g.value(), 4)) << "\n";
+    }
+  }
 }
 
 }  // namespace derm::client

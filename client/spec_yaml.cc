@@ -133,6 +133,12 @@ class Walker {
       }
       return;
     }
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && f->is_repeated()) {  // gates: a list of mappings
+      if (!node.IsSequence()) return Problem(node, path + " must be a list");
+      for (size_t i = 0; i < node.size(); ++i)
+        Message(node[i], r->AddMessage(msg, f), path + "[" + std::to_string(i) + "]");
+      return;
+    }
     if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       Message(node, r->MutableMessage(msg, f), path);
       return;

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/eval/bootstrap.h"
+#include "common/eval/interval_proto.h"
 
 namespace derm::scheduler {
 
@@ -17,14 +18,7 @@ derm::v1::Interval PairedAccuracyDifference(const std::vector<std::pair<bool, bo
         return sample.empty() ? 0.0 : sum / static_cast<double>(sample.size());
       },
       1000, seed);
-  derm::v1::Interval out;
-  out.set_estimate(i.estimate);
-  out.set_lower(i.lower);
-  out.set_upper(i.upper);
-  out.set_resamples(i.resamples);
-  out.set_seed(i.seed);
-  out.set_level(0.95);
-  return out;
+  return eval::ToProto(i);
 }
 
 derm::v1::McNemarTest McNemar(int64_t b, int64_t c) {

@@ -1,5 +1,6 @@
 #include "scheduler/training_jobs.h"
 
+#include "common/spec/gates.h"
 #include "common/spec/result_rules.h"
 
 namespace derm::scheduler {
@@ -74,8 +75,9 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
                               const derm::v1::RunResult& result) {
   if (const std::string bad = BadThumbnails(result); !bad.empty()) return InvalidArgument(bad);
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
-  DERM_RETURN_IF_ERROR(
-      ctx_.store->run_writer().RecordResult(lease.run_id, job.spec().train().epochs(), result, ctx_.now()));
+  DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordResult(
+      lease.run_id, job.spec().train().epochs(), result, ctx_.now(),
+      EvaluateGates(job.spec(), result.has_test() ? &result.test() : nullptr)));
   DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, AttemptState::kSucceeded,
                                                   derm::v1::SUCCEEDED, "completed", ctx_.now()));
   ctx_.leases->Take(attempt_id);

@@ -103,6 +103,16 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   p.Bind(1, run_id);
   DERM_RETURN_IF_ERROR(
       ForEachRow(p, [&](const Statement& row) { (*report.mutable_params())[row.Text(0)] = row.Text(1); }));
+  DERM_ASSIGN_OR_RETURN(auto gates, db_->Prepare("SELECT name, value, passed, reason FROM gate_results "
+                                                 "WHERE run_id = ? ORDER BY gate"));
+  gates.Bind(1, run_id);
+  DERM_RETURN_IF_ERROR(ForEachRow(gates, [&](const Statement& row) {
+    auto* g = report.add_gates();
+    g->set_gate(row.Text(0));
+    g->set_value(row.IsNull(1) ? std::nan("") : row.Double(1));
+    g->set_passed(row.Int(2) != 0);
+    g->set_reason(row.Text(3));
+  }));
   DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0));
   for (auto& e : epochs) *report.add_epochs() = std::move(e);
   if (!report.epochs().empty()) {

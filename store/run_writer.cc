@@ -121,9 +121,16 @@ Status RunWriter::RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1
 }
 
 Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result,
-                               int64_t now_ms) {
+                               int64_t now_ms, const std::vector<derm::v1::GateResult>& gates) {
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
+  DERM_ASSIGN_OR_RETURN(auto g, db_->Prepare("INSERT OR REPLACE INTO gate_results(run_id, gate, name, value, "
+                                             "passed, reason) VALUES (?,?,?,?,?,?)"));
+  for (size_t i = 0; i < gates.size(); ++i) {
+    g.Bind(1, run_id).Bind(2, static_cast<int64_t>(i)).Bind(3, gates[i].gate()).Bind(4, gates[i].value());
+    DERM_RETURN_IF_ERROR(g.Bind(5, gates[i].passed() ? 1 : 0).Bind(6, gates[i].reason()).Run());
+    g.Reset();
+  }
   if (result.has_test()) {
     DERM_ASSIGN_OR_RETURN(
         auto s,

@@ -5,8 +5,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
+#include "derm/v1/jobs.pb.h"
 #include "derm/v1/results.pb.h"
 
 namespace derm::store {
@@ -21,8 +23,10 @@ class RunWriter {
   // already stored for the run is replaced (a resumed attempt may redo it).
   Status RecordEpoch(int64_t run_id, int64_t attempt_id, const derm::v1::EpochMetrics& m,
                      const std::string& checkpoint, int64_t now_ms);
-  // Stores the test metrics and predictions; `epoch` is the run's last epoch.
-  Status RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result, int64_t now_ms);
+  // Stores the test metrics, predictions and the spec's gates' verdicts; `epoch` is the run's last
+  // epoch.
+  Status RecordResult(int64_t run_id, int32_t epoch, const derm::v1::RunResult& result, int64_t now_ms,
+                      const std::vector<derm::v1::GateResult>& gates = {});
 
  private:
   Database* db_;

@@ -418,6 +418,18 @@ CREATE TABLE intervals (
   PRIMARY KEY (run_id, split, metric, class_index)
 ) WITHOUT ROWID;
 )sql",
+    // 7 -> 8: the verdicts of a spec's gates on the finished run's test split.
+    R"sql(
+CREATE TABLE gate_results (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  gate   INTEGER NOT NULL,  -- its index in the spec's gates
+  name   TEXT NOT NULL,     -- the gate in words
+  value  REAL,              -- NULL when the run has no such figure
+  passed INTEGER NOT NULL,
+  reason TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (run_id, gate)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace

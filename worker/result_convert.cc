@@ -1,5 +1,6 @@
 #include "worker/result_convert.h"
 
+#include "common/eval/interval_proto.h"
 #include "common/spec/thumbnail_limits.h"
 #include "worker/data/thumbnail.h"
 
@@ -21,20 +22,10 @@ void SetPoint(double target, const eval::OperatingPoint& p, derm::v1::OperatingP
   out->set_specificity(p.specificity);
 }
 
-void SetInterval(const eval::Interval& i, derm::v1::Interval* out) {
-  out->set_estimate(i.estimate);
-  out->set_lower(i.lower);
-  out->set_upper(i.upper);
-  out->set_resamples(i.resamples);
-  out->set_seed(i.seed);
-  out->set_level(0.95);
-}
-
 }  // namespace
 
 derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<std::string>& names) {
   derm::v1::Evaluation out;
-  const eval::EvaluationOptions defaults;
   for (size_t k = 0; k < e.classes.size(); ++k) {
     const eval::ClassEvaluation& c = e.classes[k];
     auto* pc = out.add_per_class();
@@ -43,14 +34,14 @@ derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<s
     pc->set_roc_auc(c.roc_auc);
     pc->set_average_precision(c.average_precision);
     for (size_t t = 0; t < c.at_specificity.size(); ++t) {
-      SetPoint(defaults.specificities[t], c.at_specificity[t], pc->add_at_specificity());
+      SetPoint(e.specificities[t], c.at_specificity[t], pc->add_at_specificity());
     }
     for (size_t t = 0; t < c.at_sensitivity.size(); ++t) {
-      SetPoint(defaults.sensitivities[t], c.at_sensitivity[t], pc->add_at_sensitivity());
+      SetPoint(e.sensitivities[t], c.at_sensitivity[t], pc->add_at_sensitivity());
     }
     SetCurve(c.roc, pc->mutable_roc());
     SetCurve(c.precision_recall, pc->mutable_precision_recall());
-    if (e.bootstrapped) SetInterval(c.roc_auc_interval, pc->mutable_roc_auc_interval());
+    if (e.bootstrapped) *pc->mutable_roc_auc_interval() = eval::ToProto(c.roc_auc_interval);
   }
   out.set_macro_roc_auc(e.macro_roc_auc);
   out.set_weighted_roc_auc(e.weighted_roc_auc);
@@ -66,8 +57,8 @@ derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<s
   out.set_nll(e.calibration.nll);
   out.set_brier(e.calibration.brier);
   if (e.bootstrapped) {
-    SetInterval(e.accuracy, out.mutable_accuracy_interval());
-    SetInterval(e.balanced_accuracy, out.mutable_balanced_accuracy_interval());
+    *out.mutable_accuracy_interval() = eval::ToProto(e.accuracy);
+    *out.mutable_balanced_accuracy_interval() = eval::ToProto(e.balanced_accuracy);
   }
   return out;
 }

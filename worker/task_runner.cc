@@ -167,6 +167,10 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     eval::EvaluationOptions test_options;  // the test split also gets bootstrap intervals
     test_options.bootstrap_resamples = 1000;
     test_options.seed = static_cast<uint64_t>(spec.data().seed());
+    for (const auto& gate : spec.gates()) {  // the gates' operating points too
+      if (gate.has_at_specificity()) test_options.specificities.push_back(gate.at_specificity());
+      if (gate.has_at_sensitivity()) test_options.sensitivities.push_back(gate.at_sensitivity());
+    }
     *done.result.mutable_test() = ToProto(*outcome->test, names, test_options);
     AddPredictions("test", ds.test, *outcome->test, &done.result, &thumbnails);
   }

@@ -22,6 +22,7 @@ Interval Bootstrap(size_t n, const std::function<double(const std::vector<size_t
   Interval out;
   out.resamples = resamples;
   out.seed = seed;
+  out.level = level;
   std::vector<size_t> all(n);
   std::iota(all.begin(), all.end(), size_t{0});
   out.estimate = n ? statistic(all) : std::numeric_limits<double>::quiet_NaN();

@@ -14,6 +14,7 @@ struct Interval {
   double lower = 0, upper = 0;
   int resamples = 0;
   uint64_t seed = 0;
+  double level = 0.95;
 };
 
 // `statistic(indices)` of a sample given by item indices (repeats allowed). Resamples whose

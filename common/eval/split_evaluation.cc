@@ -34,6 +34,8 @@ double ClassAuc(const std::vector<float>& probabilities, const std::vector<int32
 SplitEvaluation EvaluateSplit(const std::vector<float>& probabilities, const std::vector<int32_t>& truth,
                               int classes, const EvaluationOptions& options) {
   SplitEvaluation out;
+  out.specificities = options.specificities;
+  out.sensitivities = options.sensitivities;
   const size_t n =
       classes > 0 ? std::min(truth.size(), probabilities.size() / static_cast<size_t>(classes)) : 0;
   std::vector<size_t> all(n);

@@ -31,6 +31,7 @@ struct ClassEvaluation {
 };
 
 struct SplitEvaluation {
+  std::vector<double> specificities, sensitivities;  // the operating points' targets, in order
   std::vector<ClassEvaluation> classes;
   double macro_roc_auc = 0;     // mean over classes with a defined AUC
   double weighted_roc_auc = 0;  // weighted by positives, over the same classes

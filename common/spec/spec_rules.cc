@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "common/spec/gates.h"
+
 namespace derm {
 
 void ApplySpecDefaults(derm::v1::JobSpec* spec) {
@@ -104,6 +106,36 @@ void CheckInfer(const derm::v1::JobSpec& spec, Checker& c) {
             "for training");
 }
 
+// Gates name a known metric (of a class, or of the split), one operating point for sensitivity
+// or specificity, and at least one bound; they are checked on the test split, so they need one.
+void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
+  c.Require(spec.gates_size() <= 50, "gates", "must be at most 50");
+  c.Require(spec.gates().empty() || !spec.data().test_dir().empty(), "gates",
+            "are checked on the test split: they need data.test_dir");
+  for (int i = 0; i < spec.gates_size(); ++i) {
+    const auto& g = spec.gates(i);
+    const std::string at = "gates[" + std::to_string(i) + "]";
+    const bool per_class = IsClassGateMetric(g.metric());
+    c.Require(per_class || IsSplitGateMetric(g.metric()), at + ".metric",
+              "must be one of roc_auc, average_precision, sensitivity, specificity, precision, recall, f1 "
+              "(with a class) or accuracy, balanced_accuracy, macro_roc_auc, weighted_roc_auc, ece, nll, "
+              "brier, got \"" +
+                  g.metric() + "\"");
+    c.Require(per_class == !g.class_().empty() || !(per_class || IsSplitGateMetric(g.metric())),
+              at + ".class", per_class ? "is required for " + g.metric() : "is not used by " + g.metric());
+    c.Require(g.class_().size() <= 200, at + ".class", "is longer than 200 characters");
+    c.Require(g.has_at_specificity() == (g.metric() == "sensitivity"), at + ".at_specificity",
+              g.metric() == "sensitivity" ? "is required for sensitivity" : "is only for sensitivity");
+    c.Require(g.has_at_sensitivity() == (g.metric() == "specificity"), at + ".at_sensitivity",
+              g.metric() == "specificity" ? "is required for specificity" : "is only for specificity");
+    if (g.has_at_specificity()) c.Range(g.at_specificity(), 0, 1, at + ".at_specificity");
+    if (g.has_at_sensitivity()) c.Range(g.at_sensitivity(), 0, 1, at + ".at_sensitivity");
+    c.Require(g.has_min() || g.has_max(), at, "needs min or max");
+    if (g.has_min()) c.Range(g.min(), -1e9, 1e9, at + ".min");
+    if (g.has_max()) c.Range(g.max(), -1e9, 1e9, at + ".max");
+  }
+}
+
 }  // namespace
 
 std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
@@ -111,6 +143,7 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
   CheckCommon(spec, c);
   if (spec.kind() == "infer") {
     CheckInfer(spec, c);
+    c.Require(spec.gates().empty(), "gates", "are for training jobs");
     return c.Take();
   }
   c.Require(spec.kind() == "train", "kind", "must be \"train\" or \"infer\", got \"" + spec.kind() + "\"");
@@ -145,6 +178,7 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
             "must be \"adam\", got \"" + train.optimizer() + "\"");
   c.Require(train.learning_rate() > 0 && train.learning_rate() <= 10, "train.learning_rate",
             "must be greater than 0 and at most 10");
+  CheckGates(spec, c);
   return c.Take();
 }
 

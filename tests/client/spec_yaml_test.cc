@@ -37,6 +37,25 @@ tags: {team: derm, study: "2026"}
   EXPECT_EQ(p.lines.at("train.batch_size"), 9);
 }
 
+TEST(SpecYamlTest, GatesAreAListOfMappingsCheckedKeyByKey) {
+  auto p = ParseSpecYaml(R"(
+data: {train_dir: /d/Train, test_dir: /d/Test}
+gates:
+  - {class: melanoma, metric: sensitivity, at_specificity: 0.9, min: 0.85}
+  - {metric: ece, max: 0.05}
+)");
+  ASSERT_TRUE(p.problems.empty()) << Joined(p);
+  ASSERT_EQ(p.spec.gates_size(), 2);
+  EXPECT_EQ(p.spec.gates(0).class_(), "melanoma");
+  EXPECT_DOUBLE_EQ(p.spec.gates(0).at_specificity(), 0.9);
+  EXPECT_TRUE(p.spec.gates(1).has_max());
+  EXPECT_FALSE(p.spec.gates(1).has_min());
+  EXPECT_NE(Joined(ParseSpecYaml("gates:\n  - {metric: ece, mx: 0.05}\n")).find("unknown key 'gates[0].mx'"),
+            std::string::npos);
+  EXPECT_NE(Joined(ParseSpecYaml("gates: {metric: ece}\n")).find("gates must be a list"), std::string::npos);
+  EXPECT_NE(Joined(ParseSpecYaml("gates: [ece]\n")).find("gates[0] must be a mapping"), std::string::npos);
+}
+
 TEST(SpecYamlTest, UnknownKeyGetsItsLineAndASuggestion) {
   auto p = ParseSpecYaml("kind: train\ndata:\n  trian_dir: /x\n");
   ASSERT_EQ(p.problems.size(), 1u);

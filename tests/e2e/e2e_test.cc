@@ -204,6 +204,43 @@ TEST_F(ClusterTest, DermctlListsFiltersQueriesAndManages) {
   EXPECT_NE(cluster_.WorkerLog(0).find("drained by the scheduler"), std::string::npos);
 }
 
+TEST_F(ClusterTest, GatesAreJudgedOnTheTestSplitRecordedAndShown) {
+  // Accuracy is never below 0 and ECE never below 0: one gate passes and one fails whatever the
+  // tiny run learns; the third names a class the data does not have.
+  testing::WriteFile(
+      dir_.Join("gated.yaml"),
+      Yaml("gates:\n"
+           "  - {metric: accuracy, min: 0}\n"
+           "  - {metric: ece, max: -1}\n"
+           "  - {class: melanoma, metric: sensitivity, at_specificity: 0.85, min: 0}\n"
+           "  - {class: actinic keratosis, metric: sensitivity, at_specificity: 0.85, min: 0}\n"));
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("gated.yaml"), "--wait"}).exit_code, 0);
+  auto r = Dermctl({"describe", "run", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("gates (test split): 2 of 4 passed\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  PASSED  accuracy >= 0: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  FAILED  ece <= -1: 0."), std::string::npos) << r.out;
+  EXPECT_NE(
+      r.out.find("  FAILED  melanoma sensitivity at specificity 0.85 >= 0: the run has no class 'melanoma'"),
+      std::string::npos)
+      << r.out;
+  // The worker computed the gate's own operating point (0.85 is not among the defaults).
+  EXPECT_NE(r.out.find("  PASSED  actinic keratosis sensitivity at specificity 0.85 >= 0: "),
+            std::string::npos)
+      << r.out;
+  auto db = store::Database::Open(cluster_.db(), /*read_only=*/true);
+  ASSERT_TRUE(db.ok());
+  EXPECT_EQ(testing::QueryInt(db->get(), "SELECT count(*) FROM gate_results WHERE run_id = 1 AND passed"), 2);
+  // A spec whose gate has no test split is refused before it is queued.
+  testing::WriteFile(dir_.Join("bad.yaml"), "kind: train\ndata: {train_dir: " + cluster_.data("Train") +
+                                                "}\ngates: [{metric: accuracy, min: 0.5}]\n");
+  r = Dermctl({"submit", dir_.Join("bad.yaml")});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("line 3: gates are checked on the test split: they need data.test_dir"),
+            std::string::npos)
+      << r.err;
+}
+
 TEST_F(ClusterTest, DermctlComparesRuns) {
   testing::WriteFile(dir_.Join("a.yaml"), Yaml());
   testing::WriteFile(dir_.Join("b.yaml"), Yaml("model: {dropout: 0.5}\n"));

@@ -75,7 +75,10 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   p->set_true_class(0);
   p->set_predicted_class(1);
   p->set_probability(0.9f);
-  ASSERT_TRUE(store->run_writer().RecordResult(job.run_id(), 1, result, 5).ok());
+  derm::v1::GateResult gate;
+  gate.set_gate("ece <= 0.05");
+  gate.set_value(0.08);
+  ASSERT_TRUE(store->run_writer().RecordResult(job.run_id(), 1, result, 5, {gate}).ok());
   ASSERT_TRUE(store->attempts()
                   .End(job.id(), attempt, AttemptState::kSucceeded, derm::v1::SUCCEEDED, "completed", 6)
                   .ok());
