@@ -61,6 +61,9 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
     return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
                            std::to_string(job.spec().train().epochs()));
   }
+  if (const std::string bad = BadEvaluation(request.metrics().validation()); !bad.empty()) {
+    return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad);
+  }
   if (const std::string bad = NonFiniteMetric(request.metrics()); !bad.empty()) {
     return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad +
                            "; only finite metrics are stored");
@@ -74,6 +77,8 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
 Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
                               const derm::v1::RunResult& result) {
   if (const std::string bad = BadThumbnails(result); !bad.empty()) return InvalidArgument(bad);
+  if (const std::string bad = BadEvaluation(result.test()); !bad.empty())
+    return InvalidArgument("test: " + bad);
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordResult(
       lease.run_id, job.spec().train().epochs(), result, ctx_.now(),

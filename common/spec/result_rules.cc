@@ -51,4 +51,21 @@ std::string BadThumbnails(const derm::v1::RunResult& result) {
   return "";
 }
 
+std::string BadEvaluation(const derm::v1::SplitMetrics& m) {
+  const auto& e = m.evaluation();
+  if (e.per_class_size() > m.confusion().class_names_size())
+    return "the evaluation has " + std::to_string(e.per_class_size()) + " classes, the confusion matrix " +
+           std::to_string(m.confusion().class_names_size());
+  if (e.reliability_size() > 100) return "the evaluation has more than 100 reliability bins";
+  for (const auto& c : e.per_class()) {
+    for (const derm::v1::Curve* curve : {&c.roc(), &c.precision_recall()}) {
+      if (curve->x_size() > 1000 || curve->x_size() != curve->y_size())
+        return "a curve of class " + c.class_name() + " has more than 1,000 points or unpaired ones";
+    }
+    if (c.at_specificity_size() > 100 || c.at_sensitivity_size() > 100)
+      return "class " + c.class_name() + " has more than 100 operating points";
+  }
+  return "";
+}
+
 }  // namespace derm

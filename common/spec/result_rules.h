@@ -13,6 +13,11 @@ namespace derm {
 // every figure is finite.
 std::string NonFiniteMetric(const derm::v1::EpochMetrics& m);
 
+// Why a split's evaluation cannot be stored: more classes than its confusion matrix has, a curve
+// longer than 1,000 points (x and y of different lengths), more than 100 reliability bins or
+// operating points per class; empty when it can. (NaN figures are allowed: undefined ones.)
+std::string BadEvaluation(const derm::v1::SplitMetrics& m);
+
 // Why the result's thumbnails cannot be stored (more than kMaxThumbnailsPerRun, one that is not a
 // JPEG of at most kMaxThumbnailBytes: common/spec/thumbnail_limits.h); empty when they can.
 std::string BadThumbnails(const derm::v1::RunResult& result);

@@ -542,6 +542,32 @@ TEST_F(SchedulerTest, RefusesThumbnailsThatAreNotSmallJpegsAndKeepsTheAttempt) {
   EXPECT_EQ(State(job), derm::v1::SUCCEEDED);
 }
 
+TEST_F(SchedulerTest, RefusesOversizedEvaluationsAndKeepsTheAttempt) {
+  Submit(Spec());
+  const auto task = Acquire(Worker());
+  derm::v1::ReportEpochRequest rep;
+  rep.set_attempt_id(task.attempt_id());
+  rep.mutable_metrics()->set_epoch(1);
+  auto* v = rep.mutable_metrics()->mutable_validation();
+  v->mutable_confusion()->add_class_names("a");
+  v->mutable_confusion()->add_counts(1);
+  auto* c = v->mutable_evaluation()->add_per_class();
+  c->set_class_name("a");
+  for (int i = 0; i < 1001; ++i) c->mutable_roc()->add_x(0);
+  for (int i = 0; i < 1001; ++i) c->mutable_roc()->add_y(0);
+  Status st = scheduler_->ReportEpoch(Signed(rep));
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(st.message(), "epoch 1: a curve of class a has more than 1,000 points or unpaired ones");
+  c->mutable_roc()->mutable_x()->Truncate(10);
+  c->mutable_roc()->mutable_y()->Truncate(9);
+  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).code(), StatusCode::kInvalidArgument) << "unpaired";
+  v->mutable_evaluation()->add_per_class();  // two classes, one in the confusion matrix
+  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).message(),
+            "epoch 1: the evaluation has 2 classes, the confusion matrix 1");
+  v->clear_evaluation();
+  EXPECT_TRUE(scheduler_->ReportEpoch(Signed(rep)).ok()) << "the attempt still holds its lease";
+}
+
 TEST_F(SchedulerTest, RefusesNonFiniteMetricsWithTheFieldAndKeepsTheAttempt) {
   Submit(Spec());
   const auto task = Acquire(Worker());
