@@ -51,7 +51,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   summary.columns[0] = "METRIC";
   std::vector<std::string> best = {"best val_accuracy (epoch)"}, last = {"last val_accuracy"},
                            min_loss = {"min val_loss"}, test = {"test accuracy"},
-                           bal = {"last balanced accuracy"};
+                           bal = {"last balanced accuracy"}, auc = {"test macro ROC AUC"}, ece = {"test ECE"},
+                           gates = {"gates passed"};
   for (const auto& r : runs) {
     double b = -1, l = NAN, m = INFINITY, lb = NAN;
     int be = 0;
@@ -66,8 +67,21 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
     min_loss.push_back(std::isinf(m) ? "" : Fixed(m));
     bal.push_back(Fixed(lb));
     test.push_back(r.result().has_test() ? Fixed(r.result().test().accuracy()) : "");
+    const auto& e = r.result().test().evaluation();  // docs/evaluation.md
+    const bool evaluated = e.per_class_size() > 0;
+    auc.push_back(evaluated && !std::isnan(e.macro_roc_auc()) ? Fixed(e.macro_roc_auc()) : "");
+    ece.push_back(evaluated ? Fixed(e.ece()) : "");
+    int passed = 0;
+    for (const auto& g : r.gates()) passed += g.passed() ? 1 : 0;
+    gates.push_back(r.gates().empty() ? ""
+                                      : std::to_string(passed) + " of " + std::to_string(r.gates_size()));
   }
   summary.rows = {best, last, min_loss, bal, test};
+  for (const auto* row : {&auc, &ece, &gates}) {  // rows no run has a figure for are left out
+    if (std::any_of(row->begin() + 1, row->end(), [](const std::string& v) { return !v.empty(); })) {
+      summary.rows.push_back(*row);
+    }
+  }
   PrintTable(summary, format, out);
 
   out << "\nval_accuracy by epoch:\n";

@@ -253,6 +253,8 @@ TEST_F(ClusterTest, DermctlComparesRuns) {
   EXPECT_NE(r.out.find("run 1 vs run 2: 3 images"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("exact binomial p = "), std::string::npos);
   EXPECT_NE(r.out.find("    accuracy of run 2 minus run 1: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ntest macro ROC AUC "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\ntest ECE "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("(paired bootstrap, 95 %, 1000 resamples)\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("confusion matrix difference"), std::string::npos);
   EXPECT_EQ(r.out.find("warning:"), std::string::npos) << "same data, same split";
