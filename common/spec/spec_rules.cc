@@ -121,8 +121,11 @@ void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
               "(with a class) or accuracy, balanced_accuracy, macro_roc_auc, weighted_roc_auc, ece, nll, "
               "brier, got \"" +
                   g.metric() + "\"");
-    c.Require(per_class == !g.class_().empty() || !(per_class || IsSplitGateMetric(g.metric())),
-              at + ".class", per_class ? "is required for " + g.metric() : "is not used by " + g.metric());
+    if (per_class) {
+      c.Require(!g.class_().empty(), at + ".class", "is required for " + g.metric());
+    } else if (IsSplitGateMetric(g.metric())) {
+      c.Require(g.class_().empty(), at + ".class", "is not used by " + g.metric());
+    }
     c.Require(g.class_().size() <= 200, at + ".class", "is longer than 200 characters");
     c.Require(g.has_at_specificity() == (g.metric() == "sensitivity"), at + ".at_specificity",
               g.metric() == "sensitivity" ? "is required for sensitivity" : "is only for sensitivity");
