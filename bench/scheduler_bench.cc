@@ -269,8 +269,8 @@ int main(int argc, char** argv) {
           req.set_worker_key(reg.worker_key());
           *req.mutable_metrics() = m;
           req.mutable_metrics()->set_epoch(e);
-          derm::v1::Ack ack;
-          if (!stub->ReportEpoch(&ctx, req, &ack).ok()) std::abort();
+          derm::v1::ReportEpochResponse verdict;
+          if (!stub->ReportEpoch(&ctx, req, &verdict).ok()) std::abort();
         }
       });
     }

@@ -51,6 +51,14 @@ struct TokenOptions {
   int64_t expires_s = 0;  // 0: never
 };
 
+struct PromoteOptions {
+  std::string name;
+  int32_t version = 0;
+  std::string stage;   // none, staging, production, archived
+  bool force = false;  // past the gates (admins)
+  std::string reason;
+};
+
 struct ExportOptions {
   std::string what;    // runs, metrics, classes, confusion, predictions, params
   int64_t run_id = 0;  // 0: every run
@@ -76,6 +84,12 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
                 std::ostream& err);
 int Plot(Connection& conn, const PlotOptions& options, std::ostream& out, std::ostream& err);
 int Export(Connection& conn, const ExportOptions& options, std::ostream& out, std::ostream& err);
+// The model registry: a run's model as the next version of `name`, a version's stage, the versions.
+int RegisterModel(Connection& conn, int64_t run_id, const std::string& name, std::ostream& out,
+                  std::ostream& err);
+int PromoteModel(Connection& conn, const PromoteOptions& options, std::ostream& out, std::ostream& err);
+int ListModels(Connection& conn, const std::string& name, OutputFormat format, std::ostream& out,
+               std::ostream& err);
 // An inference job's predicted classes and unreadable images.
 int PrintInferenceSummary(Connection& conn, int64_t job_id, std::ostream& out, std::ostream& err);
 // Submits a finished job's spec again as a new job (the RetryJob RPC: own jobs, or any as admin).

@@ -12,7 +12,8 @@ namespace derm::client {
 StatusOr<std::unique_ptr<Connection>> Connection::Open(ConnectionOptions options) {
   DERM_ASSIGN_OR_RETURN(auto channel, OpenChannel(options.server, options.tls));
   return std::make_unique<Connection>(std::move(options), derm::v1::JobService::NewStub(channel),
-                                      derm::v1::AccessService::NewStub(channel));
+                                      derm::v1::AccessService::NewStub(channel),
+                                      derm::v1::ModelService::NewStub(channel));
 }
 
 std::unique_ptr<grpc::ClientContext> Connection::Context(int64_t timeout_ms) const {

@@ -6,6 +6,8 @@
 //   dermctl plot RUN... -o FILE.png [--confusion|--roc|--calibration]   dermctl export runs|metrics|...
 //   [--run ID] dermctl retry JOB             dermctl query "SQL" dermctl whoami                dermctl token
 //   create --user U --role R [--expires 30d] dermctl token list|revoke ID  dermctl events --audit
+//   dermctl model register RUN --name N   dermctl model promote N VERSION --stage S [--force]
+//   dermctl model list [N]
 // Exit codes: 0 ok, 1 job failed/cancelled (--wait/--follow), 2 bad input, 3 scheduler
 // unreachable, 4 request refused by the scheduler (docs/cli.md).
 #include <CLI/CLI.hpp>
@@ -140,6 +142,26 @@ int main(int argc, char** argv) {
   auto* token_revoke = token->add_subcommand("revoke", "refuse a token from now on");
   token_revoke->add_option("token", id, "token id")->required();
 
+  derm::client::PromoteOptions promote_options;
+  std::string model_name;
+  auto* model = app.add_subcommand("model", "the model registry (docs/models.md)");
+  model->require_subcommand(1);
+  auto* model_register =
+      model->add_subcommand("register", "a finished run's model as the next version of NAME");
+  model_register->add_option("run", id, "run id")->required();
+  model_register->add_option("--name", model_name, "the model's name (letters, digits, . _ -)")->required();
+  auto* model_promote = model->add_subcommand("promote", "move a version to a stage");
+  model_promote->add_option("name", promote_options.name, "model name")->required();
+  model_promote->add_option("version", promote_options.version, "version")->required();
+  model_promote->add_option("--stage", promote_options.stage, "staging, production, archived or none")
+      ->required();
+  model_promote->add_flag("--force", promote_options.force,
+                          "production although the gates did not all pass (admins)");
+  model_promote->add_option("--reason", promote_options.reason, "recorded with the change");
+  auto* model_list = model->add_subcommand("list", "every version of NAME (or of every model)");
+  model_list->add_option("name", model_name, "model name");
+  AddOutput(model_list, &format);
+
   std::string reason;
   auto* cancel = app.add_subcommand("cancel", "cancel a queued or running job");
   cancel->add_option("job", id, "job id")->required();
@@ -206,6 +228,9 @@ int main(int argc, char** argv) {
   if (token_create->parsed()) return c::CreateToken(conn, token_options, out, err);
   if (token_list->parsed()) return c::ListTokens(conn, out_format, out, err);
   if (token_revoke->parsed()) return c::RevokeToken(conn, id, out, err);
+  if (model_register->parsed()) return c::RegisterModel(conn, id, model_name, out, err);
+  if (model_promote->parsed()) return c::PromoteModel(conn, promote_options, out, err);
+  if (model_list->parsed()) return c::ListModels(conn, model_name, out_format, out, err);
   if (cancel->parsed()) return c::CancelJob(conn, id, reason, out, err);
   if (drain->parsed()) return c::DrainWorker(conn, id, out, err);
   if (query->parsed()) return c::Query(conn, sql, max_rows, out_format, out, err);

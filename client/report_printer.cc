@@ -85,7 +85,10 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   out << "model: resnet50, weights " << f.weights() << ", standardize_features "
       << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features")
                                                            : "?")
-      << ", device " << f.device() << "\n";
+      << ", device " << f.device()
+      << (f.backbone_batch() > 0 ? ", " + std::to_string(f.backbone_batch()) + " images per backbone pass"
+                                 : "")
+      << "\n";
   if (f.skipped_size() > 0) {
     out << "skipped " << f.skipped_size() << " file(s):\n";
     for (const auto& s : f.skipped()) out << "  " << s.path() << ": " << s.reason() << "\n";
@@ -104,6 +107,15 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
         << " (rows: true class, columns: predicted)\n";
     PrintConfusion(last.validation().confusion(), out);
     PrintEvaluation(last.validation().evaluation(), "validation, epoch " + std::to_string(last.epoch()), out);
+  }
+  if (run.stopped_epoch() > 0) {
+    out << "\nstopped early after epoch " << run.stopped_epoch() << ": " << run.stop_reason() << "\n";
+  }
+  const int32_t last_epoch = run.epochs().empty() ? 0 : run.epochs().rbegin()->epoch();
+  if (run.model_epoch() > 0 && run.model_epoch() != last_epoch) {
+    out << "model: epoch " << run.model_epoch()
+        << " (the best by train.early_stopping); the test split and the "
+        << "predictions are of it\n";
   }
   if (run.result().has_test()) {
     const auto& t = run.result().test();

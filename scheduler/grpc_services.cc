@@ -233,9 +233,9 @@ grpc::Status WorkerServiceImpl::ReportFacts(grpc::ServerContext* ctx, const derm
 }
 
 grpc::Status WorkerServiceImpl::ReportEpoch(grpc::ServerContext* ctx, const derm::v1::ReportEpochRequest* req,
-                                            derm::v1::Ack*) {
+                                            derm::v1::ReportEpochResponse* resp) {
   return guard_->Run(ctx, "derm.v1.WorkerService.ReportEpoch",
-                     [&](const Principal&) { return ToGrpc(scheduler_->ReportEpoch(*req)); });
+                     [&](const Principal&) { return Reply(scheduler_->ReportEpoch(*req), resp); });
 }
 
 grpc::Status WorkerServiceImpl::CompleteTask(grpc::ServerContext* ctx,

@@ -63,7 +63,7 @@ class WorkerServiceImpl final : public derm::v1::WorkerService::Service {
   grpc::Status ReportFacts(grpc::ServerContext*, const derm::v1::ReportFactsRequest*,
                            derm::v1::Ack*) override;
   grpc::Status ReportEpoch(grpc::ServerContext*, const derm::v1::ReportEpochRequest*,
-                           derm::v1::Ack*) override;
+                           derm::v1::ReportEpochResponse*) override;
   grpc::Status CompleteTask(grpc::ServerContext*, const derm::v1::CompleteTaskRequest*,
                             derm::v1::Ack*) override;
   grpc::Status FailTask(grpc::ServerContext*, const derm::v1::FailTaskRequest*, derm::v1::Ack*) override;

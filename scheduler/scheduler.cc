@@ -12,6 +12,7 @@
 #include "common/spec/spec_rules.h"
 #include "common/spec/sweep.h"
 #include "common/strings.h"
+#include "scheduler/model_versions.h"
 #include "scheduler/placement.h"
 
 namespace derm::scheduler {
@@ -95,7 +96,13 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
   ApplySpecDefaults(&spec);
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
-  if (KindOf(spec) == JobKind::kInfer) return SubmitInfer(spec, user_key, submitted_by);
+  if (KindOf(spec) == JobKind::kInfer) {
+    {
+      MutexLock lock(&mu_);
+      DERM_RETURN_IF_ERROR(ModelVersions(store_.get()).Resolve(spec.mutable_model()));
+    }
+    return SubmitInfer(spec, user_key, submitted_by);
+  }
   return submits_.Run({std::move(spec), user_key, submitted_by}, Status(StatusCode::kInternal, "not run"));
 }
 
@@ -190,6 +197,24 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::Job
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, submitted_by, shards));
   return response;
+}
+
+StatusOr<derm::v1::ModelVersion> Scheduler::RegisterModel(const derm::v1::RegisterModelRequest& request,
+                                                          const std::string& by) {
+  MutexLock lock(&mu_);
+  return ModelVersions(store_.get()).Register(request, by, clock_->NowMillis());
+}
+
+StatusOr<derm::v1::ModelVersion> Scheduler::PromoteModel(const derm::v1::PromoteModelRequest& request,
+                                                         const std::string& by, bool may_force) {
+  MutexLock lock(&mu_);
+  return ModelVersions(store_.get()).Promote(request, by, may_force, clock_->NowMillis());
+}
+
+StatusOr<derm::v1::ListModelVersionsResponse> Scheduler::ListModelVersions(
+    const derm::v1::ListModelVersionsRequest& request) {
+  MutexLock lock(&mu_);
+  return ModelVersions(store_.get()).List(request);
 }
 
 StatusOr<Job> Scheduler::Cancel(int64_t job_id, const std::string& reason) {
@@ -371,7 +396,7 @@ Status Scheduler::ReportFacts(const derm::v1::ReportFactsRequest& request) {
   return train_.RecordFacts(request.attempt_id(), *lease, request.facts());
 }
 
-Status Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
+StatusOr<derm::v1::ReportEpochResponse> Scheduler::ReportEpoch(const derm::v1::ReportEpochRequest& request) {
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(Lease * lease,
                         OwnLeaseLocked(request.worker_id(), request.worker_key(), request.attempt_id()));
@@ -414,6 +439,17 @@ Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
                                                       : TruncateUtf8(request.reason(), kMaxReasonBytes);
   if (request.preempted())
     return EndAttemptLocked(request.attempt_id(), AttemptState::kPreempted, true, reason);
+  if (const int32_t batch = request.out_of_memory_backbone_batch(); batch > 0) {
+    DERM_RETURN_IF_ERROR(store_->attempts().MarkOutOfMemory(request.attempt_id(), batch));
+    if (batch == 1) {  // nothing left to halve
+      return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, false,
+                              reason + " (out of memory with 1 image per backbone pass)");
+    }
+    return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, true,
+                            reason + " (out of memory with " + std::to_string(batch) +
+                                " images per backbone pass: the next attempt gets " +
+                                std::to_string(batch / 2) + ")");
+  }
   return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, request.retryable(), reason);
 }
 

@@ -39,6 +39,7 @@
 #include "common/mutex.h"
 #include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
+#include "derm/v1/models.pb.h"
 #include "derm/v1/workers.pb.h"
 #include "scheduler/change_feed.h"
 #include "scheduler/group_commit.h"
@@ -88,6 +89,14 @@ class Scheduler {
                                                              uint64_t* progress_seen);
   // The worker finishes its current task and is told to leave at its next AcquireTask.
   StatusOr<derm::v1::WorkerInfo> DrainWorker(int64_t worker_id);
+  // --- model registry (scheduler/model_versions.h) ---
+  StatusOr<derm::v1::ModelVersion> RegisterModel(const derm::v1::RegisterModelRequest& request,
+                                                 const std::string& by);
+  StatusOr<derm::v1::ModelVersion> PromoteModel(const derm::v1::PromoteModelRequest& request,
+                                                const std::string& by, bool may_force);
+  StatusOr<derm::v1::ListModelVersionsResponse> ListModelVersions(
+      const derm::v1::ListModelVersionsRequest& request);
+
   // Jobs, runs, models, workers and SQL: reads that never take the writer lock.
   ReadSide& reads() { return reads_; }
 
@@ -112,7 +121,7 @@ class Scheduler {
   // when the attempt is no longer current.
   StatusOr<derm::v1::HeartbeatResponse> Heartbeat(const derm::v1::HeartbeatRequest& request);
   Status ReportFacts(const derm::v1::ReportFactsRequest& request);
-  Status ReportEpoch(const derm::v1::ReportEpochRequest& request);
+  StatusOr<derm::v1::ReportEpochResponse> ReportEpoch(const derm::v1::ReportEpochRequest& request);
   Status CompleteTask(const derm::v1::CompleteTaskRequest& request);
   Status FailTask(const derm::v1::FailTaskRequest& request);
   // The calling worker leaves: GONE, offered no more work. Its leases (if it did not give them

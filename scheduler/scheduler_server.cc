@@ -12,9 +12,10 @@ SchedulerServer::SchedulerServer(Scheduler* scheduler, AccessControl* access, bo
       jobs_(scheduler, &guard_),
       workers_(scheduler, &guard_),
       access_service_(&guard_),
+      models_(scheduler, &guard_),
       // The services reflection can describe (gRPC's health service has no descriptor here).
       reflection_(&guard_, {"derm.v1.JobService", "derm.v1.WorkerService", "derm.v1.AccessService",
-                            "grpc.reflection.v1alpha.ServerReflection"}) {}
+                            "derm.v1.ModelService", "grpc.reflection.v1alpha.ServerReflection"}) {}
 
 SchedulerServer::~SchedulerServer() {
   if (server_) Shutdown(std::chrono::system_clock::now());
@@ -58,6 +59,7 @@ StatusOr<std::unique_ptr<SchedulerServer>> SchedulerServer::Start(Scheduler* sch
   builder.RegisterService(&s->jobs_);
   builder.RegisterService(&s->workers_);
   builder.RegisterService(&s->access_service_);
+  builder.RegisterService(&s->models_);
   builder.RegisterService(&s->reflection_);
   // Without this gRPC sets SO_REUSEPORT, and a second scheduler on the same port would share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);

@@ -18,6 +18,7 @@
 #include "scheduler/access_service.h"
 #include "scheduler/call_guard.h"
 #include "scheduler/grpc_services.h"
+#include "scheduler/model_service.h"
 #include "scheduler/reflection_service.h"
 #include "scheduler/scheduler.h"
 
@@ -58,6 +59,7 @@ class SchedulerServer {
   JobServiceImpl jobs_;
   WorkerServiceImpl workers_;
   AccessServiceImpl access_service_;
+  ModelServiceImpl models_;
   ReflectionServiceImpl reflection_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::ServerCompletionQueue> health_cq_;  // outlives health_server_

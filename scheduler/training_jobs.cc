@@ -1,7 +1,10 @@
 #include "scheduler/training_jobs.h"
 
+#include <algorithm>
+
 #include "common/spec/gates.h"
 #include "common/spec/result_rules.h"
+#include "scheduler/run_stopper.h"
 
 namespace derm::scheduler {
 
@@ -43,6 +46,13 @@ StatusOr<derm::v1::Task> TrainingJobs::Lease(int64_t job_id, int64_t worker_id, 
     task.set_resume_epoch(checkpoint->epoch);
     task.set_resume_checkpoint(std::move(checkpoint->bytes));
   }
+  DERM_RETURN_IF_ERROR(RunStopper(ctx_.store).FillTask(job, &task));
+  // After an attempt ran out of memory: half its images per backbone pass (identical maths).
+  DERM_ASSIGN_OR_RETURN(const int32_t too_many, ctx_.store->attempts().OutOfMemoryBatch(job_id));
+  if (too_many > 0) {
+    task.set_backbone_batch(std::max(1, too_many / 2));
+    DERM_RETURN_IF_ERROR(ctx_.store->attempts().SetBackboneBatch(attempt_id, task.backbone_batch()));
+  }
   return task;
 }
 
@@ -53,13 +63,18 @@ Status TrainingJobs::RecordFacts(int64_t attempt_id, const scheduler::Lease& lea
   return Status::Ok();
 }
 
-Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease,
-                                 const derm::v1::ReportEpochRequest& request) {
+StatusOr<derm::v1::ReportEpochResponse> TrainingJobs::RecordEpoch(
+    int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::ReportEpochRequest& request) {
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   const int32_t epoch = request.metrics().epoch();
   if (epoch < 1 || epoch > job.spec().train().epochs()) {
     return InvalidArgument("epoch " + std::to_string(epoch) + " is outside 1.." +
                            std::to_string(job.spec().train().epochs()));
+  }
+  DERM_ASSIGN_OR_RETURN(auto stopped, ctx_.store->history().Stop(job.run_id()));
+  if (stopped && epoch > stopped->epoch) {
+    return FailedPrecondition("the run was stopped after epoch " + std::to_string(stopped->epoch) + " (" +
+                              stopped->reason + "): epoch " + std::to_string(epoch) + " is not stored");
   }
   if (const std::string bad = BadEvaluation(request.metrics().validation()); !bad.empty()) {
     return InvalidArgument("epoch " + std::to_string(epoch) + ": " + bad);
@@ -70,8 +85,9 @@ Status TrainingJobs::RecordEpoch(int64_t attempt_id, const scheduler::Lease& lea
   }
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordEpoch(lease.run_id, attempt_id, request.metrics(),
                                                             request.checkpoint(), ctx_.now()));
+  auto verdict = RunStopper(ctx_.store).AfterEpoch(job, epoch, ctx_.now());
   ctx_.changes->Notify();
-  return Status::Ok();
+  return verdict;
 }
 
 Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
@@ -80,8 +96,24 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
   if (const std::string bad = BadEvaluation(result.test()); !bad.empty())
     return InvalidArgument("test: " + bad);
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  DERM_ASSIGN_OR_RETURN(auto stopped, ctx_.store->history().Stop(job.run_id()));
+  const int32_t last = stopped ? stopped->epoch : job.spec().train().epochs();
+  DERM_ASSIGN_OR_RETURN(auto stored, ctx_.store->history().Metric(job.run_id(), "val_loss"));
+  const int32_t done = stored.empty() ? 0 : stored.back().first;
+  if (done != last) {
+    return FailedPrecondition("the run has " + std::to_string(done) + " of its " + std::to_string(last) +
+                              " epochs: it cannot complete yet");
+  }
+  DERM_ASSIGN_OR_RETURN(const int32_t model_epoch, RunStopper(ctx_.store).ModelEpoch(job));
+  const int32_t claimed = result.model_epoch() != 0 ? result.model_epoch() : last;
+  if (claimed != model_epoch) {
+    return InvalidArgument(
+        "the model is of epoch " + std::to_string(claimed) + ", but this run's is epoch " +
+        std::to_string(model_epoch) +
+        (job.spec().train().early_stopping().metric().empty() ? " (its last)" : " (its best)"));
+  }
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordResult(
-      lease.run_id, job.spec().train().epochs(), result, ctx_.now(),
+      lease.run_id, model_epoch, result, ctx_.now(),
       EvaluateGates(job.spec(), result.has_test() ? &result.test() : nullptr)));
   DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, AttemptState::kSucceeded,
                                                   derm::v1::SUCCEEDED, "completed", ctx_.now()));

@@ -26,10 +26,14 @@ class TrainingJobs {
   // Leases the queued job to the worker, with the run's latest checkpoint.
   StatusOr<derm::v1::Task> Lease(int64_t job_id, int64_t worker_id, int64_t now_ms);
   Status RecordFacts(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunFacts& facts);
-  // INVALID_ARGUMENT for an epoch outside 1..train.epochs or a non-finite metric (nothing stored).
-  Status RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease,
-                     const derm::v1::ReportEpochRequest& request);
-  // Stores the result, ends the attempt and the job SUCCEEDED, and the lease.
+  // INVALID_ARGUMENT for an epoch outside 1..train.epochs or a non-finite metric, and
+  // FAILED_PRECONDITION past the epoch the run was stopped at (nothing stored). Answers whether to
+  // stop there (RunStopper).
+  StatusOr<derm::v1::ReportEpochResponse> RecordEpoch(int64_t attempt_id, const scheduler::Lease& lease,
+                                                      const derm::v1::ReportEpochRequest& request);
+  // Stores the result, ends the attempt and the job SUCCEEDED, and the lease. FAILED_PRECONDITION
+  // before the run's last epoch (train.epochs, or where it was stopped) is stored; INVALID_ARGUMENT
+  // for a model of another epoch than RunStopper::ModelEpoch's.
   Status Complete(int64_t attempt_id, const scheduler::Lease& lease, const derm::v1::RunResult& result);
   // Ends the attempt and its lease, queueing the job again after backoff while retries remain
   // and the failure is retryable, else FAILED; a PREEMPTED attempt's job is queued again at once.

@@ -110,4 +110,22 @@ StatusOr<int32_t> AttemptTable::PreemptedOf(int64_t job_id) {
   return row ? static_cast<int32_t>(s.Int(0)) : 0;
 }
 
+Status AttemptTable::SetBackboneBatch(int64_t attempt_id, int32_t batch) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE attempts SET backbone_batch = ? WHERE id = ?"));
+  return s.BindOrNull(1, batch, int32_t{0}).Bind(2, attempt_id).Run();
+}
+
+Status AttemptTable::MarkOutOfMemory(int64_t attempt_id, int32_t used) {
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("UPDATE attempts SET out_of_memory = 1, backbone_batch = ? WHERE id = ?"));
+  return s.Bind(1, used).Bind(2, attempt_id).Run();
+}
+
+StatusOr<int32_t> AttemptTable::OutOfMemoryBatch(int64_t job_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT min(backbone_batch) FROM attempts WHERE job_id = ? AND "
+                                             "out_of_memory = 1"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, job_id).Step());
+  return row && !s.IsNull(0) ? static_cast<int32_t>(s.Int(0)) : 0;
+}
+
 }  // namespace derm::store

@@ -40,6 +40,13 @@ class AttemptTable {
   // How many of the job's attempts ended PREEMPTED (they use no retry).
   StatusOr<int32_t> PreemptedOf(int64_t job_id);
 
+  // Records the images per backbone pass an attempt was given (0: the worker's own choice), and
+  // that it ran out of memory with `used` of them.
+  Status SetBackboneBatch(int64_t attempt_id, int32_t batch);
+  Status MarkOutOfMemory(int64_t attempt_id, int32_t used);
+  // The smallest backbone batch one of the job's attempts ran out of memory with (0: none did).
+  StatusOr<int32_t> OutOfMemoryBatch(int64_t job_id);
+
  private:
   Database* db_;
 };

@@ -88,6 +88,15 @@ StatusOr<std::vector<Job>> JobTable::OfSweep(int64_t sweep_id) {
   return QueryJobs(db_, "WHERE sweep_id = " + std::to_string(sweep_id) + " ORDER BY id", 1 << 30);
 }
 
+StatusOr<derm::v1::JobSpec> JobTable::SweepSpec(int64_t sweep_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT spec FROM sweeps WHERE id = ?"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, sweep_id).Step());
+  derm::v1::JobSpec spec;
+  if (!row) return NotFound("sweep " + std::to_string(sweep_id) + " does not exist");
+  if (!spec.ParseFromString(s.Blob(0))) return DataLoss("sweep " + std::to_string(sweep_id) + "'s spec");
+  return spec;
+}
+
 StatusOr<std::vector<Job>> JobTable::Active() {
   return QueryJobs(db_, "WHERE state IN ('QUEUED','RUNNING') ORDER BY id", 1 << 30);
 }

@@ -48,6 +48,8 @@ class JobTable {
   StatusOr<std::optional<derm::v1::Job>> FindByKey(const std::string& key);
   // The jobs of sweep `sweep_id`, in point order.
   StatusOr<std::vector<derm::v1::Job>> OfSweep(int64_t sweep_id);
+  // The spec the sweep was submitted with (its `sweep` section included).
+  StatusOr<derm::v1::JobSpec> SweepSpec(int64_t sweep_id);
   // Newest first. Empty `states` = all states. `limit` <= 0 means 100.
   StatusOr<std::vector<derm::v1::Job>> List(const std::vector<derm::v1::JobState>& states, int limit);
   // Jobs in QUEUED or RUNNING, oldest first (restart recovery).

@@ -79,7 +79,8 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
       db_->Prepare(
           "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
           "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
-          "r.test_balanced_accuracy FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
+          "r.test_balanced_accuracy, r.model_epoch, r.stopped_epoch, r.stop_reason, r.backbone_batch "
+          "FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
   if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
   report.set_run_id(run_id);
@@ -98,6 +99,10 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   f->set_device(s.Text(9));
   const bool has_test = !s.IsNull(11);
   const double test_loss = s.Double(10), test_acc = s.Double(11), test_bal = s.Double(12);
+  report.set_model_epoch(static_cast<int32_t>(s.Int(13)));
+  report.set_stopped_epoch(static_cast<int32_t>(s.Int(14)));
+  report.set_stop_reason(s.Text(15));
+  f->set_backbone_batch(static_cast<int32_t>(s.Int(16)));
 
   DERM_ASSIGN_OR_RETURN(auto p, db_->Prepare("SELECT name, value FROM params WHERE run_id = ?"));
   p.Bind(1, run_id);
@@ -122,7 +127,8 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   }
   if (has_test) {
     const int32_t last = report.epochs().empty() ? 0 : report.epochs().rbegin()->epoch();
-    DERM_ASSIGN_OR_RETURN(*report.mutable_result()->mutable_test(), LoadSplit(run_id, last, "test"));
+    const int32_t model_epoch = report.model_epoch() > 0 ? report.model_epoch() : last;
+    DERM_ASSIGN_OR_RETURN(*report.mutable_result()->mutable_test(), LoadSplit(run_id, model_epoch, "test"));
     auto* t = report.mutable_result()->mutable_test();
     t->set_loss(test_loss);
     t->set_accuracy(test_acc);

@@ -54,10 +54,11 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
         db_->Prepare(
             "UPDATE runs SET class_names = ?, train_images = ?, validation_images = ?, test_images = ?, "
             "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
-            "started_ms = coalesce(started_ms, ?) WHERE id = ?"));
+            "started_ms = coalesce(started_ms, ?), backbone_batch = ? WHERE id = ?"));
     s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
     s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
-    s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms).Bind(10, run_id);
+    s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms);
+    s.BindOrNull(10, f.backbone_batch(), int32_t{0}).Bind(11, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   if (!f.dataset_fingerprint().empty()) {
@@ -130,6 +131,10 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
     g.Bind(1, run_id).Bind(2, static_cast<int64_t>(i)).Bind(3, gates[i].gate()).Bind(4, gates[i].value());
     DERM_RETURN_IF_ERROR(g.Bind(5, gates[i].passed() ? 1 : 0).Bind(6, gates[i].reason()).Run());
     g.Reset();
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("UPDATE runs SET model_epoch = ? WHERE id = ?"));
+    DERM_RETURN_IF_ERROR(s.Bind(1, epoch).Bind(2, run_id).Run());
   }
   if (result.has_test()) {
     DERM_ASSIGN_OR_RETURN(

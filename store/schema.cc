@@ -430,6 +430,41 @@ CREATE TABLE gate_results (
   PRIMARY KEY (run_id, gate)
 ) WITHOUT ROWID;
 )sql",
+    // 8 -> 9: early stopping (a run stopped before train.epochs, the epoch its model is of),
+    // attempts that ran out of memory, and the model registry.
+    R"sql(
+ALTER TABLE runs ADD COLUMN stopped_epoch INTEGER;  -- the scheduler stopped it after this epoch
+ALTER TABLE runs ADD COLUMN stop_reason TEXT;
+ALTER TABLE runs ADD COLUMN model_epoch INTEGER;    -- the epoch its model and test split are of
+ALTER TABLE runs ADD COLUMN backbone_batch INTEGER; -- images per backbone pass of its last attempt
+ALTER TABLE attempts ADD COLUMN backbone_batch INTEGER;  -- images per backbone pass it was given
+ALTER TABLE attempts ADD COLUMN out_of_memory INTEGER NOT NULL DEFAULT 0;  -- it ran out of memory
+
+CREATE TABLE model_versions (
+  name          TEXT NOT NULL,
+  version       INTEGER NOT NULL,  -- 1, 2, ... per name
+  run_id        INTEGER NOT NULL REFERENCES runs(id),
+  stage         TEXT NOT NULL DEFAULT 'none'
+                CHECK (stage IN ('none','staging','production','archived')),
+  registered_by TEXT NOT NULL,
+  registered_ms INTEGER NOT NULL,
+  PRIMARY KEY (name, version)
+) WITHOUT ROWID;
+
+CREATE TABLE model_stage_changes (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL,
+  version    INTEGER NOT NULL,
+  from_stage TEXT NOT NULL,
+  to_stage   TEXT NOT NULL,
+  forced     INTEGER NOT NULL DEFAULT 0,  -- promoted although its gates had not all passed
+  changed_by TEXT NOT NULL,
+  changed_ms INTEGER NOT NULL,
+  reason     TEXT NOT NULL DEFAULT '',
+  FOREIGN KEY (name, version) REFERENCES model_versions(name, version)
+);
+CREATE INDEX model_stage_changes_by_model ON model_stage_changes(name, version);
+)sql",
 };
 
 }  // namespace

@@ -15,7 +15,9 @@ Store::Store(std::unique_ptr<Database> db, std::string path)
       run_writer_(db_.get()),
       runs_(db_.get()),
       shards_(db_.get()),
-      predictions_(db_.get()) {}
+      predictions_(db_.get()),
+      history_(db_.get()),
+      models_(db_.get()) {}
 
 Store::~Store() = default;
 

@@ -15,10 +15,12 @@
 #include "store/attempt_table.h"
 #include "store/event_log.h"
 #include "store/job_table.h"
+#include "store/model_registry.h"
 #include "store/prediction_pages.h"
 #include "store/run_reader.h"
 #include "store/run_writer.h"
 #include "store/shard_table.h"
+#include "store/training_history.h"
 #include "store/worker_table.h"
 
 namespace derm::store {
@@ -49,6 +51,8 @@ class Store {
   RunReader& runs() { return runs_; }
   ShardTable& shards() { return shards_; }
   PredictionPages& predictions() { return predictions_; }
+  TrainingHistory& history() { return history_; }
+  ModelRegistry& models() { return models_; }
 
   StatusOr<StoreCounts> Counts();
   // OK when the database can be written (it rewrites its header: a full disk or a read-only
@@ -69,6 +73,8 @@ class Store {
   RunReader runs_;
   ShardTable shards_;
   PredictionPages predictions_;
+  TrainingHistory history_;
+  ModelRegistry models_;
 };
 
 }  // namespace derm::store

@@ -86,15 +86,37 @@ derm::v1::SplitMetrics ToProto(const core::SplitEval& e, const std::vector<std::
   return m;
 }
 
-derm::v1::EpochMetrics ToProto(const core::EpochResult& r, const std::vector<std::string>& names) {
+derm::v1::EpochMetrics ToProto(const core::EpochResult& r, const std::vector<std::string>& names,
+                               const eval::EvaluationOptions& options) {
   derm::v1::EpochMetrics m;
   m.set_epoch(r.epoch);
   m.set_loss(r.loss);
   m.set_accuracy(r.accuracy);
-  *m.mutable_validation() = ToProto(r.validation, names);
+  *m.mutable_validation() = ToProto(r.validation, names, options);
   m.set_seconds(r.seconds);
   m.set_images_per_second(r.images_per_second);
   return m;
+}
+
+eval::EvaluationOptions ValidationEvaluationOptions(const derm::v1::JobSpec& spec) {
+  eval::EvaluationOptions options;
+  const auto& asked = spec.evaluation();
+  if (!asked.specificities().empty())
+    options.specificities.assign(asked.specificities().begin(), asked.specificities().end());
+  if (!asked.sensitivities().empty())
+    options.sensitivities.assign(asked.sensitivities().begin(), asked.sensitivities().end());
+  return options;
+}
+
+eval::EvaluationOptions TestEvaluationOptions(const derm::v1::JobSpec& spec) {
+  eval::EvaluationOptions options = ValidationEvaluationOptions(spec);
+  options.bootstrap_resamples = 1000;
+  options.seed = static_cast<uint64_t>(spec.data().seed());
+  for (const auto& gate : spec.gates()) {
+    if (gate.has_at_specificity()) options.specificities.push_back(gate.at_specificity());
+    if (gate.has_at_sensitivity()) options.sensitivities.push_back(gate.at_sensitivity());
+  }
+  return options;
 }
 
 void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& e,

@@ -6,6 +6,7 @@
 
 #include "common/eval/split_evaluation.h"
 #include "derm/v1/results.pb.h"
+#include "derm/v1/spec.pb.h"
 #include "worker/core/trainer.h"
 
 namespace derm::worker {
@@ -14,7 +15,14 @@ namespace derm::worker {
 derm::v1::SplitMetrics ToProto(const core::SplitEval& eval, const std::vector<std::string>& class_names,
                                const eval::EvaluationOptions& options = {});
 derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<std::string>& class_names);
-derm::v1::EpochMetrics ToProto(const core::EpochResult& epoch, const std::vector<std::string>& class_names);
+derm::v1::EpochMetrics ToProto(const core::EpochResult& epoch, const std::vector<std::string>& class_names,
+                               const eval::EvaluationOptions& options = {});
+// The evaluation a spec asks for on validation: its evaluation.specificities and sensitivities,
+// or the defaults.
+eval::EvaluationOptions ValidationEvaluationOptions(const derm::v1::JobSpec& spec);
+// On the test split also the gates' operating points and 1,000 bootstrap resamples seeded by
+// data.seed.
+eval::EvaluationOptions TestEvaluationOptions(const derm::v1::JobSpec& spec);
 // Appends one Prediction per image of a split, the first *thumbnails of them with a thumbnail
 // (data/thumbnail.h), and counts *thumbnails down by the number made.
 void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& eval,

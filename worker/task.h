@@ -7,7 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "common/status.h"
+#include "common/status_or.h"
 #include "derm/v1/workers.pb.h"
 #include "worker/data/data_roots.h"
 
@@ -18,7 +18,9 @@ class TaskReporter {
  public:
   virtual ~TaskReporter() = default;
   virtual Status Facts(const derm::v1::RunFacts& facts) = 0;
-  virtual Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) = 0;
+  // The scheduler's answer: whether to stop after this epoch, and the best epoch so far.
+  virtual StatusOr<derm::v1::ReportEpochResponse> Epoch(const derm::v1::EpochMetrics& metrics,
+                                                        const std::string& checkpoint) = 0;
   // True once the scheduler asked to stop this task (polled before every batch).
   virtual bool Cancelled() = 0;
   // The latest progress, sent with the next heartbeat. Cheap; called after every chunk.
@@ -57,6 +59,8 @@ inline int BackboneBatch(const RunnerOptions& options, int64_t h, int64_t w) {
 struct TaskOutcome {
   Status status;           // OK, CANCELLED, or the failure
   bool retryable = false;  // whether another attempt could succeed
+  // The failure was running out of memory with this many images per backbone pass (0: it was not).
+  int32_t out_of_memory_backbone_batch = 0;
   derm::v1::RunResult result;
   derm::v1::ShardResult shard;  // infer
 };

@@ -2,6 +2,7 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
 #include "worker/infer_runner.h"
+#include "worker/out_of_memory.h"
 #include "worker/result_convert.h"
 
 namespace derm::worker {
@@ -110,7 +112,6 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   if (!backbone.ok()) return Failure(backbone.status(), false);
   facts.set_weights((*backbone)->weights);
   facts.set_weights_sha256((*backbone)->weights_sha256);
-  if (Status st = reporter->Facts(facts); !st.ok()) return Failure(st, false);
 
   core::TrainConfig cfg;
   cfg.epochs = spec.train().epochs();
@@ -122,17 +123,32 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   cfg.augment.zoom = spec.augment().zoom();
   cfg.standardize = spec.model().standardize_features();
   cfg.seed = static_cast<uint64_t>(spec.data().seed());
-  cfg.backbone_batch = BackboneBatch(options_, d.height, d.width);
+  cfg.backbone_batch =
+      task.backbone_batch() > 0 ? task.backbone_batch() : BackboneBatch(options_, d.height, d.width);
+  if (task.stop_epoch() > 0) cfg.epochs = std::min(cfg.epochs, task.stop_epoch());
+
+  facts.set_backbone_batch(cfg.backbone_batch);
+  if (Status st = reporter->Facts(facts); !st.ok()) return Failure(st, false);
 
   const auto& names = ds.class_names;
   Status report_error;
   std::string last_checkpoint = task.resume_checkpoint();
+  // With train.early_stopping the model is the best epoch's, as the scheduler names it.
+  const bool keep_best = !spec.train().early_stopping().metric().empty();
+  std::string best_checkpoint = task.best_checkpoint();
+  const eval::EvaluationOptions validation_options = ValidationEvaluationOptions(spec);
   core::TrainHooks hooks;
   hooks.on_epoch = [&](const core::EpochResult& r) {
-    report_error = reporter->Epoch(ToProto(r, names), r.checkpoint);
+    auto verdict = reporter->Epoch(ToProto(r, names, validation_options), r.checkpoint);
+    if (!verdict.ok()) {
+      report_error = verdict.status();
+      return core::AfterEpoch::kCancel;
+    }
     last_checkpoint = r.checkpoint;
-    return report_error.ok();
+    if (verdict->best_epoch() == r.epoch) best_checkpoint = r.checkpoint;
+    return verdict->stop() ? core::AfterEpoch::kFinish : core::AfterEpoch::kContinue;
   };
+  hooks.final_checkpoint = [&] { return keep_best ? best_checkpoint : std::string(); };
   hooks.should_stop = [&] { return reporter->Cancelled(); };
   hooks.on_progress = [&](int32_t epoch, int64_t done, int64_t total, double seconds) {
     derm::v1::Progress p;
@@ -152,26 +168,24 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     outcome = trainer.Run(ds.train, ds.validation, ds.test.size() ? &ds.test : nullptr,
                           task.resume_checkpoint(), hooks);
   } catch (const std::exception& e) {  // LibTorch (c10::Error) stops here
-    return Failure(Internal(std::string("training failed: ") + e.what()), true);
+    TaskOutcome failed = Failure(Internal(std::string("training failed: ") + e.what()), true);
+    if (IsOutOfMemory(e)) failed.out_of_memory_backbone_batch = cfg.backbone_batch;
+    return failed;
   }
   if (!report_error.ok()) return Failure(report_error, false);
   if (!outcome.ok()) return Failure(outcome.status(), false);
 
   TaskOutcome done;
-  auto model = ExportRunModel(last_checkpoint, names, spec, **backbone, task.run_id());
+  const std::string& model_checkpoint =
+      keep_best && !best_checkpoint.empty() ? best_checkpoint : last_checkpoint;
+  auto model = ExportRunModel(model_checkpoint, names, spec, **backbone, task.run_id());
   if (!model.ok()) return Failure(model.status(), false);
   done.result.set_model(std::move(model).value());
+  done.result.set_model_epoch(outcome->model_epoch);
   int thumbnails = spec.train().thumbnails() && options_.thumbnails ? kMaxThumbnailsPerRun : 0;
   AddPredictions("validation", ds.validation, outcome->validation, &done.result, &thumbnails);
   if (outcome->test) {
-    eval::EvaluationOptions test_options;  // the test split also gets bootstrap intervals
-    test_options.bootstrap_resamples = 1000;
-    test_options.seed = static_cast<uint64_t>(spec.data().seed());
-    for (const auto& gate : spec.gates()) {  // the gates' operating points too
-      if (gate.has_at_specificity()) test_options.specificities.push_back(gate.at_specificity());
-      if (gate.has_at_sensitivity()) test_options.sensitivities.push_back(gate.at_sensitivity());
-    }
-    *done.result.mutable_test() = ToProto(*outcome->test, names, test_options);
+    *done.result.mutable_test() = ToProto(*outcome->test, names, TestEvaluationOptions(spec));
     AddPredictions("test", ds.test, *outcome->test, &done.result, &thumbnails);
   }
   return done;

@@ -77,12 +77,17 @@ class GrpcReporter final : public TaskReporter {
     *req.mutable_facts() = facts;
     return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportFacts(c, req, a); });
   }
-  Status Epoch(const derm::v1::EpochMetrics& metrics, const std::string& checkpoint) override {
+  StatusOr<derm::v1::ReportEpochResponse> Epoch(const derm::v1::EpochMetrics& metrics,
+                                                const std::string& checkpoint) override {
     derm::v1::ReportEpochRequest req;
     Sign(&req);
     *req.mutable_metrics() = metrics;
     req.set_checkpoint(checkpoint);
-    return Call([&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->ReportEpoch(c, req, a); });
+    derm::v1::ReportEpochResponse response;
+    DERM_RETURN_IF_ERROR(Call([&](grpc::ClientContext* c,
+                                  derm::v1::ReportEpochResponse* r) { return stub_->ReportEpoch(c, req, r); },
+                              &response));
+    return response;
   }
   bool Cancelled() override { return cancelled_ || stop_; }
   void Progress(const derm::v1::Progress& progress) override {
@@ -100,10 +105,14 @@ class GrpcReporter final : public TaskReporter {
 
   template <typename Fn>
   Status Call(Fn fn) {
+    derm::v1::Ack ack;
+    return Call(fn, &ack);
+  }
+  template <typename Fn, typename Response>
+  Status Call(Fn fn, Response* response) {
     return WithRetry(stop_, [&] {
-      derm::v1::Ack ack;
       auto ctx = CallContext(30000, token_);
-      return FromGrpc(fn(ctx.get(), &ack));
+      return FromGrpc(fn(ctx.get(), response));
     });
   }
 
@@ -182,6 +191,7 @@ void WorkerLoop::RunTask(const derm::v1::Task& task) {
                            : outcome.status.message());
       req.set_retryable(stop_ || outcome.retryable);
       req.set_preempted(stop_);
+      req.set_out_of_memory_backbone_batch(outcome.out_of_memory_backbone_batch);
       // When even FailTask cannot reach the scheduler, the lease expires and the job is retried.
       (void)reporter.Call(
           [&](grpc::ClientContext* c, derm::v1::Ack* a) { return stub_->FailTask(c, req, a); });

@@ -86,10 +86,19 @@ void CheckCommon(const derm::v1::JobSpec& spec, Checker& c) {
 
 void CheckInfer(const derm::v1::JobSpec& spec, Checker& c) {
   const auto& model = spec.model();
-  c.Require((model.run_id() > 0) != !model.file().empty(), "model",
-            "an infer job needs exactly one of model.run_id (a finished run) and model.file (an exported "
-            "model)");
+  // A registered model's name resolves to its run when submitted: the stored spec has both.
+  c.Require((model.run_id() > 0 || !model.name().empty()) != !model.file().empty(), "model",
+            "an infer job needs exactly one of model.run_id (a finished run), model.file (an exported "
+            "model) and model.name (a registered model)");
   c.Require(model.run_id() >= 0, "model.run_id", "must not be negative");
+  c.Require(model.version() >= 0, "model.version", "must not be negative");
+  if (!model.name().empty()) {
+    c.Require(model.version() > 0 || model.stage() == "staging" || model.stage() == "production",
+              "model.stage", "a registered model needs model.version or model.stage (staging or production)");
+  } else {
+    c.Require(model.version() == 0 && model.stage().empty(), "model.name",
+              "model.version and model.stage name a version of a registered model: model.name is missing");
+  }
   const auto& in = spec.input();
   const int inputs =
       !in.folder().empty() + !in.glob().empty() + !in.list_file().empty() + (in.paths_size() > 0);
@@ -139,7 +148,28 @@ void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
   }
 }
 
+// train.early_stopping: a stopping metric and a patience.
+void CheckEarlyStopping(const derm::v1::EarlyStopping& e, Checker& c) {
+  if (e.metric().empty() && e.patience() == 0) return;
+  c.Require(IsStopMetric(e.metric()), "train.early_stopping.metric",
+            "must be val_loss, val_accuracy or val_balanced_accuracy, got \"" + e.metric() + "\"");
+  c.Range(e.patience(), 1, 10000, "train.early_stopping.patience");
+}
+
+// evaluation: operating points in [0, 1], at most 20 of each.
+void CheckEvaluation(const derm::v1::EvaluationSpec& e, Checker& c) {
+  for (const auto& [values, field] : {std::pair{&e.specificities(), "evaluation.specificities"},
+                                      std::pair{&e.sensitivities(), "evaluation.sensitivities"}}) {
+    c.Require(values->size() <= 20, field, "must be at most 20 values");
+    for (double v : *values) c.Range(v, 0, 1, field);
+  }
+}
+
 }  // namespace
+
+bool IsStopMetric(const std::string& metric) {
+  return metric == "val_loss" || metric == "val_accuracy" || metric == "val_balanced_accuracy";
+}
 
 std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
   Checker c;
@@ -150,9 +180,12 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
     return c.Take();
   }
   c.Require(spec.kind() == "train", "kind", "must be \"train\" or \"infer\", got \"" + spec.kind() + "\"");
-  c.Require(
-      !spec.has_input() && !spec.has_infer() && spec.model().run_id() == 0 && spec.model().file().empty(),
-      "kind", "input, infer, model.run_id and model.file are for kind: infer");
+  c.Require(!spec.has_input() && !spec.has_infer() && spec.model().run_id() == 0 &&
+                spec.model().file().empty() && spec.model().name().empty() && spec.model().version() == 0 &&
+                spec.model().stage().empty(),
+            "kind",
+            "input, infer, model.run_id, model.file, model.name, model.version and model.stage are for "
+            "kind: infer");
   const auto& data = spec.data();
   c.Require(!data.train_dir().empty(), "data.train_dir", "is required");
   c.Require(data.validation_split() > 0 && data.validation_split() < 1, "data.validation_split",
@@ -182,6 +215,8 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
   c.Require(train.learning_rate() > 0 && train.learning_rate() <= 10, "train.learning_rate",
             "must be greater than 0 and at most 10");
   CheckGates(spec, c);
+  CheckEarlyStopping(train.early_stopping(), c);
+  CheckEvaluation(spec.evaluation(), c);
   return c.Take();
 }
 

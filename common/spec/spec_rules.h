@@ -23,6 +23,10 @@ void ApplySpecDefaults(derm::v1::JobSpec* spec);
 // ranges only; whether data folders exist is checked where the paths resolve.
 std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec);
 
+// The validation metrics early stopping may watch: val_loss, val_accuracy, val_balanced_accuracy
+// (epoch_metrics columns of the same names).
+bool IsStopMetric(const std::string& metric);
+
 // "field: message; field: message".
 std::string JoinProblems(const std::vector<SpecProblem>& problems);
 

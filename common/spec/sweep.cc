@@ -7,6 +7,7 @@
 
 #include "common/parse_number.h"
 #include "common/rng.h"
+#include "common/spec/spec_rules.h"
 #include "common/strings.h"
 
 namespace derm {
@@ -84,12 +85,30 @@ Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std:
   }
 }
 
+Status CheckSweepEarlyStopping(const derm::v1::SweepEarlyStopping& e) {
+  if (e.type() != "asha")
+    return InvalidArgument("sweep.early_stopping.type must be \"asha\", got \"" + e.type() + "\"");
+  if (!e.metric().empty() && !IsStopMetric(e.metric())) {
+    return InvalidArgument(
+        "sweep.early_stopping.metric must be val_loss, val_accuracy or val_balanced_accuracy, got \"" +
+        e.metric() + "\"");
+  }
+  if (e.has_grace_epochs() && (e.grace_epochs() < 1 || e.grace_epochs() > 10000)) {
+    return InvalidArgument("sweep.early_stopping.grace_epochs must be between 1 and 10000");
+  }
+  if (e.has_reduction_factor() && (e.reduction_factor() < 2 || e.reduction_factor() > 100)) {
+    return InvalidArgument("sweep.early_stopping.reduction_factor must be between 2 and 100");
+  }
+  return Status::Ok();
+}
+
 StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& spec) {
   const auto& sweep = spec.sweep();
   if (sweep.method() != "grid" && sweep.method() != "random") {
     return InvalidArgument("sweep.method must be \"grid\" or \"random\", got \"" + sweep.method() + "\"");
   }
   if (sweep.parameters().empty()) return InvalidArgument("sweep.parameters is empty");
+  if (sweep.has_early_stopping()) DERM_RETURN_IF_ERROR(CheckSweepEarlyStopping(sweep.early_stopping()));
   // Sorted paths give a stable point order.
   std::map<std::string, std::vector<std::string>> params;
   int64_t grid = 1;

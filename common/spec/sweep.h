@@ -20,5 +20,7 @@ Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std:
 // order of sorted paths; random: `trials` distinct grid points drawn with `seed`. At most
 // kMaxSweepPoints points.
 StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& spec);
+// sweep.early_stopping: type asha, a stopping metric, grace_epochs 1-10000, reduction_factor 2-100.
+Status CheckSweepEarlyStopping(const derm::v1::SweepEarlyStopping& early_stopping);
 
 }  // namespace derm

@@ -17,7 +17,10 @@ Permissions PermissionsOf(derm::v1::Role role) {
     case derm::v1::EDITOR:
       return editor;
     case derm::v1::ADMIN:
-      return editor.With(P::kChangeAnyJob).With(P::kManageWorkers).With(P::kManageAccess);
+      return editor.With(P::kChangeAnyJob)
+          .With(P::kManageWorkers)
+          .With(P::kManageAccess)
+          .With(P::kOverrideGates);
     case derm::v1::WORKER:
       return Permissions().With(P::kIdentify).With(P::kWork);
     case derm::v1::LAUNCHER:
@@ -56,6 +59,8 @@ std::string PermissionName(Permission p) {
       return "work";
     case P::kReadQueue:
       return "read the queue";
+    case P::kOverrideGates:
+      return "override gates";
   }
   return "?";
 }
@@ -103,6 +108,10 @@ const std::map<std::string, Permission, std::less<>>& PermissionTable() {
       {"derm.v1.WorkerService.CompleteTask", P::kWork},
       {"derm.v1.WorkerService.FailTask", P::kWork},
       {"derm.v1.WorkerService.LeaveWorker", P::kWork},
+      // ModelService: the registry (forcing past the gates: kOverrideGates too).
+      {"derm.v1.ModelService.RegisterModel", P::kSubmit},
+      {"derm.v1.ModelService.PromoteModel", P::kSubmit},
+      {"derm.v1.ModelService.ListModelVersions", P::kRead},
       // AccessService.
       {"derm.v1.AccessService.WhoAmI", P::kIdentify},
       {"derm.v1.AccessService.CreateToken", P::kManageAccess},

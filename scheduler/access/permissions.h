@@ -25,6 +25,7 @@ enum class Permission : uint32_t {
   kManageAccess = 1u << 6,   // tokens and the audit trail
   kWork = 1u << 7,           // the worker service (and only for its own attempts)
   kReadQueue = 1u << 8,      // list jobs and workers (kRead grants it too)
+  kOverrideGates = 1u << 9,  // promote a model to production although its gates did not all pass
 };
 
 // A set of permissions.
@@ -41,8 +42,9 @@ class Permissions {
 };
 
 // What `role` may do: viewer reads; editor also submits and changes its own jobs; admin also
-// changes anyone's jobs, drains workers and manages access; worker only works; launcher only lists
-// jobs and workers and drains workers (derm-launcher). ROLE_UNSPECIFIED grants nothing.
+// changes anyone's jobs, drains workers, manages access and may force a model past its gates;
+// worker only works; launcher only lists jobs and workers and drains workers (derm-launcher).
+// ROLE_UNSPECIFIED grants nothing.
 Permissions PermissionsOf(derm::v1::Role role);
 
 // "viewer", "editor", "admin", "worker", "launcher" (lower case, as dermctl and certificates spell them).

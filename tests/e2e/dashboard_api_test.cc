@@ -153,7 +153,7 @@ TEST_F(DashboardApiTest, EveryDocumentedRouteIsServedAndAnswersItsExample) {
     } else if (d.route.find("thumbnail") != std::string::npos) {
       EXPECT_EQ(type, "image/jpeg");
       EXPECT_EQ(reply.body.substr(0, 2), "\xFF\xD8");
-    } else if (d.route.find("model") != std::string::npos) {
+    } else if (d.route.ends_with("/model")) {
       EXPECT_EQ(type, "application/octet-stream");
     } else {
       EXPECT_EQ(type, "application/json");

@@ -69,11 +69,13 @@ TEST_F(ForgeryTest, EveryStepOfTheForgedResultsSequenceIsRefusedAndTheRealResult
   const int64_t attempt = leased.task().attempt_id();
   ASSERT_GT(attempt, 0);
   derm::v1::Ack ack;
+  derm::v1::ReportEpochResponse verdict;
 
   // 1. A client token: no worker RPC at all, whatever it names.
-  EXPECT_EQ(workers_->ReportEpoch(Call(mallory).get(), Epoch(attempt, real.worker_id(), "", 1, 0.999), &ack)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      workers_->ReportEpoch(Call(mallory).get(), Epoch(attempt, real.worker_id(), "", 1, 0.999), &verdict)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   derm::v1::CompleteTaskRequest complete = As<derm::v1::CompleteTaskRequest>(attempt, real.worker_id(), "");
   complete.mutable_result()->mutable_test()->set_accuracy(0.999);
   EXPECT_EQ(workers_->CompleteTask(Call(mallory).get(), complete, &ack).error_code(),
@@ -98,7 +100,7 @@ TEST_F(ForgeryTest, EveryStepOfTheForgedResultsSequenceIsRefusedAndTheRealResult
   const auto fake = Register(mallory_worker);
   EXPECT_EQ(workers_
                 ->ReportEpoch(Call(mallory_worker).get(),
-                              Epoch(attempt, fake.worker_id(), fake.worker_key(), 1, 0.999), &ack)
+                              Epoch(attempt, fake.worker_id(), fake.worker_key(), 1, 0.999), &verdict)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   complete = As<derm::v1::CompleteTaskRequest>(attempt, fake.worker_id(), fake.worker_key());
@@ -116,11 +118,12 @@ TEST_F(ForgeryTest, EveryStepOfTheForgedResultsSequenceIsRefusedAndTheRealResult
   // ... nor pass itself off as the real worker without that worker's key.
   EXPECT_EQ(workers_
                 ->ReportEpoch(Call(mallory_worker).get(),
-                              Epoch(attempt, real.worker_id(), fake.worker_key(), 1, 0.999), &ack)
+                              Epoch(attempt, real.worker_id(), fake.worker_key(), 1, 0.999), &verdict)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(
-      workers_->ReportEpoch(Call(mallory_worker).get(), Epoch(attempt, real.worker_id(), "", 1, 0.999), &ack)
+      workers_
+          ->ReportEpoch(Call(mallory_worker).get(), Epoch(attempt, real.worker_id(), "", 1, 0.999), &verdict)
           .error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
 
@@ -131,7 +134,7 @@ TEST_F(ForgeryTest, EveryStepOfTheForgedResultsSequenceIsRefusedAndTheRealResult
   // The real worker finishes with its own numbers.
   for (int e = 1; e <= 2; ++e) {
     const grpc::Status st = workers_->ReportEpoch(
-        Call(pool).get(), Epoch(attempt, real.worker_id(), real.worker_key(), e, 0.5), &ack);
+        Call(pool).get(), Epoch(attempt, real.worker_id(), real.worker_key(), e, 0.5), &verdict);
     ASSERT_TRUE(st.ok()) << st.error_message();
   }
   complete = As<derm::v1::CompleteTaskRequest>(attempt, real.worker_id(), real.worker_key());

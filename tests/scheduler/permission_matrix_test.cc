@@ -8,6 +8,7 @@
 
 #include "derm/v1/access.pb.h"
 #include "derm/v1/jobs.pb.h"
+#include "derm/v1/models.pb.h"
 #include "derm/v1/workers.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "scheduler/access/permissions.h"
@@ -21,7 +22,7 @@ namespace pb = google::protobuf;
 
 // The services the scheduler serves (the health service aside, which is open to all).
 const std::vector<std::string> kServices = {"derm.v1.JobService", "derm.v1.WorkerService",
-                                            "derm.v1.AccessService",
+                                            "derm.v1.AccessService", "derm.v1.ModelService",
                                             "grpc.reflection.v1alpha.ServerReflection"};
 
 std::vector<const pb::MethodDescriptor*> AllMethods() {
@@ -67,6 +68,9 @@ const std::map<std::string, std::string> kExpected = {
     {"derm.v1.WorkerService.CompleteTask", "worker"},
     {"derm.v1.WorkerService.FailTask", "worker"},
     {"derm.v1.WorkerService.LeaveWorker", "worker"},
+    {"derm.v1.ModelService.RegisterModel", "admin editor"},
+    {"derm.v1.ModelService.PromoteModel", "admin editor"},  // forcing past the gates: admins only
+    {"derm.v1.ModelService.ListModelVersions", "admin editor viewer"},
     {"derm.v1.AccessService.WhoAmI", "admin editor launcher viewer worker"},
     {"derm.v1.AccessService.CreateToken", "admin"},
     {"derm.v1.AccessService.ListTokens", "admin"},

@@ -96,7 +96,7 @@ class SchedulerTest : public ::testing::Test {
     req.set_attempt_id(attempt);
     req.mutable_metrics()->set_epoch(epoch);
     req.set_checkpoint(ckpt);
-    return scheduler_->ReportEpoch(Signed(req));
+    return scheduler_->ReportEpoch(Signed(req)).status();
   }
 
   testing::TempDir dir_;

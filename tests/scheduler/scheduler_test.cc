@@ -474,6 +474,7 @@ TEST_F(SchedulerTest, DrainedWorkerFinishesItsTaskThenLeaves) {
   ASSERT_TRUE(drained.ok());
   EXPECT_EQ(drained->state(), derm::v1::DRAINING);
   EXPECT_EQ(drained->running_job_id(), task.job_id());
+  for (int e = 1; e <= 3; ++e) ASSERT_TRUE(Report(task.attempt_id(), e, "").ok());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(task.attempt_id());
   EXPECT_TRUE(scheduler_->CompleteTask(Signed(done)).ok()) << "the current task still completes";
@@ -518,7 +519,7 @@ TEST_F(SchedulerTest, RejectsEpochsOutsideTheSpec) {
 TEST_F(SchedulerTest, RefusesThumbnailsThatAreNotSmallJpegsAndKeepsTheAttempt) {
   const int64_t job = Submit(Spec());
   const auto task = Acquire(Worker());
-  ASSERT_TRUE(Report(task.attempt_id(), 1, "after-1").ok());
+  for (int e = 1; e <= 3; ++e) ASSERT_TRUE(Report(task.attempt_id(), e, "after-" + std::to_string(e)).ok());
   derm::v1::CompleteTaskRequest done;
   done.set_attempt_id(task.attempt_id());
   auto* p = done.mutable_result()->add_predictions();
@@ -555,14 +556,14 @@ TEST_F(SchedulerTest, RefusesOversizedEvaluationsAndKeepsTheAttempt) {
   c->set_class_name("a");
   for (int i = 0; i < 1001; ++i) c->mutable_roc()->add_x(0);
   for (int i = 0; i < 1001; ++i) c->mutable_roc()->add_y(0);
-  Status st = scheduler_->ReportEpoch(Signed(rep));
+  Status st = scheduler_->ReportEpoch(Signed(rep)).status();
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.message(), "epoch 1: a curve of class a has more than 1,000 points or unpaired ones");
   c->mutable_roc()->mutable_x()->Truncate(10);
   c->mutable_roc()->mutable_y()->Truncate(9);
-  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).code(), StatusCode::kInvalidArgument) << "unpaired";
+  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).status().code(), StatusCode::kInvalidArgument) << "unpaired";
   v->mutable_evaluation()->add_per_class();  // two classes, one in the confusion matrix
-  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).message(),
+  EXPECT_EQ(scheduler_->ReportEpoch(Signed(rep)).status().message(),
             "epoch 1: the evaluation has 2 classes, the confusion matrix 1");
   v->clear_evaluation();
   EXPECT_TRUE(scheduler_->ReportEpoch(Signed(rep)).ok()) << "the attempt still holds its lease";
@@ -581,7 +582,7 @@ TEST_F(SchedulerTest, RefusesNonFiniteMetricsWithTheFieldAndKeepsTheAttempt) {
     rep.set_attempt_id(task.attempt_id());
     rep.mutable_metrics()->set_epoch(1);
     set(rep.mutable_metrics());
-    const Status st = scheduler_->ReportEpoch(Signed(rep));
+    const Status st = scheduler_->ReportEpoch(Signed(rep)).status();
     EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << field;
     EXPECT_EQ(st.message(), "epoch 1: " + field + "; only finite metrics are stored");
   }
@@ -593,6 +594,7 @@ TEST_F(SchedulerTest, ListsRunsFilteredOrderedAndPaginated) {
   const int64_t w = Worker();
   for (int i = 0; i < 5; ++i) {
     auto spec = Spec(0);
+    spec.mutable_train()->set_epochs(1);
     spec.set_name("lr" + std::to_string(i));
     spec.mutable_train()->set_learning_rate(0.001 * (i + 1));
     (*spec.mutable_tags())["team"] = i % 2 ? "odd" : "even";

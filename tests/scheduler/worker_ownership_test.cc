@@ -31,7 +31,7 @@ TEST_F(WorkerOwnershipTest, AnotherWorkerCanNeitherReportOnNorEndNorKeepAliveAnA
   derm::v1::ReportEpochRequest epoch = From<derm::v1::ReportEpochRequest>(other, attempt);
   epoch.mutable_metrics()->set_epoch(1);
   epoch.mutable_metrics()->mutable_validation()->set_accuracy(0.999);
-  const Status forged = scheduler_->ReportEpoch(epoch);
+  const Status forged = scheduler_->ReportEpoch(epoch).status();
   EXPECT_EQ(forged.code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(forged.message(), "attempt " + std::to_string(attempt) + " is leased to worker " +
                                   std::to_string(owner) + ", not to worker " + std::to_string(other));
@@ -92,14 +92,15 @@ TEST_F(WorkerOwnershipTest, AWrongKeyIsRefusedBeforeAnythingChanges) {
   auto report = From<derm::v1::ReportEpochRequest>(w, task.attempt_id());
   report.set_worker_key(keys_[w] + "x");
   report.mutable_metrics()->set_epoch(1);
-  EXPECT_EQ(scheduler_->ReportEpoch(report).code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(scheduler_->ReportEpoch(report).status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(scheduler_->reads().GetRun(task.run_id())->epochs_size(), 0);
   // An unknown worker: NOT_FOUND for its polls (it registers again), the end of its attempts.
   derm::v1::AcquireTaskRequest stranger;
   stranger.set_worker_id(999);
   EXPECT_EQ(scheduler_->AcquireTask(stranger, 0).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(scheduler_->ReportEpoch(From<derm::v1::ReportEpochRequest>(999, task.attempt_id())).code(),
-            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      scheduler_->ReportEpoch(From<derm::v1::ReportEpochRequest>(999, task.attempt_id())).status().code(),
+      StatusCode::kFailedPrecondition);
 }
 
 TEST_F(WorkerOwnershipTest, EachRegistrationGetsItsOwnKeyAndRecordsWhoRegisteredIt) {

@@ -1,6 +1,7 @@
 // FakeReporter: a TaskReporter that keeps what a task reports, for the worker's tests.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -14,10 +15,12 @@ class FakeReporter : public TaskReporter {
     facts.push_back(f);
     return Status::Ok();
   }
-  Status Epoch(const derm::v1::EpochMetrics& m, const std::string& checkpoint) override {
+  StatusOr<derm::v1::ReportEpochResponse> Epoch(const derm::v1::EpochMetrics& m,
+                                                const std::string& checkpoint) override {
     epochs.push_back(m);
     checkpoints.push_back(checkpoint);
-    return epoch_status;
+    if (!epoch_status.ok()) return epoch_status;
+    return verdict ? verdict(m.epoch()) : derm::v1::ReportEpochResponse();
   }
   bool Cancelled() override { return cancel; }
 
@@ -25,6 +28,8 @@ class FakeReporter : public TaskReporter {
   std::vector<derm::v1::EpochMetrics> epochs;
   std::vector<std::string> checkpoints;
   Status epoch_status;
+  // The scheduler's answer to each epoch (default: go on).
+  std::function<derm::v1::ReportEpochResponse(int32_t epoch)> verdict;
   bool cancel = false;
 };
 

@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common/crypto/sha256.h"
+#include "tests/testing/fp32_tolerance.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/tiny_dataset.h"
 #include "tests/worker/fake_reporter.h"
@@ -111,6 +112,81 @@ TEST_F(TaskRunnerTest, ResumesFromACheckpoint) {
   EXPECT_EQ(second.epochs[0].epoch(), 2);
   EXPECT_EQ(second.epochs[0].loss(), reporter_.epochs[1].loss());
   EXPECT_EQ(second.epochs[0].validation().loss(), reporter_.epochs[1].validation().loss());
+}
+
+// The validation accuracy of an outcome's validation predictions.
+double PredictedValidationAccuracy(const derm::v1::RunResult& r) {
+  int n = 0, right = 0;
+  for (const auto& p : r.predictions()) {
+    if (p.split() != "validation") continue;
+    ++n;
+    right += p.true_class() == p.predicted_class();
+  }
+  return n ? static_cast<double>(right) / n : -1;
+}
+
+TEST_F(TaskRunnerTest, StopsWhenTheSchedulerSaysAndExportsTheBestEpochsModel) {
+  auto task = Task();
+  task.mutable_spec()->mutable_train()->set_epochs(4);
+  task.mutable_spec()->mutable_train()->mutable_early_stopping()->set_metric("val_loss");
+  task.mutable_spec()->mutable_train()->mutable_early_stopping()->set_patience(1);
+  reporter_.verdict = [](int32_t epoch) {  // epoch 1 stays the best; stop after epoch 2
+    derm::v1::ReportEpochResponse v;
+    v.set_best_epoch(1);
+    v.set_stop(epoch == 2);
+    return v;
+  };
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  ASSERT_EQ(reporter_.epochs.size(), 2u) << "no epoch after the stop";
+  EXPECT_EQ(out.result.model_epoch(), 1);
+  EXPECT_TRUE(out.result.has_test());
+  EXPECT_EQ(PredictedValidationAccuracy(out.result), reporter_.epochs[0].validation().accuracy())
+      << "the predictions are the best epoch's";
+
+  // The model is exactly the one a one-epoch run exports (same seed and device).
+  auto one = Task();
+  one.mutable_spec()->mutable_train()->set_epochs(1);
+  FakeReporter plain;
+  TaskOutcome reference = runner_.Run(one, &plain);
+  ASSERT_TRUE(reference.status.ok());
+  EXPECT_EQ(reference.result.model_epoch(), 1);
+  EXPECT_EQ(out.result.model(), reference.result.model());
+  EXPECT_EQ(out.result.test().loss(), reference.result.test().loss());
+}
+
+TEST_F(TaskRunnerTest, AnAttemptStoppedEarlierTrainsNoFurtherAndKeepsTheBestCheckpointsModel) {
+  auto task = Task();
+  task.mutable_spec()->mutable_train()->set_epochs(2);
+  ASSERT_TRUE(runner_.Run(task, &reporter_).status.ok());
+  task.mutable_spec()->mutable_train()->set_epochs(5);
+  task.mutable_spec()->mutable_train()->mutable_early_stopping()->set_metric("val_accuracy");
+  task.mutable_spec()->mutable_train()->mutable_early_stopping()->set_patience(1);
+  task.set_resume_epoch(2);
+  task.set_resume_checkpoint(reporter_.checkpoints[1]);
+  task.set_stop_epoch(2);
+  task.set_best_epoch(1);
+  task.set_best_checkpoint(reporter_.checkpoints[0]);
+  FakeReporter second;
+  TaskOutcome out = runner_.Run(task, &second);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  EXPECT_TRUE(second.epochs.empty());
+  EXPECT_EQ(out.result.model_epoch(), 1);
+  EXPECT_EQ(PredictedValidationAccuracy(out.result), reporter_.epochs[0].validation().accuracy());
+}
+
+TEST_F(TaskRunnerTest, UsesTheTasksBackboneBatchAndRecordsIt) {
+  auto task = Task();
+  task.mutable_spec()->mutable_train()->set_epochs(1);
+  ASSERT_TRUE(runner_.Run(task, &reporter_).status.ok());
+  EXPECT_EQ(reporter_.facts[0].backbone_batch(), 256) << "BackboneBatch()'s choice for 32-px images on a CPU";
+  task.set_backbone_batch(3);
+  FakeReporter halved;
+  TaskOutcome out = runner_.Run(task, &halved);
+  ASSERT_TRUE(out.status.ok());
+  EXPECT_EQ(halved.facts[0].backbone_batch(), 3);
+  // Identical maths up to fp32 rounding: the backbone's kernels sum in another order per batch size.
+  EXPECT_PRED2(testing::SameUpToRounding, halved.epochs[0].loss(), reporter_.epochs[0].loss());
 }
 
 TEST_F(TaskRunnerTest, ADatasetAboveTheCacheBudgetTrainsExactlyAsInRam) {

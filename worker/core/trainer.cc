@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <numeric>
 
 #include "worker/core/head.h"
@@ -126,13 +127,27 @@ StatusOr<TrainOutcome> Trainer::Run(const ImageSet& train, const ImageSet& val, 
     result.checkpoint = head.Serialize(epoch);
     outcome.epochs_done = epoch;
     outcome.validation = result.validation;
-    if (hooks.on_epoch && !hooks.on_epoch(result))
+    const AfterEpoch next = hooks.on_epoch ? hooks.on_epoch(result) : AfterEpoch::kContinue;
+    if (next == AfterEpoch::kCancel)
       return Cancelled("training stopped after epoch " + std::to_string(epoch));
+    if (next == AfterEpoch::kFinish) break;
   }
-  if (outcome.epochs_done > 0 && outcome.validation.num_classes == 0) {
-    outcome.validation = Evaluate(head, val_features, val.labels);
+  // The final head: the last epoch's, or the checkpoint the hook names (its own copy).
+  outcome.model_epoch = outcome.epochs_done;
+  const DenseHead* final_head = &head;
+  std::unique_ptr<DenseHead> kept;
+  if (const std::string checkpoint = hooks.final_checkpoint ? hooks.final_checkpoint() : "";
+      !checkpoint.empty()) {
+    Rng unused(0);
+    kept = std::make_unique<DenseHead>(hc, unused, device);
+    DERM_ASSIGN_OR_RETURN(outcome.model_epoch, kept->Restore(checkpoint));
+    final_head = kept.get();
   }
-  if (test && test->size() > 0) outcome.test = Evaluate(head, features_.All(*test), test->labels);
+  if (outcome.epochs_done > 0 &&
+      (outcome.validation.num_classes == 0 || outcome.model_epoch != outcome.epochs_done)) {
+    outcome.validation = Evaluate(*final_head, val_features, val.labels);
+  }
+  if (test && test->size() > 0) outcome.test = Evaluate(*final_head, features_.All(*test), test->labels);
   return outcome;
 }
 

@@ -44,9 +44,16 @@ struct EpochResult {
   std::string checkpoint;  // resumes after this epoch
 };
 
+// What training does after an epoch: go on, finish here (early stopping: the run completes, its
+// test split evaluated), or stop (cancellation).
+enum class AfterEpoch { kContinue, kFinish, kCancel };
+
 struct TrainHooks {
-  // Called after each epoch; returning false stops training (cancellation).
-  std::function<bool(const EpochResult&)> on_epoch;
+  // Called after each epoch.
+  std::function<AfterEpoch(const EpochResult&)> on_epoch;
+  // Called once training ends: the checkpoint whose head makes the final validation and test
+  // evaluations (early stopping's best epoch); empty, or no hook: the last epoch's head.
+  std::function<std::string()> final_checkpoint;
   // Polled before every batch; returning true stops training within one batch.
   std::function<bool()> should_stop;
   // After each backbone chunk: training images of `epoch` done so far, of `total`, in `seconds`.
@@ -55,7 +62,8 @@ struct TrainHooks {
 
 struct TrainOutcome {
   int32_t epochs_done = 0;
-  SplitEval validation;           // of the last epoch
+  int32_t model_epoch = 0;        // the epoch whose head made the evaluations below
+  SplitEval validation;           // of model_epoch
   std::optional<SplitEval> test;  // when a test set was given
 };
 

@@ -52,7 +52,7 @@ TEST(CudaTest, TrainsOnTheDevice) {
   TrainHooks hooks;
   hooks.on_epoch = [&](const EpochResult& r) {
     epochs.push_back(r);
-    return true;
+    return AfterEpoch::kContinue;
   };
   auto outcome = Trainer(*net, c, 2).Run(set, set, nullptr, "", hooks);
   ASSERT_TRUE(outcome.ok()) << outcome.status().ToString();

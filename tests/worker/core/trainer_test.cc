@@ -49,7 +49,7 @@ class TrainerTest : public ::testing::Test {
     TrainHooks hooks;
     hooks.on_epoch = [&](const EpochResult& r) {
       epochs.push_back(r);
-      return true;
+      return AfterEpoch::kContinue;
     };
     auto outcome = Trainer(*net_, c, 3).Run(train_, val_, nullptr, resume, hooks);
     EXPECT_TRUE(outcome.ok()) << outcome.status().ToString();
@@ -127,7 +127,10 @@ TEST_F(TrainerTest, ADivergingRunFailsAtOnceNamingTheEpoch) {
   c.learning_rate = 1e38;  // the first Adam steps move every weight by about 1e38
   int reported = 0;
   TrainHooks hooks;
-  hooks.on_epoch = [&](const EpochResult&) { return ++reported > 0; };
+  hooks.on_epoch = [&](const EpochResult&) {
+    ++reported;
+    return AfterEpoch::kContinue;
+  };
   auto outcome = Trainer(*net_, c, 3).Run(train_, val_, nullptr, "", hooks);
   ASSERT_EQ(outcome.status().code(), StatusCode::kOutOfRange) << outcome.status().ToString();
   EXPECT_NE(outcome.status().message().find(" became "), std::string::npos) << outcome.status().message();
