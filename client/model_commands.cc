@@ -13,8 +13,8 @@ std::string Gates(const derm::v1::ModelVersion& v) {
 }
 
 void PrintVersion(const derm::v1::ModelVersion& v, std::ostream& out) {
-  out << v.name() << " version " << v.version() << " (run " << v.run_id() << ", gates " << Gates(v)
-      << "): " << v.stage() << "\n";
+  out << v.name() << " version " << v.version() << " (run " << v.run_id() << ", "
+      << (v.gates() == 0 ? "" : "gates ") << Gates(v) << "): " << v.stage() << "\n";
 }
 
 }  // namespace

@@ -66,9 +66,11 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   auto* interval = ev->mutable_accuracy_interval();
   interval->set_resamples(1000);
   interval->set_level(0.95);
-  ASSERT_TRUE(store->run_writer().RecordEpoch(job.run_id(), attempt, m, "", 4).ok());
+  ASSERT_TRUE(store->run_writer().RecordEpoch(job.run_id(), attempt, m, "checkpoint", 4).ok());
+  ASSERT_TRUE(store->history().RecordStop(job.run_id(), 1, "val_loss has not improved for 3 epochs", 4).ok());
   derm::v1::RunResult result;
   *result.mutable_test() = m.validation();
+  result.set_model("model");
   auto* p = result.add_predictions();
   p->set_split("validation");
   p->set_path("/d/a/1.jpg");
@@ -82,6 +84,8 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   ASSERT_TRUE(store->attempts()
                   .End(job.id(), attempt, AttemptState::kSucceeded, derm::v1::SUCCEEDED, "completed", 6)
                   .ok());
+  ASSERT_TRUE(store->models().Register("melanoma-screen", job.run_id(), "tester", 6).ok());
+  ASSERT_TRUE(store->models().SetStage("melanoma-screen", 1, "production", false, "reviewer", "", 6).ok());
 
   // Job 2: an inference job with one finished shard.
   derm::v1::JobSpec infer;

@@ -345,6 +345,8 @@ async function runPage(runId) {
         ["device", facts.device],
         ["skipped files", (facts.skipped || []).length],
         ["epochs done", epochs.length, "run-epochs"],
+        ["model epoch", run.model_epoch || "—", "run-model-epoch"],
+        ["stopped early", run.stopped_epoch ? `after epoch ${run.stopped_epoch}: ${run.stop_reason}` : "no", "run-stopped"],
         ["val accuracy (last epoch)", last ? fmt(last.validation.accuracy) : "—", "run-val-accuracy"],
         ["val loss (last epoch)", last ? fmt(last.validation.loss) : "—", "run-val-loss"],
         ["test accuracy", hasTest ? fmt(run.result.test.accuracy) : "—", "run-test-accuracy"],
@@ -367,6 +369,8 @@ async function runPage(runId) {
     confusion.replaceChildren(el("p", { class: "muted", text: "No epoch has finished yet." }));
     return;
   }
+  // The epoch the run's model (and so its stored predictions and test split) is of.
+  const modelEpoch = run.model_epoch || epochs.length;
   const split = el("select", { id: "split" }, el("option", { value: "validation", text: "validation" }), hasTest ? el("option", { value: "test", text: "test (final model)" }) : null);
   const slider = el("input", { type: "range", id: "epoch-slider", min: 1, max: epochs.length, value: epochs.length, step: 1 });
   const epochLabel = el("span", { id: "epoch-label" });
@@ -382,7 +386,7 @@ async function runPage(runId) {
     slider.disabled = s === "test";
     epochLabel.textContent = s === "test" ? "final model" : `epoch ${epoch} of ${epochs.length}`;
     const m = await api(`/runs/${runId}/confusion?` + q({ split: s, epoch: s === "test" ? 0 : epoch }));
-    const finalModel = s === "test" || epoch === epochs.length;
+    const finalModel = s === "test" || epoch === modelEpoch;
     const cm = m.confusion || { class_names: [], counts: [] };
     matrix.replaceChildren(
       heatmap(cm.class_names, (cm.counts || []).map(num), {
@@ -404,7 +408,7 @@ async function runPage(runId) {
 
   async function showCell(s, i, j, classNames, finalModel) {
     if (!finalModel) {
-      images.replaceChildren(el("p", { class: "muted", id: "cell-note", text: "Images are stored with the final model's predictions: move the slider to the last epoch to see them." }));
+      images.replaceChildren(el("p", { class: "muted", id: "cell-note", text: `Images are stored with the final model's predictions: move the slider to epoch ${modelEpoch} to see them.` }));
       return;
     }
     const page = await api(`/runs/${runId}/predictions?` + q({ split: s, true_class: i, predicted_class: j, page_size: 200 }));
