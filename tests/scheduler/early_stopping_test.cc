@@ -179,6 +179,13 @@ TEST_F(EarlyStoppingTest, SweepEarlyStoppingIsValidatedBySubmit) {
             std::string::npos)
       << refused.status().message();
   EXPECT_NE(refused.status().message().find("train.early_stopping.patience"), std::string::npos);
+  auto points = TrainSpec("points", 1);
+  points.mutable_evaluation()->add_specificities(1.5);
+  EXPECT_NE(scheduler_->Submit(points, "", "tester")
+                .status()
+                .message()
+                .find("evaluation.specificities: must be between 0 and 1, got 1.5"),
+            std::string::npos);
 }
 
 TEST_F(EarlyStoppingTest, AnAttemptOutOfMemoryIsRetriedWithHalfTheBackboneBatchRecorded) {

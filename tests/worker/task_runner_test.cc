@@ -175,6 +175,29 @@ TEST_F(TaskRunnerTest, AnAttemptStoppedEarlierTrainsNoFurtherAndKeepsTheBestChec
   EXPECT_EQ(PredictedValidationAccuracy(out.result), reporter_.epochs[0].validation().accuracy());
 }
 
+TEST_F(TaskRunnerTest, TheSpecsOperatingPointsReplaceTheDefaultsAndGatesAddTheirsOnTest) {
+  auto task = Task();
+  task.mutable_spec()->mutable_train()->set_epochs(1);
+  task.mutable_spec()->mutable_evaluation()->add_specificities(0.85);
+  task.mutable_spec()->mutable_evaluation()->add_sensitivities(0.7);
+  task.mutable_spec()->mutable_evaluation()->add_sensitivities(0.99);
+  auto* gate = task.mutable_spec()->add_gates();
+  gate->set_metric("sensitivity");
+  gate->set_class_("a");
+  gate->set_at_specificity(0.5);
+  gate->set_min(0);
+  TaskOutcome out = runner_.Run(task, &reporter_);
+  ASSERT_TRUE(out.status.ok()) << out.status.ToString();
+  const auto& validation = reporter_.epochs[0].validation().evaluation().per_class(0);
+  ASSERT_EQ(validation.at_specificity_size(), 1);
+  EXPECT_EQ(validation.at_specificity(0).target(), 0.85);
+  ASSERT_EQ(validation.at_sensitivity_size(), 2);
+  EXPECT_EQ(validation.at_sensitivity(1).target(), 0.99);
+  const auto& test = out.result.test().evaluation().per_class(0);
+  ASSERT_EQ(test.at_specificity_size(), 2) << "the gate's operating point too";
+  EXPECT_EQ(test.at_specificity(1).target(), 0.5);
+}
+
 TEST_F(TaskRunnerTest, UsesTheTasksBackboneBatchAndRecordsIt) {
   auto task = Task();
   task.mutable_spec()->mutable_train()->set_epochs(1);
