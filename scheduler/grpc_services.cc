@@ -3,28 +3,10 @@
 #include <chrono>
 
 #include "common/grpc/grpc_status.h"
-#include "common/grpc/limits.h"
+#include "scheduler/grpc_reply.h"
 
 namespace derm::scheduler {
 namespace {
-
-// A reply the client could not take (over the message limit) is refused whole, before
-// protobuf is asked to serialise it, instead of failing the call (or the process) there.
-grpc::Status Sized(const google::protobuf::Message& reply) {
-  const size_t bytes = reply.ByteSizeLong();
-  if (bytes <= static_cast<size_t>(kMaxMessageBytes) - (1 << 20)) return grpc::Status::OK;
-  return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                      "the answer would be " + std::to_string(bytes >> 20) +
-                          " MiB, more than a reply may carry (" + std::to_string(kMaxMessageBytes >> 20) +
-                          " MiB); ask for less (a limit or a filter)");
-}
-
-template <typename T, typename Out>
-grpc::Status Reply(StatusOr<T> result, Out* out) {
-  if (!result.ok()) return ToGrpc(result.status());
-  *out = std::move(result).value();
-  return Sized(*out);
-}
 
 // How long a long-poll may wait: what the client asked, bounded by its own deadline.
 int64_t WaitBudget(const grpc::ServerContext* ctx, int64_t asked_ms) {

@@ -1,18 +1,8 @@
 #include "scheduler/model_service.h"
 
-#include "common/grpc/grpc_status.h"
+#include "scheduler/grpc_reply.h"
 
 namespace derm::scheduler {
-namespace {
-
-template <typename T, typename Out>
-grpc::Status Reply(StatusOr<T> result, Out* out) {
-  if (!result.ok()) return ToGrpc(result.status());
-  *out = std::move(result).value();
-  return grpc::Status::OK;
-}
-
-}  // namespace
 
 grpc::Status ModelServiceImpl::RegisterModel(grpc::ServerContext* ctx,
                                              const derm::v1::RegisterModelRequest* req,
