@@ -61,15 +61,14 @@ StatusOr<derm::v1::ModelVersion> ModelRegistry::Register(const std::string& name
   Transaction txn(db_);
   DERM_RETURN_IF_ERROR(txn.status());
   {
-    DERM_ASSIGN_OR_RETURN(auto s,
-                          db_->Prepare("SELECT j.state, j.kind, (SELECT count(*) FROM artifacts a WHERE "
-                                       "a.run_id = r.id AND a.kind = 'model') FROM runs r "
-                                       "JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
+    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT j.state, (SELECT count(*) FROM artifacts a WHERE "
+                                               "a.run_id = r.id AND a.kind = 'model') FROM runs r "
+                                               "JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
     DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
     const std::string run = "run " + std::to_string(run_id);
     if (!row) return NotFound(run + " does not exist");
-    if (s.Text(0) != "SUCCEEDED" || s.Int(2) == 0) {
-      return FailedPrecondition(run + " is " + s.Text(0) + (s.Int(2) == 0 ? " without a model" : "") +
+    if (s.Text(0) != "SUCCEEDED" || s.Int(1) == 0) {
+      return FailedPrecondition(run + " is " + s.Text(0) + (s.Int(1) == 0 ? " without a model" : "") +
                                 ": only a SUCCEEDED training run's model can be registered");
     }
   }

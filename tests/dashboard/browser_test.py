@@ -406,6 +406,21 @@ def run_checks(cluster, b):
     b.ready("#/jobs")
     b.page_ok("jobs, after cancelling")
 
+    # The models page: two versions of a model, one promoted to staging, as SQL has them.
+    cluster.api("POST", "/models", {"run_id": str(runs[0]), "name": "browser-model"})
+    cluster.api("POST", "/models", {"run_id": str(runs[1]), "name": "browser-model"})
+    cluster.api("POST", "/models/browser-model/versions/2/promote", {"stage": "staging", "reason": "browser check"})
+    b.open("#/models")
+    shown = [tuple(td.text for td in tr.find_elements(By.TAG_NAME, "td")[:4])
+             for tr in b.d.find_elements(By.CSS_SELECTOR, "#models tr[data-version]")]
+    stored = [(n, str(v), str(r), s) for n, v, r, s in
+              sql(db, "SELECT name, version, run_id, stage FROM model_versions ORDER BY name, version")]
+    check(len(stored) == 2 and shown == stored, f"the models page lists every version as stored: {shown} vs {stored}")
+    changes = b.text("#models tr[data-version='browser-model/2']")
+    check("none → staging by" in changes and "browser check" in changes, f"a version's stage change is shown: {changes}")
+    b.shot("models")
+    b.page_ok("models")
+
     # A viewer sees the same pages without actions.
     b.login(cluster.tokens["viewer"])
     b.ready("#/runs")

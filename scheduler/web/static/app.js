@@ -1,4 +1,4 @@
-// The derm dashboard: a page per hash route (#/runs, #/run/7, #/compare/3,4, #/sweep/2, #/jobs),
+// The derm dashboard: a page per hash route (#/runs, #/run/7, #/compare/3,4, #/sweep/2, #/jobs, #/models),
 // built from the JSON API under /api/v1/ (docs/http-api.md). No inline scripts or styles: the
 // server's Content-Security-Policy allows only files of this origin.
 "use strict";
@@ -521,6 +521,24 @@ async function sweepPage(sweepId) {
 
 // ---------- jobs and workers ----------
 
+// ---------- models: the registry's versions, their stages and every stage change ----------
+
+async function modelsPage() {
+  const reply = await api("/models");
+  const versions = reply.versions || [];
+  const gates = (v) => num(v.gates) ? `${num(v.gates_passed) || 0}/${v.gates} passed` : "no gates";
+  const change = (c) => `${when(c.changed_ms)}: ${c.from_stage} → ${c.to_stage} by ${c.changed_by}${c.forced ? " (forced past the gates)" : ""}${c.reason ? " — " + c.reason : ""}`;
+  setPage(el("h1", { text: "Models" }),
+    el("p", { class: "muted", text: "Registered with dermctl model register; production needs every gate passed (or an admin's --force). docs/models.md" }),
+    versions.length ? el("table", { id: "models" },
+      el("tr", {}, ["model", "version", "run", "stage", "gates", "registered", "by", "stage changes"].map((h) => el("th", { text: h }))),
+      versions.map((v) => el("tr", { "data-version": `${v.name}/${v.version}` }, el("td", { text: v.name }), el("td", { class: "num", text: String(v.version) }),
+        el("td", { class: "num" }, el("a", { href: `#/run/${v.run_id}`, text: String(v.run_id) })),
+        el("td", { class: v.stage === "production" ? "good" : v.stage === "archived" ? "muted" : "", text: v.stage }), el("td", { text: gates(v) }), el("td", { text: when(v.registered_ms) }),
+        el("td", { text: v.registered_by }), el("td", {}, (v.history || []).map((c) => el("div", { class: "change", text: change(c) }))))))
+      : el("p", { class: "muted", id: "no-models", text: "No model is registered yet." }));
+}
+
 async function jobsPage() {
   const liveBox = el("input", { type: "checkbox", id: "live", checked: localStorage.getItem("derm.live") !== "off" });
   const queue = el("div", { id: "queue" }), running = el("div", { id: "running" }), workers = el("div", { id: "workers" });
@@ -626,6 +644,7 @@ async function route() {
     else if (parts[0] === "compare" && parts[1]) await comparePage(parts[1].split(",").filter(Boolean));
     else if (parts[0] === "sweep" && parts[1]) await sweepPage(parts[1]);
     else if (parts[0] === "jobs") await jobsPage();
+    else if (parts[0] === "models") await modelsPage();
     else await runsPage(new URLSearchParams(query || ""));
   } catch (e) {
     if (!(e instanceof ApiError && e.message === "not logged in")) setPage(errorBox(e));
