@@ -101,6 +101,7 @@ StatusOr<derm::v1::Task> InferenceJobs::LeaseShard(int64_t job_id, int64_t worke
   if (queued.spec.model().run_id() > 0) {
     DERM_ASSIGN_OR_RETURN(*task.mutable_model(), ctx_.store->runs().Model(queued.spec.model().run_id()));
   }
+  DERM_RETURN_IF_ERROR(ctx_.HalveBackboneBatchAfterOutOfMemory(attempt_id, &task));
   ctx_.queue->PopShard(job_id);  // `queued` is gone from here on
   Lease lease;
   lease.job_id = job_id;

@@ -3,13 +3,15 @@
 // held by the lock-guarded InferenceJobs), and used only while it is held.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <string>
 
 #include "common/clock.h"
-#include "common/status.h"
+#include "common/status_or.h"
 #include "derm/v1/jobs.pb.h"
+#include "derm/v1/workers.pb.h"
 #include "scheduler/change_feed.h"
 #include "scheduler/job_queue.h"
 #include "scheduler/lease_table.h"
@@ -30,6 +32,14 @@ struct JobContext {
   int64_t now() const { return clock->NowMillis(); }
   // Ends the job (any kind) in `state` and every lease it holds; their workers learn at their
   // next heartbeat.
+  // A new attempt of a job one of whose attempts ran out of memory gets half the images per
+  // backbone pass that did (identical maths), recorded on the attempt.
+  Status HalveBackboneBatchAfterOutOfMemory(int64_t attempt_id, derm::v1::Task* task) const {
+    DERM_ASSIGN_OR_RETURN(const int32_t too_many, store->attempts().OutOfMemoryBatch(task->job_id()));
+    if (too_many == 0) return Status::Ok();
+    task->set_backbone_batch(std::max(1, too_many / 2));
+    return store->attempts().SetBackboneBatch(attempt_id, task->backbone_batch());
+  }
   Status EndJob(int64_t job_id, store::AttemptState attempt_state, derm::v1::JobState state,
                 const std::string& cause) const {
     leases->RemoveJob(job_id);

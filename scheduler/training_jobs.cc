@@ -1,7 +1,5 @@
 #include "scheduler/training_jobs.h"
 
-#include <algorithm>
-
 #include "common/spec/gates.h"
 #include "common/spec/result_rules.h"
 #include "scheduler/run_stopper.h"
@@ -47,12 +45,7 @@ StatusOr<derm::v1::Task> TrainingJobs::Lease(int64_t job_id, int64_t worker_id, 
     task.set_resume_checkpoint(std::move(checkpoint->bytes));
   }
   DERM_RETURN_IF_ERROR(RunStopper(ctx_.store).FillTask(job, &task));
-  // After an attempt ran out of memory: half its images per backbone pass (identical maths).
-  DERM_ASSIGN_OR_RETURN(const int32_t too_many, ctx_.store->attempts().OutOfMemoryBatch(job_id));
-  if (too_many > 0) {
-    task.set_backbone_batch(std::max(1, too_many / 2));
-    DERM_RETURN_IF_ERROR(ctx_.store->attempts().SetBackboneBatch(attempt_id, task.backbone_batch()));
-  }
+  DERM_RETURN_IF_ERROR(ctx_.HalveBackboneBatchAfterOutOfMemory(attempt_id, &task));
   return task;
 }
 

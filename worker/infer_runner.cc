@@ -10,6 +10,7 @@
 #include "worker/core/feature_extractor.h"
 #include "worker/data/dataset.h"
 #include "worker/data/file_bytes.h"
+#include "worker/out_of_memory.h"
 
 namespace derm::worker {
 InferRunner::InferRunner(const RunnerOptions& options, BackboneCache* backbones)
@@ -82,7 +83,8 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
 
   // Decoding batch b+1 (on the decode pool) overlaps the backbone's work on batch b.
   const std::vector<std::string> inputs(task.inputs().begin(), task.inputs().end());
-  const auto batch = static_cast<size_t>(BackboneBatch(options_, info.height, info.width));
+  const auto batch = static_cast<size_t>(
+      task.backbone_batch() > 0 ? task.backbone_batch() : BackboneBatch(options_, info.height, info.width));
   auto decode = [&](size_t start) {
     std::vector<std::string> paths;
     std::vector<data::SkippedFile> refused;
@@ -155,7 +157,9 @@ TaskOutcome InferRunner::Run(const derm::v1::Task& task, TaskReporter* reporter)
       reporter->Progress(progress);
     }
   } catch (const std::exception& e) {
-    return Failure(Internal(std::string("inference failed: ") + e.what()), true);
+    TaskOutcome failed = Failure(Internal(std::string("inference failed: ") + e.what()), true);
+    if (IsOutOfMemory(e)) failed.out_of_memory_backbone_batch = static_cast<int32_t>(batch);
+    return failed;
   }
   return done;
 }

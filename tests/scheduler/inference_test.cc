@@ -169,6 +169,24 @@ TEST_F(InferenceTest, PreemptedShardAttemptsUseNoRetry) {
   EXPECT_EQ(State(job), derm::v1::FAILED);
 }
 
+TEST_F(InferenceTest, AShardOutOfMemoryIsLeasedAgainWithHalfTheBackboneBatch) {
+  const int64_t job = Submit(InferSpec(3, 3));
+  const int64_t w = Worker();
+  const derm::v1::Task first = Acquire(w);
+  ASSERT_EQ(first.job_id(), job);
+  EXPECT_EQ(first.backbone_batch(), 0);
+  derm::v1::FailTaskRequest req;
+  req.set_attempt_id(first.attempt_id());
+  req.set_reason("inference failed: CUDA out of memory");
+  req.set_retryable(true);
+  req.set_out_of_memory_backbone_batch(256);
+  ASSERT_TRUE(scheduler_->FailTask(Signed(req)).ok());
+  const derm::v1::Task second = Acquire(w);
+  ASSERT_EQ(second.job_id(), job);
+  EXPECT_EQ(second.shard(), first.shard());
+  EXPECT_EQ(second.backbone_batch(), 128);
+}
+
 TEST_F(InferenceTest, ErrorsBeyondTheBudgetFailTheJobAndSaySo) {
   const int64_t job = Submit(InferSpec(6, 3, /*max_errors=*/1));
   const int64_t a = Worker(), b = Worker();
