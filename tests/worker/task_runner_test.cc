@@ -1,8 +1,11 @@
 #include "worker/task_runner.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <opencv2/imgcodecs.hpp>
 
 #include "common/crypto/sha256.h"
@@ -270,6 +273,43 @@ TEST_F(TaskRunnerTest, AWeightsFileFarLargerThanWeightsIsNotRead) {
   EXPECT_EQ(out.status.message(),
             "model.weights " + huge + " is 3221225472 bytes; weights files are at most 2 GiB");
   EXPECT_FALSE(out.retryable);
+}
+
+// Runs in a child process (a death test's re-run) whose address space is capped at what it uses
+// plus 768 MiB: the random weights and the data fit, a 1024 x 1024 backbone pass of 8 images does
+// not, so the attempt fails as out of memory, naming the batch. Exits 0 when the outcome says so.
+// The cap has room both ways: on the 2-core Xeon VM every cap from +384 MiB to +1.5 GiB failed in
+// the backbone, and +3 GiB trained.
+void RunOutOfMemory(const derm::v1::Task& task) {
+  RunnerOptions options;
+  options.threads = 1;
+  options.decode_threads = 1;
+  TaskRunner runner(options);
+  FakeReporter reporter;
+  struct rlimit cap;
+  getrlimit(RLIMIT_AS, &cap);
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  size_t used_kb = 0;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmSize:", 0) == 0) used_kb = std::stoul(line.substr(7));
+  }
+  cap.rlim_cur = (used_kb << 10) + (size_t{768} << 20);
+  setrlimit(RLIMIT_AS, &cap);
+  TaskOutcome out = runner.Run(task, &reporter);
+  std::fprintf(stderr, "outcome: %s, out of memory with %d\n", out.status.ToString().c_str(),
+               out.out_of_memory_backbone_batch);
+  std::exit(out.out_of_memory_backbone_batch == task.backbone_batch() && out.retryable ? 0 : 1);
+}
+
+TEST_F(TaskRunnerTest, AnAttemptThatRunsOutOfMemorySaysSoWithItsBackboneBatch) {
+  auto task = Task();
+  task.mutable_spec()->mutable_data()->clear_image_size();
+  task.mutable_spec()->mutable_data()->add_image_size(1024);
+  task.mutable_spec()->mutable_data()->add_image_size(1024);
+  task.set_backbone_batch(8);
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(RunOutOfMemory(task), ::testing::ExitedWithCode(0), "out of memory with 8");
 }
 
 TEST_F(TaskRunnerTest, CancellationAndFencedReportsStopTheTask) {
