@@ -52,7 +52,8 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
   std::vector<std::string> best = {"best val_accuracy (epoch)"}, last = {"last val_accuracy"},
                            min_loss = {"min val_loss"}, test = {"test accuracy"},
                            bal = {"last balanced accuracy"}, auc = {"test macro ROC AUC"}, ece = {"test ECE"},
-                           gates = {"gates passed"};
+                           gates = {"gates passed"}, stopped = {"stopped early after epoch"},
+                           model = {"model epoch"};
   for (const auto& r : runs) {
     double b = -1, l = NAN, m = INFINITY, lb = NAN;
     int be = 0;
@@ -75,9 +76,14 @@ int CompareRuns(Connection& conn, const std::vector<int64_t>& run_ids, OutputFor
     for (const auto& g : r.gates()) passed += g.passed() ? 1 : 0;
     gates.push_back(r.gates().empty() ? ""
                                       : std::to_string(passed) + " of " + std::to_string(r.gates_size()));
+    stopped.push_back(r.stopped_epoch() > 0 ? std::to_string(r.stopped_epoch()) : "");
+    const int32_t last_epoch = r.epochs().empty() ? 0 : r.epochs().rbegin()->epoch();
+    model.push_back(r.model_epoch() > 0 && r.model_epoch() != last_epoch ? std::to_string(r.model_epoch())
+                                                                         : "");
   }
   summary.rows = {best, last, min_loss, bal, test};
-  for (const auto* row : {&auc, &ece, &gates}) {  // rows no run has a figure for are left out
+  for (const auto* row :
+       {&auc, &ece, &gates, &stopped, &model}) {  // rows no run has a figure for are left out
     if (std::any_of(row->begin() + 1, row->end(), [](const std::string& v) { return !v.empty(); })) {
       summary.rows.push_back(*row);
     }

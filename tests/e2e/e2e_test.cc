@@ -258,6 +258,7 @@ TEST_F(ClusterTest, DermctlComparesRuns) {
   EXPECT_NE(r.out.find("(paired bootstrap, 95 %, 1000 resamples)\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("confusion matrix difference"), std::string::npos);
   EXPECT_EQ(r.out.find("warning:"), std::string::npos) << "same data, same split";
+  EXPECT_EQ(r.out.find("stopped early"), std::string::npos) << "a row no run has a figure for is left out";
   auto one = Dermctl({"compare", "1"});
   EXPECT_EQ(one.exit_code, 2) << one.err;
   auto unknown = Dermctl({"compare", "1", "77"});

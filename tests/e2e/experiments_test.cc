@@ -66,6 +66,13 @@ TEST_F(ExperimentsTest, PatienceStopsARealRunAndItsModelTestSplitAndPredictionsA
   EXPECT_NE(r.out.find("stopped early after epoch 2: val_accuracy has not improved"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("model: epoch 1 (the best by train.early_stopping)"), std::string::npos) << r.out;
+  // compare shows the stop and the model epoch beside a run without them.
+  testing::WriteFile(dir_.Join("plain.yaml"), Spec("{epochs: 2, batch_size: 4}"));
+  ASSERT_EQ(Dermctl({"submit", dir_.Join("plain.yaml"), "--wait"}).exit_code, 0);
+  r = Dermctl({"compare", "1", "2", "-o", "csv"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\nstopped early after epoch,2,\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\nmodel epoch,1,\n"), std::string::npos) << r.out;
 }
 
 TEST_F(ExperimentsTest, AshaStopsATrialBelowTheRungCutoffAndTheWorkerTakesTheNext) {
