@@ -45,6 +45,34 @@ BinaryScores::BinaryScores(const std::vector<double>& scores, const std::vector<
   }
 }
 
+ResampledAuc::ResampledAuc(const std::vector<double>& scores, const std::vector<bool>& positive)
+    : group_(std::min(scores.size(), positive.size())), positive_(positive) {
+  std::vector<size_t> order(group_.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return scores[a] < scores[b]; });
+  size_t groups = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && scores[order[i]] != scores[order[i - 1]]) ++groups;
+    group_[order[i]] = groups;
+  }
+  positives_.resize(order.empty() ? 0 : groups + 1);
+  negatives_.resize(positives_.size());
+}
+
+double ResampledAuc::Of(const std::vector<size_t>& sample) {
+  std::fill(positives_.begin(), positives_.end(), 0.0);
+  std::fill(negatives_.begin(), negatives_.end(), 0.0);
+  for (size_t i : sample) (positive_[i] ? positives_ : negatives_)[group_[i]] += 1;
+  // Mann-Whitney: each positive beats the negatives below its group and ties half of its own.
+  double wins = 0, below = 0, p = 0;
+  for (size_t g = 0; g < positives_.size(); ++g) {
+    wins += positives_[g] * (below + negatives_[g] / 2);
+    below += negatives_[g];
+    p += positives_[g];
+  }
+  return p > 0 && below > 0 ? wins / (p * below) : kNaN;
+}
+
 double BinaryScores::RocAuc() const { return positives_ > 0 && negatives_ > 0 ? rank_auc_ : kNaN; }
 
 double BinaryScores::AveragePrecision() const {

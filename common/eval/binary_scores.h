@@ -55,6 +55,23 @@ class BinaryScores {
   double rank_auc_ = 0;  // from ranks with ties averaged
 };
 
+// The ROC AUC of resamples of one set of scored items, each in O(n) after one sort (for the
+// bootstrap): a resample is a multiset of item indices; equal scores (repeats of an item
+// included) are ties and count one half, so Of(sample) equals BinaryScores over the sample's
+// scores and labels.
+// Thread-safety: not thread-safe (Of reuses buffers).
+class ResampledAuc {
+ public:
+  ResampledAuc(const std::vector<double>& scores, const std::vector<bool>& positive);
+  // NaN when the sample has no positive or no negative item.
+  double Of(const std::vector<size_t>& sample);
+
+ private:
+  std::vector<size_t> group_;  // item -> its tie group; groups in ascending score order
+  std::vector<bool> positive_;
+  std::vector<double> positives_, negatives_;  // per group, for the sample at hand
+};
+
 // At most `max_points` of `curve`, evenly spaced along it, the first and last kept.
 Curve Thin(const Curve& curve, size_t max_points);
 

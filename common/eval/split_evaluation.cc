@@ -15,20 +15,6 @@ int Predicted(const std::vector<float>& probabilities, size_t i, int classes) {
   return static_cast<int>(std::max_element(p, p + classes) - p);
 }
 
-// The class-k scores and labels of the images `sample`.
-double ClassAuc(const std::vector<float>& probabilities, const std::vector<int32_t>& truth, int classes,
-                int k, const std::vector<size_t>& sample) {
-  std::vector<double> scores;
-  std::vector<bool> positive;
-  scores.reserve(sample.size());
-  positive.reserve(sample.size());
-  for (size_t i : sample) {
-    scores.push_back(probabilities[i * static_cast<size_t>(classes) + static_cast<size_t>(k)]);
-    positive.push_back(truth[i] == k);
-  }
-  return BinaryScores(scores, positive).RocAuc();
-}
-
 }  // namespace
 
 SplitEvaluation EvaluateSplit(const std::vector<float>& probabilities, const std::vector<int32_t>& truth,
@@ -65,12 +51,10 @@ SplitEvaluation EvaluateSplit(const std::vector<float>& probabilities, const std
       ++defined;
     }
     if (options.bootstrap_resamples > 0) {
+      ResampledAuc auc(scores, positive);
       c.roc_auc_interval = Bootstrap(
-          n,
-          [&](const std::vector<size_t>& sample) {
-            return ClassAuc(probabilities, truth, classes, k, sample);
-          },
-          options.bootstrap_resamples, options.seed + static_cast<uint64_t>(k) + 1);
+          n, [&](const std::vector<size_t>& sample) { return auc.Of(sample); }, options.bootstrap_resamples,
+          options.seed + static_cast<uint64_t>(k) + 1);
     }
   }
   out.macro_roc_auc = defined ? auc_sum / defined : kNaN;

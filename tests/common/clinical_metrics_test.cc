@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/eval/split_evaluation.h"
+#include "common/rng.h"
 #include "tests/testing/temp_dir.h"
 
 namespace derm::eval {
@@ -137,6 +138,36 @@ TEST(BootstrapTest, IntervalsAreSeededCoverTheEstimateAndNarrowWithMoreImages) {
   EXPECT_NEAR(wide.upper - wide.lower, 4 * 0.0667, 0.06);
   EXPECT_NEAR(narrow.upper - narrow.lower, 4 * 0.0105, 0.01);
   EXPECT_EQ(Quantile({1, 2, 3, 4}, 0.5), 2.5);
+}
+
+TEST(ResampledAucTest, EveryResampleEqualsBinaryScoresOverTheSampledItems) {
+  // 200 items with scores in whole hundredths (ties within and across classes), repeats in the
+  // samples; the O(n) count must equal the sorted rank computation up to rounding.
+  Rng rng(5);
+  std::vector<double> scores;
+  std::vector<bool> positive;
+  for (int i = 0; i < 200; ++i) {
+    scores.push_back(static_cast<double>(rng.Below(30)) / 100);
+    positive.push_back(rng.Below(4) == 0);
+  }
+  ResampledAuc resampled(scores, positive);
+  for (int r = 0; r < 50; ++r) {
+    std::vector<size_t> sample(r == 0 ? 200 : 1 + rng.Below(200));
+    for (size_t i = 0; i < sample.size(); ++i) sample[i] = r == 0 ? i : rng.Below(200);
+    std::vector<double> s;
+    std::vector<bool> p;
+    for (size_t i : sample) {
+      s.push_back(scores[i]);
+      p.push_back(positive[i]);
+    }
+    const double expected = BinaryScores(s, p).RocAuc();
+    if (std::isnan(expected)) {
+      EXPECT_TRUE(std::isnan(resampled.Of(sample))) << "sample " << r;
+    } else {
+      EXPECT_NEAR(resampled.Of(sample), expected, 1e-12) << "sample " << r;
+    }
+  }
+  EXPECT_TRUE(std::isnan(resampled.Of({0, 0, 0}))) << "one item: no positive or no negative";
 }
 
 TEST(SplitEvaluationTest, BootstrapsAccuracyBalancedAccuracyAndEachClassAuc) {
