@@ -74,10 +74,12 @@ StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(
   }
   if (run.epochs().empty()) return NotFound("run " + id + " has no finished epoch yet");
   const int32_t epoch = request.epoch() == 0 ? run.epochs().rbegin()->epoch() : request.epoch();
-  for (const auto& e : run.epochs()) {
-    if (e.epoch() == epoch) return e.validation();
-  }
-  return NotFound("run " + id + " has no epoch " + std::to_string(epoch));
+  MutexLock lock(&mu_);
+  DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(auto epochs,
+                        s->runs().Epochs(request.run_id(), epoch - 1, epoch));  // with evaluation
+  if (epochs.empty()) return NotFound("run " + id + " has no epoch " + std::to_string(epoch));
+  return epochs.front().validation();
 }
 
 StatusOr<derm::v1::CompareRunsResponse> ReadSide::CompareRuns(const derm::v1::CompareRunsRequest& request) {

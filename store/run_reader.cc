@@ -11,7 +11,8 @@ namespace derm::store {
 
 using derm::v1::JobState;
 
-StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t epoch, const char* split) {
+StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t epoch, const char* split,
+                                                      bool evaluation) {
   derm::v1::SplitMetrics m;
   DERM_ASSIGN_OR_RETURN(auto s,
                         db_->Prepare("SELECT class_name, precision, recall, f1, support FROM class_metrics "
@@ -32,13 +33,14 @@ StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t ep
   cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
   DERM_RETURN_IF_ERROR(
       ForEachRow(cc, [&](const Statement& row) { m.mutable_confusion()->add_counts(row.Int(0)); }));
+  if (!evaluation) return m;
   DERM_RETURN_IF_ERROR(LoadEvaluation(db_, run_id, epoch, split, m.mutable_evaluation()));
   if (m.evaluation().per_class_size() == 0) m.clear_evaluation();  // a run from before schema 7
   return m;
 }
 
 StatusOr<std::vector<derm::v1::EpochMetrics>> RunReader::Epochs(int64_t run_id, int32_t after_epoch,
-                                                                int32_t last_epoch) {
+                                                                int32_t last_epoch, bool evaluations) {
   DERM_ASSIGN_OR_RETURN(
       auto s,
       db_->Prepare("SELECT epoch, loss, accuracy, val_loss, val_accuracy, val_balanced_accuracy, seconds, "
@@ -51,7 +53,7 @@ StatusOr<std::vector<derm::v1::EpochMetrics>> RunReader::Epochs(int64_t run_id, 
     m.set_epoch(static_cast<int32_t>(row.Int(0)));
     m.set_loss(row.Double(1));
     m.set_accuracy(row.Double(2));
-    DERM_ASSIGN_OR_RETURN(*m.mutable_validation(), LoadSplit(run_id, m.epoch(), "validation"));
+    DERM_ASSIGN_OR_RETURN(*m.mutable_validation(), LoadSplit(run_id, m.epoch(), "validation", evaluations));
     m.mutable_validation()->set_loss(row.Double(3));
     m.mutable_validation()->set_accuracy(row.Double(4));
     m.mutable_validation()->set_balanced_accuracy(row.Double(5));
@@ -118,8 +120,15 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
     g->set_passed(row.Int(2) != 0);
     g->set_reason(row.Text(3));
   }));
-  DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0));
-  for (auto& e : epochs) *report.add_epochs() = std::move(e);
+  DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0, INT32_MAX, /*evaluations=*/false));
+  for (auto& e : epochs) {
+    if (&e == &epochs.back() || e.epoch() == report.model_epoch()) {
+      DERM_RETURN_IF_ERROR(
+          LoadEvaluation(db_, run_id, e.epoch(), "validation", e.mutable_validation()->mutable_evaluation()));
+      if (e.validation().evaluation().per_class_size() == 0) e.mutable_validation()->clear_evaluation();
+    }
+    *report.add_epochs() = std::move(e);
+  }
   if (!report.epochs().empty()) {
     for (const auto& name : report.epochs().rbegin()->validation().confusion().class_names()) {
       f->add_class_names(name);

@@ -31,11 +31,15 @@ struct EpochPoint {
 class RunReader {
  public:
   explicit RunReader(Database* db) : db_(db) {}
+  // Every epoch with its per-class metrics and confusion matrix, but the clinical evaluation
+  // (curves, operating points, bins: about a thousand rows an epoch) only of the last epoch and of
+  // the model's epoch, so that a long run's report stays small; Epochs() has any epoch's.
   StatusOr<derm::v1::RunReport> Get(int64_t run_id);
-  // Epochs of `run_id` in (after_epoch, last_epoch], in order, with per-class metrics and
-  // confusion matrices.
+  // Epochs of `run_id` in (after_epoch, last_epoch], in order, with per-class metrics, confusion
+  // matrices and (with `evaluations`) the clinical evaluation.
   StatusOr<std::vector<derm::v1::EpochMetrics>> Epochs(int64_t run_id, int32_t after_epoch,
-                                                       int32_t last_epoch = INT32_MAX);
+                                                       int32_t last_epoch = INT32_MAX,
+                                                       bool evaluations = true);
   // The run's epochs' headline figures, in order (no per-class rows: cheap for long runs).
   StatusOr<std::vector<EpochPoint>> EpochPoints(int64_t run_id);
   StatusOr<std::optional<Checkpoint>> LatestCheckpoint(int64_t run_id);
@@ -51,7 +55,8 @@ class RunReader {
   StatusOr<std::string> Model(int64_t run_id);
 
  private:
-  StatusOr<derm::v1::SplitMetrics> LoadSplit(int64_t run_id, int32_t epoch, const char* split);
+  StatusOr<derm::v1::SplitMetrics> LoadSplit(int64_t run_id, int32_t epoch, const char* split,
+                                             bool evaluation = true);
   Database* db_;
 };
 
