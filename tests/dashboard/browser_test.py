@@ -38,7 +38,8 @@ def skip_or_fail(why):
 try:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import (NoSuchElementException, StaleElementReferenceException,
+                                            WebDriverException)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 except ImportError:
@@ -151,9 +152,12 @@ class Browser:
 
     def wait(self, condition, what, timeout=60):
         try:
-            # A live page redraws: an element found a moment ago may be gone; the condition is tried again.
+            # A live page redraws, and a form post navigates: an element found a moment ago may be gone
+            # (stale, or chromedriver's "Node with given id does not belong to the document", a
+            # WebDriverException); the condition is tried again.
             return WebDriverWait(self.d, timeout, ignored_exceptions=(StaleElementReferenceException,
-                                                                      NoSuchElementException)).until(
+                                                                      NoSuchElementException,
+                                                                      WebDriverException)).until(
                 lambda d: condition())
         except Exception:
             check(False, f"timed out waiting for {what} (at {self.d.current_url})")
