@@ -65,17 +65,19 @@ StatusOr<derm::v1::SplitMetrics> ReadSide::GetConfusionMatrix(
     const derm::v1::GetConfusionMatrixRequest& request) {
   const std::string split = request.split().empty() ? "validation" : request.split();
   if (split != "validation" && split != "test") return InvalidArgument("split must be validation or test");
-  DERM_ASSIGN_OR_RETURN(derm::v1::RunReport run, GetRun(request.run_id()));
   const std::string id = std::to_string(request.run_id());
   if (split == "test") {
+    DERM_ASSIGN_OR_RETURN(derm::v1::RunReport run, GetRun(request.run_id()));
     if (!run.result().has_test())
       return NotFound("run " + id + " has no test metrics (no test_dir, or not finished)");
     return run.result().test();
   }
-  if (run.epochs().empty()) return NotFound("run " + id + " has no finished epoch yet");
-  const int32_t epoch = request.epoch() == 0 ? run.epochs().rbegin()->epoch() : request.epoch();
+  // A validation epoch: that epoch's rows alone (a slider moving over a long run reads one epoch).
   MutexLock lock(&mu_);
   DERM_ASSIGN_OR_RETURN(store::Store * s, StoreLocked());
+  DERM_ASSIGN_OR_RETURN(const int32_t last, s->history().LastEpoch(request.run_id()));
+  if (last == 0) return NotFound("run " + id + " has no finished epoch yet");
+  const int32_t epoch = request.epoch() == 0 ? last : request.epoch();
   DERM_ASSIGN_OR_RETURN(auto epochs,
                         s->runs().Epochs(request.run_id(), epoch - 1, epoch));  // with evaluation
   if (epochs.empty()) return NotFound("run " + id + " has no epoch " + std::to_string(epoch));

@@ -3,20 +3,22 @@
 #include <algorithm>
 
 #include "common/strings.h"
-#include "scheduler/stopping_rules.h"
 
 namespace derm::scheduler {
-namespace {
 
-std::string Figure(double v) { return FormatFixed(v, 4); }
-
-}  // namespace
+StatusOr<std::optional<Asha>> RunStopper::AshaOfSweep(int64_t sweep_id) {
+  if (auto known = sweeps_.find(sweep_id); known != sweeps_.end()) return known->second;
+  DERM_ASSIGN_OR_RETURN(derm::v1::JobSpec sweep, store_->jobs().SweepSpec(sweep_id));
+  std::optional<Asha> asha;
+  if (sweep.sweep().early_stopping().type() == "asha") asha = AshaOf(sweep.sweep().early_stopping());
+  return sweeps_.emplace(sweep_id, asha).first->second;
+}
 
 StatusOr<std::string> RunStopper::AshaStop(const derm::v1::Job& job, int32_t epoch) {
   if (job.sweep_id() == 0) return std::string();
-  DERM_ASSIGN_OR_RETURN(derm::v1::JobSpec sweep, store_->jobs().SweepSpec(job.sweep_id()));
-  if (sweep.sweep().early_stopping().type() != "asha") return std::string();
-  const Asha asha = AshaOf(sweep.sweep().early_stopping());
+  DERM_ASSIGN_OR_RETURN(const std::optional<Asha> configured, AshaOfSweep(job.sweep_id()));
+  if (!configured) return std::string();
+  const Asha& asha = *configured;
   const auto rungs = AshaRungs(asha, job.spec().train().epochs());
   const auto rung = std::find(rungs.begin(), rungs.end(), epoch);
   if (rung == rungs.end()) return std::string();
@@ -30,16 +32,17 @@ StatusOr<std::string> RunStopper::AshaStop(const derm::v1::Job& job, int32_t epo
   for (double v : others) oriented.push_back(sign * v);
   const auto cutoff = AshaCutoff(oriented, asha.reduction_factor);
   if (!cutoff || sign * at->second >= *cutoff) return std::string();
-  return "ASHA: " + asha.metric + " " + Figure(at->second) + " at rung " +
+  return "ASHA: " + asha.metric + " " + FormatFixed(at->second, 4) + " at rung " +
          std::to_string(rung - rungs.begin() + 1) + " (epoch " + std::to_string(epoch) +
          ") is outside the best 1/" + std::to_string(asha.reduction_factor) + " of the " +
-         std::to_string(others.size()) + " other trial(s) there (cutoff " + Figure(sign * *cutoff) + ")";
+         std::to_string(others.size()) + " other trial(s) there (cutoff " + FormatFixed(sign * *cutoff, 4) +
+         ")";
 }
 
 StatusOr<derm::v1::ReportEpochResponse> RunStopper::AfterEpoch(const derm::v1::Job& job, int32_t epoch,
+                                                               const std::optional<store::RunStop>& stopped,
                                                                int64_t now_ms) {
   derm::v1::ReportEpochResponse response;
-  DERM_ASSIGN_OR_RETURN(auto stopped, store_->history().Stop(job.run_id()));
   std::string reason = stopped ? stopped->reason : "";
   const auto& early = job.spec().train().early_stopping();
   if (!early.metric().empty()) {
@@ -64,11 +67,8 @@ StatusOr<derm::v1::ReportEpochResponse> RunStopper::AfterEpoch(const derm::v1::J
 
 StatusOr<int32_t> RunStopper::ModelEpoch(const derm::v1::Job& job) {
   const auto& early = job.spec().train().early_stopping();
-  DERM_ASSIGN_OR_RETURN(
-      auto history,
-      store_->history().Metric(job.run_id(), early.metric().empty() ? "val_loss" : early.metric()));
-  if (history.empty()) return 0;
-  if (early.metric().empty()) return history.back().first;
+  if (early.metric().empty()) return store_->history().LastEpoch(job.run_id());
+  DERM_ASSIGN_OR_RETURN(auto history, store_->history().Metric(job.run_id(), early.metric()));
   return Patience(history, HigherIsBetter(early.metric()), early.patience()).best_epoch;
 }
 

@@ -2,7 +2,6 @@
 
 #include "common/spec/gates.h"
 #include "common/spec/result_rules.h"
-#include "scheduler/run_stopper.h"
 
 namespace derm::scheduler {
 
@@ -44,7 +43,7 @@ StatusOr<derm::v1::Task> TrainingJobs::Lease(int64_t job_id, int64_t worker_id, 
     task.set_resume_epoch(checkpoint->epoch);
     task.set_resume_checkpoint(std::move(checkpoint->bytes));
   }
-  DERM_RETURN_IF_ERROR(RunStopper(ctx_.store).FillTask(job, &task));
+  DERM_RETURN_IF_ERROR(stopper_.FillTask(job, &task));
   DERM_RETURN_IF_ERROR(ctx_.HalveBackboneBatchAfterOutOfMemory(attempt_id, &task));
   return task;
 }
@@ -78,7 +77,7 @@ StatusOr<derm::v1::ReportEpochResponse> TrainingJobs::RecordEpoch(
   }
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordEpoch(lease.run_id, attempt_id, request.metrics(),
                                                             request.checkpoint(), ctx_.now()));
-  auto verdict = RunStopper(ctx_.store).AfterEpoch(job, epoch, ctx_.now());
+  auto verdict = stopper_.AfterEpoch(job, epoch, stopped, ctx_.now());
   ctx_.changes->Notify();
   return verdict;
 }
@@ -91,13 +90,12 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
   DERM_ASSIGN_OR_RETURN(auto stopped, ctx_.store->history().Stop(job.run_id()));
   const int32_t last = stopped ? stopped->epoch : job.spec().train().epochs();
-  DERM_ASSIGN_OR_RETURN(auto stored, ctx_.store->history().Metric(job.run_id(), "val_loss"));
-  const int32_t done = stored.empty() ? 0 : stored.back().first;
+  DERM_ASSIGN_OR_RETURN(const int32_t done, ctx_.store->history().LastEpoch(job.run_id()));
   if (done != last) {
     return FailedPrecondition("the run has " + std::to_string(done) + " of its " + std::to_string(last) +
                               " epochs: it cannot complete yet");
   }
-  DERM_ASSIGN_OR_RETURN(const int32_t model_epoch, RunStopper(ctx_.store).ModelEpoch(job));
+  DERM_ASSIGN_OR_RETURN(const int32_t model_epoch, stopper_.ModelEpoch(job));
   const int32_t claimed = result.model_epoch() != 0 ? result.model_epoch() : last;
   if (claimed != model_epoch) {
     return InvalidArgument(

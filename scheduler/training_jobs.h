@@ -12,12 +12,13 @@
 #include "derm/v1/jobs.pb.h"
 #include "derm/v1/workers.pb.h"
 #include "scheduler/job_context.h"
+#include "scheduler/run_stopper.h"
 
 namespace derm::scheduler {
 
 class TrainingJobs {
  public:
-  explicit TrainingJobs(JobContext ctx) : ctx_(ctx) {}
+  explicit TrainingJobs(JobContext ctx) : ctx_(ctx), stopper_(ctx.store) {}
 
   // Queues the job (again), not before its not_before_ms.
   void Enqueue(const derm::v1::Job& job);
@@ -43,6 +44,7 @@ class TrainingJobs {
 
  private:
   const JobContext ctx_;
+  RunStopper stopper_;
 };
 
 }  // namespace derm::scheduler

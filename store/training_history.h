@@ -33,6 +33,8 @@ class TrainingHistory {
   // `column` at `epoch` of every run of the sweep but `except_run` that has reached that epoch.
   StatusOr<std::vector<double>> SweepValues(int64_t sweep_id, int32_t epoch, const std::string& column,
                                             int64_t except_run);
+  // The run's last stored epoch (0: none yet); NOT_FOUND for an unknown run.
+  StatusOr<int32_t> LastEpoch(int64_t run_id);
   // The checkpoint reported with `epoch`, if stored.
   StatusOr<std::optional<Checkpoint>> CheckpointAt(int64_t run_id, int32_t epoch);
 
