@@ -11,6 +11,18 @@ namespace derm::store {
 
 using derm::v1::JobState;
 
+namespace {
+
+// The split's clinical evaluation, when it has one (not runs from before schema 7).
+Status AddEvaluation(Database* db, int64_t run_id, int32_t epoch, const char* split,
+                     derm::v1::SplitMetrics* m) {
+  DERM_RETURN_IF_ERROR(LoadEvaluation(db, run_id, epoch, split, m->mutable_evaluation()));
+  if (m->evaluation().per_class_size() == 0) m->clear_evaluation();
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t epoch, const char* split,
                                                       bool evaluation) {
   derm::v1::SplitMetrics m;
@@ -33,9 +45,9 @@ StatusOr<derm::v1::SplitMetrics> RunReader::LoadSplit(int64_t run_id, int32_t ep
   cc.Bind(1, run_id).Bind(2, epoch).Bind(3, split);
   DERM_RETURN_IF_ERROR(
       ForEachRow(cc, [&](const Statement& row) { m.mutable_confusion()->add_counts(row.Int(0)); }));
-  if (!evaluation) return m;
-  DERM_RETURN_IF_ERROR(LoadEvaluation(db_, run_id, epoch, split, m.mutable_evaluation()));
-  if (m.evaluation().per_class_size() == 0) m.clear_evaluation();  // a run from before schema 7
+  if (evaluation) {
+    DERM_RETURN_IF_ERROR(AddEvaluation(db_, run_id, epoch, split, &m));
+  }
   return m;
 }
 
@@ -123,9 +135,7 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   DERM_ASSIGN_OR_RETURN(auto epochs, Epochs(run_id, 0, INT32_MAX, /*evaluations=*/false));
   for (auto& e : epochs) {
     if (&e == &epochs.back() || e.epoch() == report.model_epoch()) {
-      DERM_RETURN_IF_ERROR(
-          LoadEvaluation(db_, run_id, e.epoch(), "validation", e.mutable_validation()->mutable_evaluation()));
-      if (e.validation().evaluation().per_class_size() == 0) e.mutable_validation()->clear_evaluation();
+      DERM_RETURN_IF_ERROR(AddEvaluation(db_, run_id, e.epoch(), "validation", e.mutable_validation()));
     }
     *report.add_epochs() = std::move(e);
   }
