@@ -1,23 +1,12 @@
 #include "store/model_registry.h"
 
+#include <map>
+#include <utility>
+
 #include "store/sqlite.h"
 
 namespace derm::store {
 namespace {
-
-constexpr const char* kVersionColumns =
-    "SELECT name, version, run_id, stage, registered_by, registered_ms FROM model_versions ";
-
-derm::v1::ModelVersion ReadVersion(const Statement& row) {
-  derm::v1::ModelVersion v;
-  v.set_name(row.Text(0));
-  v.set_version(static_cast<int32_t>(row.Int(1)));
-  v.set_run_id(row.Int(2));
-  v.set_stage(row.Text(3));
-  v.set_registered_by(row.Text(4));
-  v.set_registered_ms(row.Int(5));
-  return v;
-}
 
 Status InsertChange(Database* db, const std::string& name, int32_t version, const std::string& from,
                     const std::string& to, bool forced, const std::string& by, const std::string& reason,
@@ -30,31 +19,6 @@ Status InsertChange(Database* db, const std::string& name, int32_t version, cons
 }
 
 }  // namespace
-
-Status ModelRegistry::AddDetails(derm::v1::ModelVersion* v) {
-  {
-    DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT count(*), coalesce(sum(passed), 0) FROM gate_results "
-                                               "WHERE run_id = ?"));
-    DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, v->run_id()).Step());
-    if (row) {
-      v->set_gates(static_cast<int32_t>(s.Int(0)));
-      v->set_gates_passed(static_cast<int32_t>(s.Int(1)));
-    }
-  }
-  DERM_ASSIGN_OR_RETURN(auto s,
-                        db_->Prepare("SELECT from_stage, to_stage, forced, changed_by, changed_ms, reason "
-                                     "FROM model_stage_changes WHERE name = ? AND version = ? ORDER BY id"));
-  s.Bind(1, v->name()).Bind(2, v->version());
-  return ForEachRow(s, [&](const Statement& row) {
-    auto* c = v->add_history();
-    c->set_from_stage(row.Text(0));
-    c->set_to_stage(row.Text(1));
-    c->set_forced(row.Int(2) != 0);
-    c->set_changed_by(row.Text(3));
-    c->set_changed_ms(row.Int(4));
-    c->set_reason(row.Text(5));
-  });
-}
 
 StatusOr<derm::v1::ModelVersion> ModelRegistry::Register(const std::string& name, int64_t run_id,
                                                          const std::string& by, int64_t now_ms) {
@@ -90,33 +54,61 @@ StatusOr<derm::v1::ModelVersion> ModelRegistry::Register(const std::string& name
 }
 
 StatusOr<derm::v1::ModelVersion> ModelRegistry::Get(const std::string& name, int32_t version) {
-  DERM_ASSIGN_OR_RETURN(auto s,
-                        db_->Prepare(std::string(kVersionColumns) + "WHERE name = ? AND version = ?"));
-  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, name).Bind(2, version).Step());
-  if (!row) return NotFound("model " + name + " has no version " + std::to_string(version));
-  derm::v1::ModelVersion v = ReadVersion(s);
-  DERM_RETURN_IF_ERROR(AddDetails(&v));
-  return v;
+  DERM_ASSIGN_OR_RETURN(auto versions, List(name));
+  for (auto& v : versions) {
+    if (v.name() == name && v.version() == version) return std::move(v);
+  }
+  return NotFound("model " + name + " has no version " + std::to_string(version));
 }
 
 StatusOr<std::optional<derm::v1::ModelVersion>> ModelRegistry::InStage(const std::string& name,
                                                                        const std::string& stage) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string(kVersionColumns) +
-                                             "WHERE name = ? AND stage = ? ORDER BY version DESC LIMIT 1"));
-  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, name).Bind(2, stage).Step());
-  if (!row) return std::optional<derm::v1::ModelVersion>();
-  derm::v1::ModelVersion v = ReadVersion(s);
-  DERM_RETURN_IF_ERROR(AddDetails(&v));
-  return std::optional<derm::v1::ModelVersion>(std::move(v));
+  DERM_ASSIGN_OR_RETURN(auto versions, List(name));
+  for (auto v = versions.rbegin(); v != versions.rend(); ++v) {  // the newest first
+    if (v->name() == name && v->stage() == stage) return std::optional<derm::v1::ModelVersion>(std::move(*v));
+  }
+  return std::optional<derm::v1::ModelVersion>();
 }
 
 StatusOr<std::vector<derm::v1::ModelVersion>> ModelRegistry::List(const std::string& name) {
-  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare(std::string(kVersionColumns) +
-                                             "WHERE ?1 = '' OR name = ?1 ORDER BY name, version"));
+  // Two queries whatever the number of versions: the versions with their runs' gate counts, then
+  // every stage change of them, oldest first.
+  DERM_ASSIGN_OR_RETURN(
+      auto s, db_->Prepare("SELECT v.name, v.version, v.run_id, v.stage, v.registered_by, v.registered_ms, "
+                           "(SELECT count(*) FROM gate_results g WHERE g.run_id = v.run_id), "
+                           "(SELECT coalesce(sum(passed), 0) FROM gate_results g WHERE g.run_id = v.run_id) "
+                           "FROM model_versions v WHERE ?1 = '' OR v.name = ?1 ORDER BY v.name, v.version"));
   std::vector<derm::v1::ModelVersion> out;
+  std::map<std::pair<std::string, int32_t>, size_t> index;
   s.Bind(1, name);
-  DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) { out.push_back(ReadVersion(row)); }));
-  for (auto& v : out) DERM_RETURN_IF_ERROR(AddDetails(&v));
+  DERM_RETURN_IF_ERROR(ForEachRow(s, [&](const Statement& row) {
+    derm::v1::ModelVersion& v = out.emplace_back();
+    v.set_name(row.Text(0));
+    v.set_version(static_cast<int32_t>(row.Int(1)));
+    v.set_run_id(row.Int(2));
+    v.set_stage(row.Text(3));
+    v.set_registered_by(row.Text(4));
+    v.set_registered_ms(row.Int(5));
+    v.set_gates(static_cast<int32_t>(row.Int(6)));
+    v.set_gates_passed(static_cast<int32_t>(row.Int(7)));
+    index[{v.name(), v.version()}] = out.size() - 1;
+  }));
+  DERM_ASSIGN_OR_RETURN(auto c,
+                        db_->Prepare("SELECT name, version, from_stage, to_stage, forced, changed_by, "
+                                     "changed_ms, reason FROM model_stage_changes "
+                                     "WHERE ?1 = '' OR name = ?1 ORDER BY id"));
+  c.Bind(1, name);
+  DERM_RETURN_IF_ERROR(ForEachRow(c, [&](const Statement& row) {
+    const auto at = index.find({row.Text(0), static_cast<int32_t>(row.Int(1))});
+    if (at == index.end()) return;
+    auto* change = out[at->second].add_history();
+    change->set_from_stage(row.Text(2));
+    change->set_to_stage(row.Text(3));
+    change->set_forced(row.Int(4) != 0);
+    change->set_changed_by(row.Text(5));
+    change->set_changed_ms(row.Int(6));
+    change->set_reason(row.Text(7));
+  }));
   return out;
 }
 

@@ -28,7 +28,8 @@ class ModelRegistry {
   StatusOr<derm::v1::ModelVersion> Get(const std::string& name, int32_t version);
   // The version of `name` now in `stage`, if any.
   StatusOr<std::optional<derm::v1::ModelVersion>> InStage(const std::string& name, const std::string& stage);
-  // Every version of `name` (every model's when empty), by name and version.
+  // Every version of `name` (every model's when empty), by name and version, with its run's gate
+  // counts and its stage changes.
   StatusOr<std::vector<derm::v1::ModelVersion>> List(const std::string& name);
   // Moves the version to `stage` and records the change; in one transaction, the version that held
   // staging or production before goes to archived (recorded too).
@@ -37,7 +38,6 @@ class ModelRegistry {
                                             const std::string& reason, int64_t now_ms);
 
  private:
-  Status AddDetails(derm::v1::ModelVersion* v);
   Database* db_;
 };
 
