@@ -49,6 +49,8 @@ Status CheckWorkerStrings(const derm::v1::RegisterWorkerRequest& r) {
 
 constexpr int64_t kCancelCheckMs = 200;
 constexpr size_t kMaxReasonBytes = 4096;
+// Images per backbone pass a worker may say it ran out of memory with (the next attempt gets half).
+constexpr int32_t kMaxBackboneBatch = 65536;
 
 Status CheckKey(const std::string& key) {
   if (key.size() > 200) return InvalidArgument("idempotency_key is longer than 200 characters");
@@ -97,7 +99,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
   if (KindOf(spec) == JobKind::kInfer) {
-    {
+    if (!spec.model().name().empty()) {  // a registered model: its run, as of now
       MutexLock lock(&mu_);
       DERM_RETURN_IF_ERROR(ModelVersions(store_.get()).Resolve(spec.mutable_model()));
     }
@@ -439,7 +441,12 @@ Status Scheduler::FailTask(const derm::v1::FailTaskRequest& request) {
                                                       : TruncateUtf8(request.reason(), kMaxReasonBytes);
   if (request.preempted())
     return EndAttemptLocked(request.attempt_id(), AttemptState::kPreempted, true, reason);
-  if (const int32_t batch = request.out_of_memory_backbone_batch(); batch > 0) {
+  const int32_t batch = request.out_of_memory_backbone_batch();
+  if (batch < 0 || batch > kMaxBackboneBatch) {
+    return InvalidArgument("out_of_memory_backbone_batch must be between 0 and " +
+                           std::to_string(kMaxBackboneBatch) + ", got " + std::to_string(batch));
+  }
+  if (batch > 0) {
     DERM_RETURN_IF_ERROR(store_->attempts().MarkOutOfMemory(request.attempt_id(), batch));
     if (batch == 1) {  // nothing left to halve
       return EndAttemptLocked(request.attempt_id(), AttemptState::kFailed, false,

@@ -221,6 +221,19 @@ TEST_F(EarlyStoppingTest, AnAttemptOutOfMemoryIsRetriedWithHalfTheBackboneBatchR
   EXPECT_EQ(rows->rows(2).values(1), "0");
 }
 
+TEST_F(EarlyStoppingTest, AnOutOfMemoryBatchOutOfBoundsIsRefusedAndTheAttemptKeepsItsLease) {
+  const int64_t job = Submit(TrainSpec("forged", 2));
+  const auto task = Acquire(Worker());
+  for (int32_t batch : {-1, 1 << 30}) {
+    const Status st = Fail(task.attempt_id(), batch);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << batch;
+    EXPECT_NE(st.message().find("out_of_memory_backbone_batch must be between 0 and 65536"),
+              std::string::npos);
+  }
+  EXPECT_EQ(State(job), derm::v1::RUNNING);
+  ASSERT_TRUE(Fail(task.attempt_id(), 8).ok());
+}
+
 TEST_F(EarlyStoppingTest, OutOfMemoryWithOneImagePerPassIsNotRetried) {
   const int64_t job = Submit(TrainSpec("huge", 2));
   const auto task = Acquire(Worker());
