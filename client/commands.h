@@ -65,6 +65,11 @@ struct ExportOptions {
   int64_t job_id = 0;  // predictions, errors: 0 = every job
   OutputFormat format = OutputFormat::kCsv;
   std::string file;  // "" = stdout
+  // predictions of a run's split in the ISIC Challenge's CSV (client/isic_export.h): the
+  // probabilities, or with `truth` the one-hot ground truth.
+  bool isic = false;
+  std::string split;  // validation or test
+  bool truth = false;
 };
 
 int Submit(Connection& conn, const SubmitOptions& options, std::ostream& out, std::ostream& err);

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "client/commands.h"
+#include "client/isic_export.h"
 
 namespace derm::client {
 
@@ -32,6 +33,14 @@ int ExportModel(Connection& conn, const ExportOptions& o, std::ostream& out, std
 
 int Export(Connection& conn, const ExportOptions& o, std::ostream& out, std::ostream& err) {
   if (o.what == "model") return ExportModel(conn, o, out, err);
+  if (o.isic || o.truth || !o.split.empty()) {
+    if (o.what != "predictions" || !o.isic || o.run_id <= 0 || o.split.empty())
+      return Fail(
+          InvalidArgument("--format isic, --split and --truth go together: export predictions --run ID "
+                          "--split validation|test --format isic [--truth]"),
+          err);
+    return ExportIsic(conn, o, out, err);
+  }
   // Each export is a read-only query over the documented views and tables (docs/schema.md).
   static const std::map<std::string, std::string> kQueries = {
       {"runs", "SELECT * FROM run_summary"},

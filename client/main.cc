@@ -110,6 +110,14 @@ int main(int argc, char** argv) {
   exp->add_option("-o,--output", export_format, "csv, json or yaml")
       ->check(CLI::IsMember({"csv", "json", "yaml"}));
   exp->add_option("--out", export_options.file, "file to write (default: standard output)");
+  std::string ledger_format;
+  exp->add_option("--format", ledger_format,
+                  "predictions: isic writes a run's split (--run, --split) as the ISIC Challenge's CSV")
+      ->check(CLI::IsMember({"isic"}));
+  exp->add_option("--split", export_options.split, "predictions --format isic: validation or test")
+      ->check(CLI::IsMember({"validation", "test"}));
+  exp->add_flag("--truth", export_options.truth,
+                "predictions --format isic: the one-hot ground truth instead");
 
   auto* retry = app.add_subcommand("retry", "submit a finished job's spec again");
   retry->add_option("job", id, "job id")->required();
@@ -215,6 +223,7 @@ int main(int argc, char** argv) {
   if (plot->parsed()) return c::Plot(conn, plot_options, out, err);
   if (exp->parsed()) {
     c::ParseOutputFormat(export_format, &export_options.format);
+    export_options.isic = ledger_format == "isic";
     return c::Export(conn, export_options, out, err);
   }
   if (retry->parsed()) return c::RetryJob(conn, id, out, err);

@@ -82,6 +82,13 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   out << "data: " << f.train_images() << " train / " << f.validation_images() << " validation / "
       << f.test_images() << " test images, " << f.class_names_size() << " classes, fingerprint "
       << f.dataset_fingerprint().substr(0, 12) << "\n";
+  if (f.train_groups() > 0) {
+    const std::string groups =
+        f.group_column().empty() ? "images (split per image)" : f.group_column() + " groups";
+    out << "groups: " << f.train_groups() << " train / " << f.validation_groups() << " validation / "
+        << f.test_groups() << " test " << groups << ", none in two splits\n";
+  }
+  for (const auto& w : f.data_warnings()) out << "warning: " << w << "\n";
   out << "model: resnet50, weights " << f.weights() << ", standardize_features "
       << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features")
                                                            : "?")

@@ -263,9 +263,9 @@ ParsedSpec ParseSpecYaml(const std::string& yaml) {
 bool IsPathField(const std::string& field) {
   // Paths on the machine dermctl runs on (infer.output_csv is a name in the scheduler's export
   // folder, not one of them).
-  static const std::set<std::string> kPaths = {"data.train_dir", "data.test_dir", "model.weights",
-                                               "model.file",     "input.folder",  "input.glob",
-                                               "input.list_file"};
+  static const std::set<std::string> kPaths = {
+      "data.train_dir", "data.test_dir", "data.table",   "data.images", "data.test_table", "data.test_images",
+      "model.weights",  "model.file",    "input.folder", "input.glob",  "input.list_file"};
   return kPaths.count(field) > 0;
 }
 
@@ -306,6 +306,10 @@ ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   if (out.spec.kind() == "train") {
     data->set_train_dir(resolve(data->train_dir()));
     data->set_test_dir(resolve(data->test_dir()));
+    data->set_table(resolve(data->table()));
+    data->set_images(resolve(data->images()));
+    data->set_test_table(resolve(data->test_table()));
+    data->set_test_images(resolve(data->test_images()));
   } else {
     out.spec.clear_data();  // ApplySpecDefaults leaves an infer spec's data alone; keep it unset
   }

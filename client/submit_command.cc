@@ -13,6 +13,7 @@
 #include "client/commands.h"
 #include "client/report_printer.h"
 #include "client/spec_yaml.h"
+#include "client/table_check.h"
 #include "common/grpc/limits.h"
 #include "common/spec/input_listing.h"
 #include "common/spec/job_kind.h"
@@ -104,11 +105,10 @@ int Follow(Connection& conn, const derm::v1::Job& job, bool verbose, std::ostrea
 
 // The spec fields dermctl checks on this machine before submitting: true for a folder.
 const std::map<std::string, bool>& CheckedPaths() {
-  static const std::map<std::string, bool> kPaths = {{"data.train_dir", true},
-                                                     {"data.test_dir", true},
-                                                     {"input.folder", true},
-                                                     {"input.list_file", false},
-                                                     {"model.file", false}};
+  static const std::map<std::string, bool> kPaths = {
+      {"data.train_dir", true}, {"data.test_dir", true},    {"data.table", false},
+      {"data.images", true},    {"data.test_table", false}, {"data.test_images", true},
+      {"input.folder", true},   {"input.list_file", false}, {"model.file", false}};
   return kPaths;
 }
 
@@ -183,6 +183,14 @@ int Submit(Connection& conn, const SubmitOptions& o, std::ostream& out, std::ost
       const std::set<std::string> paths(values.values().begin(), values.values().end());
       for (const auto& path : paths) CheckPath(field, path, "sweep", "sweep: ", &parsed);
     }
+  }
+  if (parsed.problems.empty() && o.check_paths) {
+    // The tables' problems name their own file and line.
+    for (const auto& p : CheckTables(parsed.spec.data())) {
+      err << "dermctl: " << p << "\n";
+      parsed.problems.push_back(p);
+    }
+    if (!parsed.problems.empty()) return kExitBadInput;
   }
   if (!parsed.problems.empty()) {
     for (const auto& p : parsed.problems) err << "dermctl: " << o.file << ": " << p << "\n";

@@ -88,6 +88,8 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
   if (const std::string bad = BadEvaluation(result.test()); !bad.empty())
     return InvalidArgument("test: " + bad);
   DERM_ASSIGN_OR_RETURN(Job job, ctx_.store->jobs().Get(lease.job_id));
+  DERM_ASSIGN_OR_RETURN(const int32_t classes, ctx_.store->history().ClassCount(job.run_id()));
+  if (const std::string bad = BadPredictions(result, classes); !bad.empty()) return InvalidArgument(bad);
   DERM_ASSIGN_OR_RETURN(auto stopped, ctx_.store->history().Stop(job.run_id()));
   const int32_t last = stopped ? stopped->epoch : job.spec().train().epochs();
   DERM_ASSIGN_OR_RETURN(const int32_t done, ctx_.store->history().LastEpoch(job.run_id()));

@@ -1,6 +1,8 @@
-// JSON text for the database's JSON columns (class_names): arrays of strings.
+// JSON text for the database's JSON columns: arrays of strings (class_names) and of numbers
+// (probabilities).
 #pragma once
 
+#include <google/protobuf/repeated_field.h>
 #include <google/protobuf/repeated_ptr_field.h>
 
 #include <string>
@@ -12,6 +14,13 @@ namespace derm::store {
 inline std::string JsonArray(const google::protobuf::RepeatedPtrField<std::string>& items) {
   std::string out = "[";
   for (int i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  return out + "]";
+}
+
+// `digits` significant digits: 9 give a float back exactly.
+inline std::string JsonArray(const google::protobuf::RepeatedField<float>& items, int digits) {
+  std::string out = "[";
+  for (int i = 0; i < items.size(); ++i) out += (i ? "," : "") + FormatG(items[i], digits);
   return out + "]";
 }
 

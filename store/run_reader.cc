@@ -93,7 +93,8 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
       db_->Prepare(
           "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
           "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
-          "r.test_balanced_accuracy, r.model_epoch, r.stopped_epoch, r.stop_reason, r.backbone_batch "
+          "r.test_balanced_accuracy, r.model_epoch, r.stopped_epoch, r.stop_reason, r.backbone_batch, "
+          "r.train_groups, r.validation_groups, r.test_groups, r.group_column "
           "FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
   if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
@@ -117,7 +118,17 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   report.set_stopped_epoch(static_cast<int32_t>(s.Int(14)));
   report.set_stop_reason(s.Text(15));
   f->set_backbone_batch(static_cast<int32_t>(s.Int(16)));
+  f->set_train_groups(s.Int(17));
+  f->set_validation_groups(s.Int(18));
+  f->set_test_groups(s.Int(19));
+  f->set_group_column(s.Text(20));
 
+  {
+    DERM_ASSIGN_OR_RETURN(auto w, db_->Prepare("SELECT w.value FROM runs r, json_each(r.data_warnings) w "
+                                               "WHERE r.id = ? AND json_valid(r.data_warnings)"));
+    w.Bind(1, run_id);
+    DERM_RETURN_IF_ERROR(ForEachRow(w, [&](const Statement& row) { f->add_data_warnings(row.Text(0)); }));
+  }
   DERM_ASSIGN_OR_RETURN(auto p, db_->Prepare("SELECT name, value FROM params WHERE run_id = ?"));
   p.Bind(1, run_id);
   DERM_RETURN_IF_ERROR(

@@ -54,11 +54,23 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
         db_->Prepare(
             "UPDATE runs SET class_names = ?, train_images = ?, validation_images = ?, test_images = ?, "
             "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
-            "started_ms = coalesce(started_ms, ?), backbone_batch = ? WHERE id = ?"));
+            "started_ms = coalesce(started_ms, ?), backbone_batch = ?, train_groups = ?, validation_groups = "
+            "?, "
+            "test_groups = ?, group_column = ?, data_warnings = ? WHERE id = ?"));
     s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
     s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
     s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms);
-    s.BindOrNull(10, f.backbone_batch(), int32_t{0}).Bind(11, run_id);
+    s.BindOrNull(10, f.backbone_batch(), int32_t{0});
+    // A class-folder run has no groups: NULL, not 0.
+    const bool grouped = f.train_groups() > 0;
+    s.BindOrNull(11, f.train_groups(), int64_t{0}).BindOrNull(12, f.validation_groups(), int64_t{0});
+    s.BindOrNull(13, f.test_groups(), int64_t{0});
+    if (grouped) {
+      s.Bind(14, f.group_column());
+    } else {
+      s.BindNull(14);
+    }
+    s.Bind(15, JsonArray(f.data_warnings())).Bind(16, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   if (!f.dataset_fingerprint().empty()) {
@@ -146,9 +158,10 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
     DERM_RETURN_IF_ERROR(InsertSplit(db_, run_id, epoch, "test", result.test()));
   }
   DERM_ASSIGN_OR_RETURN(
-      auto s, db_->Prepare("INSERT OR REPLACE INTO predictions(job_id, run_id, split, path, true_class, "
-                           "predicted_class, probability, thumbnail) "
-                           "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+      auto s,
+      db_->Prepare("INSERT OR REPLACE INTO predictions(job_id, run_id, split, path, true_class, "
+                   "predicted_class, probability, thumbnail, probabilities) "
+                   "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
   for (const auto& p : result.predictions()) {
     s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
     s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability()));
@@ -156,6 +169,11 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
       s.BindNull(7);
     } else {
       s.BindBlob(7, p.thumbnail());
+    }
+    if (p.probabilities().empty()) {
+      s.BindNull(8);
+    } else {
+      s.Bind(8, JsonArray(p.probabilities(), 9));  // 9 digits: the worker's float32 exactly
     }
     DERM_RETURN_IF_ERROR(s.Run());
     s.Reset();

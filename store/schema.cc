@@ -465,6 +465,15 @@ CREATE TABLE model_stage_changes (
 );
 CREATE INDEX model_stage_changes_by_model ON model_stage_changes(name, version);
 )sql",
+    // 9 -> 10: labels tables. A run records the groups (lesions or patients) of each split, the
+    // column that grouped them and its data's warnings.
+    R"sql(
+ALTER TABLE runs ADD COLUMN train_groups INTEGER;
+ALTER TABLE runs ADD COLUMN validation_groups INTEGER;
+ALTER TABLE runs ADD COLUMN test_groups INTEGER;
+ALTER TABLE runs ADD COLUMN group_column TEXT;     -- '' when split per image; NULL for class folders
+ALTER TABLE runs ADD COLUMN data_warnings TEXT;    -- JSON array
+)sql",
 };
 
 }  // namespace

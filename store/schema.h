@@ -7,7 +7,7 @@
 
 namespace derm::store {
 
-inline constexpr int kSchemaVersion = 9;
+inline constexpr int kSchemaVersion = 10;
 
 // Brings `db` from whatever version it has up to `target` (tests migrate to older versions),
 // one transaction per step. FAILED_PRECONDITION if the file is newer than this binary knows.

@@ -20,12 +20,6 @@ std::string TopK(const derm::v1::InferPrediction& p, const derm::v1::ShardResult
   return out + "]";
 }
 
-std::string Probabilities(const derm::v1::InferPrediction& p) {
-  std::string out = "[";
-  for (int i = 0; i < p.probabilities_size(); ++i) out += (i ? "," : "") + FormatG(p.probabilities(i), 6);
-  return out + "]";
-}
-
 // INVALID_ARGUMENT when a prediction's class indexes do not fit the result's class names.
 Status CheckResult(const derm::v1::ShardResult& r) {
   const int classes = r.class_names_size();
@@ -151,7 +145,7 @@ Status ShardTable::Complete(int64_t job_id, int32_t shard, int64_t attempt_id, i
         .Bind(6, r.class_names(x.top_classes(0)));
     p.Bind(7, static_cast<double>(x.top_probabilities(0))).Bind(8, TopK(x, r));
     if (x.probabilities_size()) {
-      p.Bind(9, Probabilities(x));
+      p.Bind(9, JsonArray(x.probabilities(), 6));
     } else {
       p.BindNull(9);
     }

@@ -35,6 +35,8 @@ class TrainingHistory {
                                             int64_t except_run);
   // The run's last stored epoch (0: none yet); NOT_FOUND for an unknown run.
   StatusOr<int32_t> LastEpoch(int64_t run_id);
+  // The number of classes the run's facts named (0: none reported yet); NOT_FOUND for an unknown run.
+  StatusOr<int32_t> ClassCount(int64_t run_id);
   // The checkpoint reported with `epoch`, if stored.
   StatusOr<std::optional<Checkpoint>> CheckpointAt(int64_t run_id, int32_t epoch);
 

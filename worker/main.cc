@@ -16,6 +16,7 @@
 #include "common/grpc/limits.h"
 #include "common/strings.h"
 #include "worker/data/demo_data.h"
+#include "worker/data/demo_metadata.h"
 #include "worker/feature_export.h"
 #include "worker/worker_loop.h"
 
@@ -92,6 +93,15 @@ int main(int argc, char** argv) {
   gen->add_option("--classes", demo.classes, "number of classes (the first N of the tutorial's 9)")
       ->check(CLI::Range(1, 9));
   gen->add_option("--seed", demo.seed, "random seed");
+  bool metadata = false;
+  derm::data::DemoMetadataOptions meta;
+  gen->add_flag("--metadata", metadata,
+                "write a HAM10000-style table instead (HAM10000_metadata.csv and images/: several views per "
+                "lesion, patients, age, sex, site, skin type)");
+  gen->add_option("--lesions-per-class", meta.lesions_per_class, "with --metadata: lesions per class")
+      ->check(CLI::Range(1, 100000));
+  gen->add_option("--max-views", meta.max_views, "with --metadata: views per lesion, at most")
+      ->check(CLI::Range(1, 20));
   derm::worker::FeatureExportOptions fx;
   std::string classes;
   auto* feat = app.add_subcommand("features",
@@ -124,6 +134,20 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::cout << "wrote " << n << " rows to " << fx.out << "\n";
+    return 0;
+  }
+  if (gen->parsed() && metadata) {
+    meta.out_dir = demo.out_dir;
+    meta.size = demo.size;
+    meta.classes = demo.classes;
+    meta.seed = demo.seed;
+    if (auto st = derm::data::WriteDemoMetadata(meta); !st.ok()) {
+      std::cerr << "derm-worker demo-data: " << st.message() << "\n";
+      return 2;
+    }
+    std::cout << "wrote " << meta.out_dir << "/HAM10000_metadata.csv and " << meta.out_dir << "/images ("
+              << meta.lesions_per_class << " lesions per class, 1-" << meta.max_views << " views each), "
+              << meta.size << "x" << meta.size << " JPEG\n";
     return 0;
   }
   if (gen->parsed()) {

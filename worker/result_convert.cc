@@ -128,6 +128,10 @@ void AddPredictions(const char* split, const core::ImageSet& set, const core::Sp
     p->set_true_class(set.labels[i]);
     p->set_predicted_class(e.predicted[i]);
     p->set_probability(e.probability[i]);
+    if (e.num_classes > 0 && e.probabilities.size() >= static_cast<size_t>((i + 1) * e.num_classes)) {
+      const float* row = e.probabilities.data() + i * e.num_classes;
+      p->mutable_probabilities()->Add(row, row + e.num_classes);
+    }
     if (*thumbnails > 0) {
       std::string jpeg = data::JpegThumbnail(set, i, kThumbnailSide);
       if (!jpeg.empty() && jpeg.size() <= kMaxThumbnailBytes) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/spec/spec_rules.h"
+#include "common/spec/table_options.h"
 #include "common/spec/thumbnail_limits.h"
 #include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
@@ -79,11 +80,33 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   d.cache_dir = options_.cache_dir;
   d.cache_budget = options_.cache_budget;
   d.roots = options_.roots;
+  const auto& data = spec.data();
+  if (!data.table().empty()) {
+    data::TableData t;
+    t.table = data.table();
+    t.images = ImageFolderOf(data.table(), data.images());
+    t.test_table = data.test_table();
+    t.test_images = data.test_table().empty() ? "" : ImageFolderOf(data.test_table(), data.test_images());
+    t.options = TableOptionsOf(data);
+    t.test_split = data.test_split();
+    t.max_errors = data.max_errors();
+    d.table = std::move(t);
+  }
+  const auto optional = [](const std::string& path, auto check) {
+    return path.empty() ? Status::Ok() : check(path);
+  };
+  const data::DataRoots& roots = options_.roots;
   for (Status st :
-       {options_.roots.Folder(d.train_dir, "data.train_dir"),
-        d.test_dir.empty() ? Status::Ok() : options_.roots.Folder(d.test_dir, "data.test_dir"),
-        spec.model().weights().empty() ? Status::Ok()
-                                       : options_.roots.File(spec.model().weights(), "model.weights")}) {
+       {optional(d.train_dir, [&](const std::string& p) { return roots.Folder(p, "data.train_dir"); }),
+        optional(d.test_dir, [&](const std::string& p) { return roots.Folder(p, "data.test_dir"); }),
+        optional(data.table(), [&](const std::string& p) { return roots.File(p, "data.table"); }),
+        optional(d.table ? d.table->images : "",
+                 [&](const std::string& p) { return roots.Folder(p, "data.images"); }),
+        optional(data.test_table(), [&](const std::string& p) { return roots.File(p, "data.test_table"); }),
+        optional(d.table ? d.table->test_images : "",
+                 [&](const std::string& p) { return roots.Folder(p, "data.test_images"); }),
+        optional(spec.model().weights(),
+                 [&](const std::string& p) { return roots.File(p, "model.weights"); })}) {
     if (!st.ok()) return Failure(st, false);
   }
   auto dataset = data::LoadDataset(d);
@@ -96,6 +119,13 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   facts.set_validation_images(ds.validation.size());
   facts.set_test_images(ds.test.size());
   facts.set_dataset_fingerprint(ds.fingerprint);
+  if (d.table) {
+    facts.set_train_groups(ds.groups[0]);
+    facts.set_validation_groups(ds.groups[1]);
+    facts.set_test_groups(ds.groups[2]);
+    facts.set_group_column(ds.group_column);
+    for (const auto& w : ds.warnings) facts.add_data_warnings(w);
+  }
   facts.set_standardize_features(spec.model().standardize_features());
   facts.set_device(device_description_);
   for (const auto& s : ds.skipped) {

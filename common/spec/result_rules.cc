@@ -51,6 +51,24 @@ std::string BadThumbnails(const derm::v1::RunResult& result) {
   return "";
 }
 
+std::string BadPredictions(const derm::v1::RunResult& result, int classes) {
+  for (const auto& p : result.predictions()) {
+    if (p.true_class() < 0 || p.true_class() >= classes || p.predicted_class() < 0 ||
+        p.predicted_class() >= classes) {
+      return "the prediction of " + p.path() + " names a class outside the run's " + std::to_string(classes);
+    }
+    if (p.probabilities().empty()) continue;
+    if (p.probabilities_size() != classes) {
+      return "the prediction of " + p.path() + " has " + std::to_string(p.probabilities_size()) +
+             " probabilities for " + std::to_string(classes) + " classes";
+    }
+    for (float x : p.probabilities()) {
+      if (!(x >= 0 && x <= 1)) return "the prediction of " + p.path() + " has a probability outside [0, 1]";
+    }
+  }
+  return "";
+}
+
 std::string BadEvaluation(const derm::v1::SplitMetrics& m) {
   const auto& e = m.evaluation();
   if (e.per_class_size() > m.confusion().class_names_size())

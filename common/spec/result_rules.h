@@ -22,4 +22,8 @@ std::string BadEvaluation(const derm::v1::SplitMetrics& m);
 // JPEG of at most kMaxThumbnailBytes: common/spec/thumbnail_limits.h); empty when they can.
 std::string BadThumbnails(const derm::v1::RunResult& result);
 
+// Why the result's predictions cannot be stored: a class index outside [0, classes), or
+// probabilities that are not `classes` values in [0, 1] (none is allowed); empty when they can.
+std::string BadPredictions(const derm::v1::RunResult& result, int classes);
+
 }  // namespace derm

@@ -19,6 +19,7 @@ void ApplySpecDefaults(derm::v1::JobSpec* spec) {
   }
   auto* data = spec->mutable_data();
   if (!data->has_validation_split()) data->set_validation_split(0.2);
+  if (!data->table().empty() && !data->has_max_errors()) data->set_max_errors(10);
   if (!data->has_seed()) data->set_seed(123);
   if (data->image_size().empty()) {
     data->add_image_size(224);
@@ -115,12 +116,52 @@ void CheckInfer(const derm::v1::JobSpec& spec, Checker& c) {
             "for training");
 }
 
+// data's table fields: only with data.table; a test split from data.test_table or
+// data.test_split, leaving room for training.
+void CheckTable(const derm::v1::DataSpec& d, Checker& c) {
+  if (d.table().empty()) {
+    c.Require(d.images().empty() && d.format().empty() && d.image_column().empty() &&
+                  d.label_column().empty() && !d.has_group_column() && d.attributes().empty() &&
+                  !d.has_test_split() && d.test_table().empty() && d.test_images().empty() &&
+                  !d.has_max_errors(),
+              "data",
+              "images, format, image_column, label_column, group_column, attributes, test_split, test_table, "
+              "test_images and max_errors are for data.table");
+    return;
+  }
+  c.Require(d.test_dir().empty(), "data.test_dir",
+            "is for class folders; with data.table the test split is data.test_table or data.test_split");
+  c.Require(d.format().empty() || d.format() == "ham10000" || d.format() == "isic_archive" ||
+                d.format() == "isic_challenge" || d.format() == "custom",
+            "data.format",
+            "must be ham10000, isic_archive, isic_challenge or custom, got \"" + d.format() + "\"");
+  for (const auto& [value, field] :
+       {std::pair{&d.image_column(), "data.image_column"}, std::pair{&d.label_column(), "data.label_column"},
+        std::pair{&d.group_column(), "data.group_column"}}) {
+    c.Require(value->size() <= 200, field, "is longer than 200 characters");
+  }
+  c.Require(d.format() != "custom" || (!d.image_column().empty() && !d.label_column().empty()), "data.format",
+            "custom needs data.image_column and data.label_column");
+  c.Require(d.attributes_size() <= 50, "data.attributes", "must be at most 50 columns");
+  for (const auto& a : d.attributes())
+    c.Require(!a.empty() && a.size() <= 200, "data.attributes", "must be 1-200 characters each");
+  if (d.has_test_split()) {
+    c.Require(d.test_split() > 0 && d.test_split() < 1 && d.validation_split() + d.test_split() < 1,
+              "data.test_split", "must be greater than 0, and with data.validation_split less than 1");
+    c.Require(d.test_table().empty(), "data.test_split", "and data.test_table exclude each other");
+  }
+  c.Require(d.test_images().empty() || !d.test_table().empty(), "data.test_images", "is for data.test_table");
+  c.Require(d.max_errors() >= 0, "data.max_errors", "must not be negative");
+}
+
 // Gates name a known metric (of a class, or of the split), one operating point for sensitivity
 // or specificity, and at least one bound; they are checked on the test split, so they need one.
 void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
   c.Require(spec.gates_size() <= 50, "gates", "must be at most 50");
-  c.Require(spec.gates().empty() || !spec.data().test_dir().empty(), "gates",
-            "are checked on the test split: they need data.test_dir");
+  const auto& d = spec.data();
+  c.Require(spec.gates().empty() || !d.test_dir().empty() || !d.test_table().empty() || d.has_test_split(),
+            "gates",
+            "are checked on the test split: they need data.test_dir, data.test_table or data.test_split");
   for (int i = 0; i < spec.gates_size(); ++i) {
     const auto& g = spec.gates(i);
     const std::string at = "gates[" + std::to_string(i) + "]";
@@ -187,9 +228,11 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
             "input, infer, model.run_id, model.file, model.name, model.version and model.stage are for "
             "kind: infer");
   const auto& data = spec.data();
-  c.Require(!data.train_dir().empty(), "data.train_dir", "is required");
+  c.Require(data.train_dir().empty() != data.table().empty(), "data.train_dir",
+            data.train_dir().empty() ? "or data.table is required" : "and data.table exclude each other");
   c.Require(data.validation_split() > 0 && data.validation_split() < 1, "data.validation_split",
             "must be greater than 0 and less than 1");
+  CheckTable(data, c);
   c.Require(data.seed() >= 0, "data.seed", "must not be negative");
   if (data.image_size_size() != 2) {
     c.Require(false, "data.image_size", "must be [height, width]");

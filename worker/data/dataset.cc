@@ -91,8 +91,12 @@ DecodedFiles DecodeFiles(const std::vector<std::string>& paths, int height, int 
   return out;
 }
 
-StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
-  Dataset ds;
+namespace {
+
+// The folders' images: Keras' per-image split of train_dir by seed, and test_dir.
+Status SplitFolders(const DatasetOptions& o, Dataset* out, std::vector<ImageEntry>* train,
+                    std::vector<ImageEntry>* val, std::vector<ImageEntry>* test) {
+  Dataset& ds = *out;
   DERM_ASSIGN_OR_RETURN(ds.class_names, ClassFolders(o.train_dir, "training"));
   std::map<std::string, int32_t> label_of;
   for (size_t i = 0; i < ds.class_names.size(); ++i) label_of[ds.class_names[i]] = static_cast<int32_t>(i);
@@ -103,9 +107,8 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   Rng rng(o.seed);
   rng.Shuffle(all);
   const size_t n_val = static_cast<size_t>(o.validation_split * static_cast<double>(all.size()));
-  std::vector<ImageEntry> train(all.begin(), all.end() - n_val), val(all.end() - n_val, all.end());
-
-  std::vector<ImageEntry> test;
+  train->assign(all.begin(), all.end() - n_val);
+  val->assign(all.end() - n_val, all.end());
   if (!o.test_dir.empty()) {
     DERM_ASSIGN_OR_RETURN(auto test_classes, ClassFolders(o.test_dir, "test"));
     for (const auto& c : test_classes) {
@@ -114,8 +117,46 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
                                " that the training folder does not have");
       }
     }
-    DERM_ASSIGN_OR_RETURN(test, ScanClassFolders(o.test_dir, test_classes, label_of, o.roots, &ds.skipped));
+    DERM_ASSIGN_OR_RETURN(*test, ScanClassFolders(o.test_dir, test_classes, label_of, o.roots, &ds.skipped));
   }
+  return Status::Ok();
+}
+
+// The table's facts on `ds` (decoded or read from the cache): its groups and warnings, and its
+// bytes in the fingerprint.
+void AddTableFacts(const TableSplits& t, Dataset* ds) {
+  for (int s = 0; s < 3; ++s) ds->groups[s] = t.groups[s];
+  ds->group_column = t.group_column;
+  ds->warnings = t.warnings;
+  ds->fingerprint = Sha256Hex(ds->fingerprint + "\ntable\t" + t.tables_sha256 + "\n");
+}
+
+// More unreadable listed images than the table's budget.
+Status CheckErrorBudget(const Dataset& ds, const TableData& t) {
+  const auto errors = static_cast<int64_t>(ds.skipped.size());
+  if (errors <= t.max_errors) return Status::Ok();
+  return InvalidArgument(std::to_string(errors) + " images listed in " + t.table +
+                         " could not be read or decoded, more than data.max_errors (" +
+                         std::to_string(t.max_errors) + "); the first: " + ds.skipped[0].path + ": " +
+                         ds.skipped[0].reason);
+}
+
+}  // namespace
+
+StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
+  Dataset ds;
+  std::vector<ImageEntry> train, val, test;
+  std::optional<TableSplits> table;
+  if (o.table) {
+    DERM_ASSIGN_OR_RETURN(table, SplitTable(*o.table, o.validation_split, o.seed, o.roots, &ds.skipped));
+    ds.class_names = table->class_names;
+    train = std::move(table->split[0]);
+    val = std::move(table->split[1]);
+    test = std::move(table->split[2]);
+  } else {
+    DERM_RETURN_IF_ERROR(SplitFolders(o, &ds, &train, &val, &test));
+  }
+  const std::string source = o.table ? o.table->table : o.train_dir;
 
   const int threads = ThreadsOrAllCores(o.threads);
   std::string cache_path;
@@ -123,7 +164,13 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
     std::vector<ImageEntry>* splits[3] = {&train, &val, &test};
     cache_path = (fs::path(o.cache_dir) / (CacheKey(splits, o, threads) + ".dermcache")).string();
     auto cached = ReadCache(cache_path, o.cache_budget);
-    if (cached.ok()) return cached;  // a damaged cache is decoded again and rewritten
+    if (cached.ok()) {  // a damaged cache is decoded again and rewritten
+      if (table) {
+        AddTableFacts(*table, &*cached);
+        DERM_RETURN_IF_ERROR(CheckErrorBudget(*cached, *o.table));
+      }
+      return cached;
+    }
   }
   // Above the budget the images go straight to the cache file as they are decoded.
   std::unique_ptr<CacheWriter> sink;
@@ -159,9 +206,10 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
                         DecodeImages(val, o.height, o.width, threads, &kept[1], &ds.skipped, sink.get()));
   DERM_ASSIGN_OR_RETURN(ds.test,
                         DecodeImages(test, o.height, o.width, threads, &kept[2], &ds.skipped, sink.get()));
-  if (ds.train.size() == 0) return InvalidArgument("no image in " + o.train_dir + " could be decoded");
+  if (o.table) DERM_RETURN_IF_ERROR(CheckErrorBudget(ds, *o.table));
+  if (ds.train.size() == 0) return InvalidArgument("no image in " + source + " could be decoded");
   if (ds.validation.size() == 0) {
-    return InvalidArgument("the validation split of " + o.train_dir +
+    return InvalidArgument("the validation split of " + source +
                            " is empty; add images or raise data.validation_split");
   }
   const std::vector<ImageEntry>* splits[3] = {&train, &val, &test};
@@ -173,6 +221,7 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
     auto writer = CacheWriter::Create(cache_path);
     if (writer.ok()) (void)(*writer)->Finish(ds);
   }
+  if (table) AddTableFacts(*table, &ds);  // after the cache, which keeps the images' part
   return ds;
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,16 @@
 #include "worker/core/image_set.h"
 #include "worker/data/data_roots.h"
 #include "worker/data/image_listing.h"
+#include "worker/data/table_dataset.h"
 
 namespace derm::data {
 
 struct DatasetOptions {
   std::string train_dir;
   std::string test_dir;  // optional
+  // Set: the images and labels of a labels table instead of train_dir's class folders, split by
+  // group (worker/data/table_dataset.h); validation_split is then of the whole table.
+  std::optional<TableData> table;
   double validation_split = 0.2;
   uint64_t seed = 123;
   int height = 224, width = 224;
@@ -43,12 +48,19 @@ struct Dataset {
   std::vector<std::string> class_names;
   core::ImageSet train, validation, test;
   std::vector<SkippedFile> skipped;
-  // SHA-256 over every used file's relative path, label, split and content hash.
+  // SHA-256 over every used file's relative path, label, split and content hash (and the
+  // labels table's bytes).
   std::string fingerprint;
+  // From a labels table: distinct groups per split (train, validation, test), the group column
+  // ("" when split per image) and warnings for the run's facts.
+  int64_t groups[3] = {0, 0, 0};
+  std::string group_column;
+  std::vector<std::string> warnings;
 };
 
 // INVALID_ARGUMENT naming the folder when a folder is missing or empty, a class folder has no
 // images, or the test folder has classes the training folder lacks; also when nothing decodes.
+// A table's problems name its line; more unreadable listed images than table->max_errors fail.
 StatusOr<Dataset> LoadDataset(const DatasetOptions& options);
 
 // Decodes every image under `dir` (recursively, sorted by path; labels -1) for feature export

@@ -7,6 +7,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common/rng.h"
+#include "worker/data/demo_image.h"
 
 namespace derm::data {
 namespace {
@@ -130,10 +131,13 @@ void DrawTexture(const ClassLook& look, cv::Mat& img, const cv::Mat& mask, cv::P
   }
 }
 
-cv::Mat DrawImage(int cls, int size, Rng& rng) {
+}  // namespace
+
+cv::Mat DrawDemoImage(int cls, int size, Rng& rng, double skin_tone) {
   const ClassLook& look = kLooks[cls];
-  // Skin: a tone between fair and brown, lit unevenly.
-  const double tone = rng.Uniform();
+  // Skin: a tone between fair and brown (or the one given), lit unevenly.
+  const double drawn = rng.Uniform();
+  const double tone = skin_tone >= 0 ? skin_tone : drawn;
   const cv::Scalar skin(235 - 80 * tone, 195 - 75 * tone, 170 - 70 * tone);
   cv::Mat img(size, size, CV_8UC3, Bgr(Jitter(skin, 8, rng)));
   cv::Mat light(size, size, CV_32F);
@@ -194,8 +198,6 @@ cv::Mat DrawImage(int cls, int size, Rng& rng) {
   return img;
 }
 
-}  // namespace
-
 const std::vector<std::string>& DemoClassNames() {
   static const std::vector<std::string> names = {"actinic keratosis",
                                                  "basal cell carcinoma",
@@ -236,7 +238,7 @@ Status WriteDemoData(const DemoDataOptions& o) {
         Rng rng = Rng::Stream(o.seed, (static_cast<uint64_t>(split) * 16 + cls) * 1000003 + i);
         char file[32];
         snprintf(file, sizeof file, "img_%05d.jpg", i);
-        cv::Mat img = DrawImage(cls, o.size, rng);
+        cv::Mat img = DrawDemoImage(cls, o.size, rng);
         if (o.height > 0 && o.height != o.size)
           cv::resize(img, img, cv::Size(o.size, o.height), 0, 0, cv::INTER_AREA);
         if (!cv::imwrite((dir / file).string(), img, {cv::IMWRITE_JPEG_QUALITY, 92})) {
