@@ -89,6 +89,19 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
         << f.test_groups() << " test " << groups << ", none in two splits\n";
   }
   for (const auto& w : f.data_warnings()) out << "warning: " << w << "\n";
+  const int64_t leaked = f.exact_duplicate_pairs() + f.near_duplicate_pairs();
+  if (leaked == 0) {
+    out << "leakage: no image is in two splits (SHA-256 and perceptual hash)\n";
+  } else {
+    out << "leakage: " << f.exact_duplicate_pairs() << " exact and " << f.near_duplicate_pairs()
+        << " near-duplicate pairs across splits\n";
+    for (int i = 0; i < f.leaked_pairs_size() && i < 10; ++i) {
+      const auto& p = f.leaked_pairs(i);
+      out << "  " << (p.exact() ? "exact  " : "near   ") << p.split_a() << " " << p.path_a() << "  =  "
+          << p.split_b() << " " << p.path_b() << "\n";
+    }
+    if (f.leaked_pairs_size() > 10) out << "  (dermctl query 'SELECT * FROM leaked_pairs' lists them all)\n";
+  }
   out << "model: resnet50, weights " << f.weights() << ", standardize_features "
       << (run.params().count("model.standardize_features") ? run.params().at("model.standardize_features")
                                                            : "?")

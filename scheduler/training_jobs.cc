@@ -50,6 +50,7 @@ StatusOr<derm::v1::Task> TrainingJobs::Lease(int64_t job_id, int64_t worker_id, 
 
 Status TrainingJobs::RecordFacts(int64_t attempt_id, const scheduler::Lease& lease,
                                  const derm::v1::RunFacts& facts) {
+  if (const std::string bad = BadFacts(facts); !bad.empty()) return InvalidArgument(bad);
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordFacts(lease.run_id, facts, ctx_.now()));
   ctx_.changes->Notify();
   return Status::Ok();
@@ -105,9 +106,10 @@ Status TrainingJobs::Complete(int64_t attempt_id, const scheduler::Lease& lease,
         std::to_string(model_epoch) +
         (job.spec().train().early_stopping().metric().empty() ? " (its last)" : " (its best)"));
   }
+  DERM_ASSIGN_OR_RETURN(const int64_t leaked, ctx_.store->history().LeakedPairs(job.run_id()));
   DERM_RETURN_IF_ERROR(ctx_.store->run_writer().RecordResult(
       lease.run_id, model_epoch, result, ctx_.now(),
-      EvaluateGates(job.spec(), result.has_test() ? &result.test() : nullptr)));
+      EvaluateGates(job.spec(), result.has_test() ? &result.test() : nullptr, leaked)));
   DERM_RETURN_IF_ERROR(ctx_.store->attempts().End(lease.job_id, attempt_id, AttemptState::kSucceeded,
                                                   derm::v1::SUCCEEDED, "completed", ctx_.now()));
   ctx_.leases->Take(attempt_id);

@@ -94,7 +94,8 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
           "SELECT r.job_id, r.name, j.state, r.train_images, r.validation_images, r.test_images, "
           "r.dataset_fingerprint, r.weights, r.weights_sha256, r.device, r.test_loss, r.test_accuracy, "
           "r.test_balanced_accuracy, r.model_epoch, r.stopped_epoch, r.stop_reason, r.backbone_batch, "
-          "r.train_groups, r.validation_groups, r.test_groups, r.group_column "
+          "r.train_groups, r.validation_groups, r.test_groups, r.group_column, r.exact_duplicate_pairs, "
+          "r.near_duplicate_pairs "
           "FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id = ?"));
   DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
   if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
@@ -122,12 +123,28 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   f->set_validation_groups(s.Int(18));
   f->set_test_groups(s.Int(19));
   f->set_group_column(s.Text(20));
+  f->set_exact_duplicate_pairs(s.Int(21));
+  f->set_near_duplicate_pairs(s.Int(22));
 
   {
     DERM_ASSIGN_OR_RETURN(auto w, db_->Prepare("SELECT w.value FROM runs r, json_each(r.data_warnings) w "
                                                "WHERE r.id = ? AND json_valid(r.data_warnings)"));
     w.Bind(1, run_id);
     DERM_RETURN_IF_ERROR(ForEachRow(w, [&](const Statement& row) { f->add_data_warnings(row.Text(0)); }));
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto l, db_->Prepare("SELECT kind, split_a, path_a, split_b, path_b, distance FROM "
+                                               "leaked_pairs WHERE run_id = ? ORDER BY rowid"));
+    l.Bind(1, run_id);
+    DERM_RETURN_IF_ERROR(ForEachRow(l, [&](const Statement& row) {
+      auto* p = f->add_leaked_pairs();
+      p->set_exact(row.Text(0) == "exact");
+      p->set_split_a(row.Text(1));
+      p->set_path_a(row.Text(2));
+      p->set_split_b(row.Text(3));
+      p->set_path_b(row.Text(4));
+      p->set_distance(row.Double(5));
+    }));
   }
   DERM_ASSIGN_OR_RETURN(auto p, db_->Prepare("SELECT name, value FROM params WHERE run_id = ?"));
   p.Bind(1, run_id);

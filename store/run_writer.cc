@@ -56,7 +56,8 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
             "dataset_fingerprint = ?, weights = ?, weights_sha256 = ?, device = ?, "
             "started_ms = coalesce(started_ms, ?), backbone_batch = ?, train_groups = ?, validation_groups = "
             "?, "
-            "test_groups = ?, group_column = ?, data_warnings = ? WHERE id = ?"));
+            "test_groups = ?, group_column = ?, data_warnings = ?, exact_duplicate_pairs = ?, "
+            "near_duplicate_pairs = ? WHERE id = ?"));
     s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
     s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
     s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms);
@@ -70,7 +71,8 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
     } else {
       s.BindNull(14);
     }
-    s.Bind(15, JsonArray(f.data_warnings())).Bind(16, run_id);
+    s.Bind(15, JsonArray(f.data_warnings())).Bind(16, f.exact_duplicate_pairs());
+    s.Bind(17, f.near_duplicate_pairs()).Bind(18, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   if (!f.dataset_fingerprint().empty()) {
@@ -84,6 +86,18 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
     DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("INSERT OR REPLACE INTO params(run_id, name, value) VALUES "
                                                "(?, 'model.standardize_features', ?)"));
     DERM_RETURN_IF_ERROR(s.Bind(1, run_id).Bind(2, f.standardize_features() ? "true" : "false").Run());
+  }
+  {
+    DERM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM leaked_pairs WHERE run_id = ?"));
+    DERM_RETURN_IF_ERROR(del.Bind(1, run_id).Run());
+    DERM_ASSIGN_OR_RETURN(auto s,
+                          db_->Prepare("INSERT INTO leaked_pairs(run_id, kind, split_a, path_a, split_b, "
+                                       "path_b, distance) VALUES (?,?,?,?,?,?,?)"));
+    for (const auto& p : f.leaked_pairs()) {
+      s.Bind(1, run_id).Bind(2, p.exact() ? "exact" : "near").Bind(3, p.split_a()).Bind(4, p.path_a());
+      DERM_RETURN_IF_ERROR(s.Bind(5, p.split_b()).Bind(6, p.path_b()).Bind(7, p.distance()).Run());
+      s.Reset();
+    }
   }
   {
     DERM_ASSIGN_OR_RETURN(auto del, db_->Prepare("DELETE FROM skipped_files WHERE run_id = ?"));

@@ -465,14 +465,27 @@ CREATE TABLE model_stage_changes (
 );
 CREATE INDEX model_stage_changes_by_model ON model_stage_changes(name, version);
 )sql",
-    // 9 -> 10: labels tables. A run records the groups (lesions or patients) of each split, the
-    // column that grouped them and its data's warnings.
+    // 9 -> 10: labels tables and leakage. A run records the groups (lesions or patients) of each
+    // split, the column that grouped them, its data's warnings and the images in two splits.
     R"sql(
 ALTER TABLE runs ADD COLUMN train_groups INTEGER;
 ALTER TABLE runs ADD COLUMN validation_groups INTEGER;
 ALTER TABLE runs ADD COLUMN test_groups INTEGER;
 ALTER TABLE runs ADD COLUMN group_column TEXT;     -- '' when split per image; NULL for class folders
 ALTER TABLE runs ADD COLUMN data_warnings TEXT;    -- JSON array
+ALTER TABLE runs ADD COLUMN exact_duplicate_pairs INTEGER;  -- images in two splits: the same bytes
+ALTER TABLE runs ADD COLUMN near_duplicate_pairs INTEGER;   -- and near-duplicates
+
+CREATE TABLE leaked_pairs (
+  run_id   INTEGER NOT NULL REFERENCES runs(id),
+  kind     TEXT NOT NULL CHECK (kind IN ('exact','near')),
+  split_a  TEXT NOT NULL,
+  path_a   TEXT NOT NULL,
+  split_b  TEXT NOT NULL,
+  path_b   TEXT NOT NULL,
+  distance REAL NOT NULL  -- near: 1 - the pictures' correlation; exact: 0
+);
+CREATE INDEX leaked_pairs_by_run ON leaked_pairs(run_id);
 )sql",
 };
 

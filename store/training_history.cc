@@ -54,6 +54,14 @@ StatusOr<int32_t> TrainingHistory::ClassCount(int64_t run_id) {
   return static_cast<int32_t>(s.Int(0));
 }
 
+StatusOr<int64_t> TrainingHistory::LeakedPairs(int64_t run_id) {
+  DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT coalesce(exact_duplicate_pairs, 0) + "
+                                             "coalesce(near_duplicate_pairs, 0) FROM runs WHERE id = ?"));
+  DERM_ASSIGN_OR_RETURN(bool row, s.Bind(1, run_id).Step());
+  if (!row) return NotFound("run " + std::to_string(run_id) + " does not exist");
+  return s.Int(0);
+}
+
 StatusOr<std::optional<Checkpoint>> TrainingHistory::CheckpointAt(int64_t run_id, int32_t epoch) {
   DERM_ASSIGN_OR_RETURN(auto s, db_->Prepare("SELECT bytes FROM artifacts WHERE run_id = ? AND "
                                              "kind = 'checkpoint' AND epoch = ?"));

@@ -37,6 +37,9 @@ class TrainingHistory {
   StatusOr<int32_t> LastEpoch(int64_t run_id);
   // The number of classes the run's facts named (0: none reported yet); NOT_FOUND for an unknown run.
   StatusOr<int32_t> ClassCount(int64_t run_id);
+  // The run's exact and near-duplicate image pairs across splits (its facts'); NOT_FOUND for an
+  // unknown run.
+  StatusOr<int64_t> LeakedPairs(int64_t run_id);
   // The checkpoint reported with `epoch`, if stored.
   StatusOr<std::optional<Checkpoint>> CheckpointAt(int64_t run_id, int32_t epoch);
 

@@ -12,6 +12,7 @@
 #include "worker/core/model_file.h"
 #include "worker/core/trainer.h"
 #include "worker/data/dataset.h"
+#include "worker/data/leakage.h"
 #include "worker/infer_runner.h"
 #include "worker/out_of_memory.h"
 #include "worker/result_convert.h"
@@ -125,6 +126,19 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     facts.set_test_groups(ds.groups[2]);
     facts.set_group_column(ds.group_column);
     for (const auto& w : ds.warnings) facts.add_data_warnings(w);
+  }
+  const data::Leakage leakage = data::FindLeakage(ds);
+  facts.set_exact_duplicate_pairs(leakage.exact);
+  facts.set_near_duplicate_pairs(leakage.near);
+  for (const auto& l : leakage.pairs) {
+    static constexpr const char* kSplits[3] = {"train", "validation", "test"};
+    auto* p = facts.add_leaked_pairs();
+    p->set_split_a(kSplits[l.split_a]);
+    p->set_path_a(l.path_a);
+    p->set_split_b(kSplits[l.split_b]);
+    p->set_path_b(l.path_b);
+    p->set_exact(l.exact);
+    p->set_distance(l.distance);
   }
   facts.set_standardize_features(spec.model().standardize_features());
   facts.set_device(device_description_);

@@ -67,7 +67,8 @@ bool IsClassGateMetric(const std::string& metric) {
 
 bool IsSplitGateMetric(const std::string& metric) {
   static const auto* metrics = new std::set<std::string>{
-      "accuracy", "balanced_accuracy", "macro_roc_auc", "weighted_roc_auc", "ece", "nll", "brier"};
+      "accuracy", "balanced_accuracy", "macro_roc_auc", "weighted_roc_auc", "ece", "nll",
+      "brier",    "leaked_pairs"};
   return metrics->count(metric) > 0;
 }
 
@@ -81,13 +82,15 @@ std::string DescribeGate(const derm::v1::Gate& g) {
 }
 
 std::vector<derm::v1::GateResult> EvaluateGates(const derm::v1::JobSpec& spec,
-                                                const derm::v1::SplitMetrics* test) {
+                                                const derm::v1::SplitMetrics* test, int64_t leaked_pairs) {
   std::vector<derm::v1::GateResult> results;
   for (const auto& g : spec.gates()) {
     derm::v1::GateResult& r = results.emplace_back();
     r.set_gate(DescribeGate(g));
     std::string why;
-    const double v = test ? GateValue(g, *test, &why) : kNaN;
+    const double v = g.metric() == "leaked_pairs" ? static_cast<double>(leaked_pairs)
+                     : test                       ? GateValue(g, *test, &why)
+                                                  : kNaN;
     if (!test) why = "the run has no test split";
     r.set_value(v);
     if (std::isnan(v)) {

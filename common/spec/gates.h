@@ -18,9 +18,10 @@ bool IsSplitGateMetric(const std::string& metric);
 std::string DescribeGate(const derm::v1::Gate& gate);
 
 // Each gate of `spec` on `test` (the run's test split; null when it has none): its value from the
-// split's metrics and evaluation, and whether it is within the gate's bounds. A gate whose value
-// is missing or undefined (NaN) fails, with the reason.
+// split's metrics and evaluation (leaked_pairs: `leaked_pairs`, the run's exact and near-duplicate
+// pairs across splits), and whether it is within the gate's bounds. A gate whose value is missing
+// or undefined (NaN) fails, with the reason.
 std::vector<derm::v1::GateResult> EvaluateGates(const derm::v1::JobSpec& spec,
-                                                const derm::v1::SplitMetrics* test);
+                                                const derm::v1::SplitMetrics* test, int64_t leaked_pairs = 0);
 
 }  // namespace derm

@@ -51,6 +51,25 @@ std::string BadThumbnails(const derm::v1::RunResult& result) {
   return "";
 }
 
+std::string BadFacts(const derm::v1::RunFacts& f) {
+  if (f.data_warnings_size() > 20) return "more than 20 data warnings";
+  for (const auto& w : f.data_warnings()) {
+    if (w.size() > 1000) return "a data warning is longer than 1,000 characters";
+  }
+  if (f.leaked_pairs_size() > 1000) return "more than 1,000 leaked pairs";
+  if (f.exact_duplicate_pairs() < 0 || f.near_duplicate_pairs() < 0 || f.train_groups() < 0 ||
+      f.validation_groups() < 0 || f.test_groups() < 0)
+    return "a negative count";
+  const auto order = [](const std::string& split) {
+    return split == "train" ? 0 : split == "validation" ? 1 : split == "test" ? 2 : -1;
+  };
+  for (const auto& p : f.leaked_pairs()) {
+    if (order(p.split_a()) < 0 || order(p.split_b()) <= order(p.split_a()))
+      return "a leaked pair's splits must be two of train, validation and test, in that order";
+  }
+  return "";
+}
+
 std::string BadPredictions(const derm::v1::RunResult& result, int classes) {
   for (const auto& p : result.predictions()) {
     if (p.true_class() < 0 || p.true_class() >= classes || p.predicted_class() < 0 ||

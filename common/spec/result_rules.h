@@ -22,6 +22,11 @@ std::string BadEvaluation(const derm::v1::SplitMetrics& m);
 // JPEG of at most kMaxThumbnailBytes: common/spec/thumbnail_limits.h); empty when they can.
 std::string BadThumbnails(const derm::v1::RunResult& result);
 
+// Why a run's facts cannot be stored: more than 20 data warnings or one over 1,000 characters,
+// more than 1,000 leaked pairs, a pair whose splits are not two of train, validation and test in
+// that order, or negative counts; empty when they can.
+std::string BadFacts(const derm::v1::RunFacts& facts);
+
 // Why the result's predictions cannot be stored: a class index outside [0, classes), or
 // probabilities that are not `classes` values in [0, 1] (none is allowed); empty when they can.
 std::string BadPredictions(const derm::v1::RunResult& result, int classes);

@@ -169,7 +169,7 @@ void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
     c.Require(per_class || IsSplitGateMetric(g.metric()), at + ".metric",
               "must be one of roc_auc, average_precision, sensitivity, specificity, precision, recall, f1 "
               "(with a class) or accuracy, balanced_accuracy, macro_roc_auc, weighted_roc_auc, ece, nll, "
-              "brier, got \"" +
+              "brier, leaked_pairs, got \"" +
                   g.metric() + "\"");
     if (per_class) {
       c.Require(!g.class_().empty(), at + ".class", "is required for " + g.metric());

@@ -92,6 +92,21 @@ TEST(GatesTest, EachGateIsJudgedOnItsFigure) {
   EXPECT_EQ(none[0].reason(), "the run has no test split");
 }
 
+TEST(GatesTest, LeakedPairsGateCountsTheRunsDuplicatesAcrossSplits) {
+  derm::v1::JobSpec spec = TrainSpec();
+  auto* g = spec.add_gates();
+  *g = Gate("", "leaked_pairs");
+  g->set_max(0);
+  ASSERT_TRUE(ValidateSpec(spec).empty()) << JoinProblems(ValidateSpec(spec));
+  const derm::v1::SplitMetrics test = TestSplit();
+  const auto clean = EvaluateGates(spec, &test, 0);
+  EXPECT_EQ(clean[0].gate(), "leaked_pairs <= 0");
+  EXPECT_TRUE(clean[0].passed());
+  const auto leaky = EvaluateGates(spec, &test, 3);
+  EXPECT_FALSE(leaky[0].passed());
+  EXPECT_DOUBLE_EQ(leaky[0].value(), 3);
+}
+
 TEST(GatesTest, InvalidGatesAreNamedByField) {
   const auto problems = [](const derm::v1::Gate& g, bool test_dir = true) {
     derm::v1::JobSpec spec = TrainSpec();

@@ -65,7 +65,7 @@ put("model_file", "wrong-shape.dermmodel",
 put("model_file", "no-metadata.dermmodel", safetensors({"head.bias": ("F32", [2], floats(2))}))
 
 
-# decode cache: "DERMCACHE2", pixels, metadata, metadata length (8 bytes, little-endian)
+# decode cache: "DERMCACHE3", pixels, metadata, metadata length (8 bytes, little-endian)
 def u64(v):
     return struct.pack("<Q", v)
 
@@ -81,7 +81,9 @@ def cache(splits, classes=(b"a", b"b"), skipped=()):
         pixels += b"\x80" * (h * w * 3 * len(labels))
         meta += u64(h) + u64(w) + u64(len(labels)) + struct.pack("<%di" % len(labels), *labels)
         meta += b"".join(s(b"/d/%d.jpg" % i) for i in range(len(labels)))
-    return b"DERMCACHE2" + pixels + meta + u64(len(meta))
+    for h, w, labels in splits:  # each image's SHA-256 and perceptual hashes
+        meta += u64(len(labels)) + b"".join(s(b"0" * 64) + u64(3) * 4 + b"\x80" * 1024 for _ in labels)
+    return b"DERMCACHE3" + pixels + meta + u64(len(meta))
 
 
 put("decode_cache", "valid.dermcache", cache([(2, 2, [0, 1]), (2, 2, [1]), (2, 2, [])], skipped=[(b"x.txt", b"not an image")]))
@@ -89,6 +91,6 @@ put("decode_cache", "foreign", b"SQLite format 3\x00" + b"\x00" * 100)
 # Tiny files claiming 100,000,000 images or 10,000,000 skipped files: the reader reserved 400 and
 # 640 MB for them before finding the bytes missing.
 claim = s(b"fp") + u64(1) + s(b"a") + u64(0) + u64(2) + u64(2) + u64(100000000)
-put("decode_cache", "claims-1e8-images", b"DERMCACHE2" + claim + u64(len(claim)))
+put("decode_cache", "claims-1e8-images", b"DERMCACHE3" + claim + u64(len(claim)))
 claim = s(b"fp") + u64(1) + s(b"a") + u64(10000000)
-put("decode_cache", "claims-1e7-skipped", b"DERMCACHE2" + claim + u64(len(claim)))
+put("decode_cache", "claims-1e7-skipped", b"DERMCACHE3" + claim + u64(len(claim)))

@@ -214,6 +214,9 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   }
   const std::vector<ImageEntry>* splits[3] = {&train, &val, &test};
   ds.fingerprint = Fingerprint(splits, kept, o.samples_per_class);
+  for (int s = 0; s < 3; ++s) {
+    for (const KeptImage& k : kept[s]) ds.hashes[s].push_back({k.sha256, k.perceptual});
+  }
   if (sink) {
     DERM_RETURN_IF_ERROR(sink->Finish(ds));
   } else if (!cache_path.empty()) {

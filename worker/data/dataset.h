@@ -14,6 +14,7 @@
 #include "worker/core/image_set.h"
 #include "worker/data/data_roots.h"
 #include "worker/data/image_listing.h"
+#include "worker/data/perceptual_hash.h"
 #include "worker/data/table_dataset.h"
 
 namespace derm::data {
@@ -44,9 +45,19 @@ struct DatasetOptions {
   DataRoots roots;
 };
 
+// What identifies an image's content: its file's SHA-256 and the perceptual hash of its decoded
+// pixels (worker/data/perceptual_hash.h), for the leakage checks (worker/data/leakage.h).
+struct ImageHash {
+  std::string sha256;
+  PerceptualHash perceptual;
+};
+
 struct Dataset {
   std::vector<std::string> class_names;
   core::ImageSet train, validation, test;
+  // Per split (train, validation, test), the hashes of its images read from files, in order
+  // (training's balancing copies, appended after them, have none).
+  std::vector<ImageHash> hashes[3];
   std::vector<SkippedFile> skipped;
   // SHA-256 over every used file's relative path, label, split and content hash (and the
   // labels table's bytes).

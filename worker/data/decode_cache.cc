@@ -11,7 +11,7 @@
 namespace derm::data {
 namespace {
 
-constexpr char kMagic[] = "DERMCACHE2";
+constexpr char kMagic[] = "DERMCACHE3";
 constexpr int64_t kMagicBytes = sizeof kMagic - 1;
 
 void PutU64(std::string* out, uint64_t v) { out->append(reinterpret_cast<const char*>(&v), sizeof v); }
@@ -65,6 +65,14 @@ std::string Metadata(const Dataset& ds) {
     out.append(reinterpret_cast<const char*>(set->labels.data()), set->labels.size() * sizeof(int32_t));
     for (const auto& p : set->paths) PutString(&out, p);
   }
+  for (const auto& hashes : ds.hashes) {
+    PutU64(&out, hashes.size());
+    for (const auto& h : hashes) {
+      PutString(&out, h.sha256);
+      for (uint64_t b : h.perceptual.bits) PutU64(&out, b);
+      out.append(reinterpret_cast<const char*>(h.perceptual.grey.data()), h.perceptual.grey.size());
+    }
+  }
   return out;
 }
 
@@ -94,6 +102,17 @@ bool ParseMetadata(const std::string& bytes, Dataset* ds) {
     set->paths.resize(count);
     for (auto& p : set->paths) {
       if (!r.Str(&p)) return false;
+    }
+  }
+  for (auto& hashes : ds->hashes) {
+    if (!r.U64(&n) || n > 100000000 || !r.CanHold(n, 40 + kThumbSide * kThumbSide)) return false;
+    hashes.resize(n);
+    for (auto& h : hashes) {
+      if (!r.Str(&h.sha256)) return false;
+      for (uint64_t& b : h.perceptual.bits) {
+        if (!r.U64(&b)) return false;
+      }
+      if (!r.Bytes(h.perceptual.grey.data(), h.perceptual.grey.size())) return false;
     }
   }
   return r.AtEnd();

@@ -1,6 +1,7 @@
-// The decoded-dataset cache file (`derm-worker --cache-dir`): "DERMCACHE2", every split's pixels
+// The decoded-dataset cache file (`derm-worker --cache-dir`): "DERMCACHE3", every split's pixels
 // (train, validation, test, back to back), the metadata (fingerprint, class names, skipped files,
-// each split's image size, labels and paths), then the metadata's length in 8 bytes. The pixels
+// each split's image size, labels and paths, then each split's image hashes), then the metadata's
+// length in 8 bytes. The pixels
 // come first so that a dataset larger than the worker's cache budget can be streamed into the
 // file while it is decoded, and read back a batch at a time.
 #pragma once

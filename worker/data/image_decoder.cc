@@ -17,6 +17,7 @@ namespace {
 struct Decoded {
   bool ok = false;
   std::string sha256;
+  PerceptualHash perceptual;
   std::string reason;  // when not ok
 };
 
@@ -71,6 +72,7 @@ Decoded DecodeOne(const ImageEntry& entry, int h, int w, uint8_t* slot) {
   d.sha256 = entry.sha256.empty() ? Sha256Hex(file.bytes) : entry.sha256;
   d.reason = DecodeInto(file.bytes, h, w, slot);
   d.ok = d.reason.empty();
+  if (d.ok) d.perceptual = HashImage(slot, h, w);
   return d;
 }
 
@@ -116,7 +118,7 @@ StatusOr<core::ImageSet> DecodeImages(const std::vector<ImageEntry>& entries, in
       kept += image_bytes;
       set.labels.push_back(entries[i].label);
       set.paths.push_back(entries[i].path);
-      kept_images->push_back({i, std::move(r.sha256)});
+      kept_images->push_back({i, std::move(r.sha256), r.perceptual});
     }
     if (!sink) set.pixels.resize(kept);
   }

@@ -11,6 +11,7 @@
 #include "worker/core/image_set.h"
 #include "worker/data/decode_cache.h"
 #include "worker/data/image_listing.h"
+#include "worker/data/perceptual_hash.h"
 
 namespace derm::data {
 
@@ -18,6 +19,7 @@ namespace derm::data {
 struct KeptImage {
   size_t entry;
   std::string sha256;
+  PerceptualHash perceptual;  // of the decoded, resized image
 };
 
 // Decodes `entries` to height x width RGB on `threads` threads (0: all cores); undecodable files
