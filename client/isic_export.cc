@@ -3,8 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "client/ledger_queries.h"
 #include "common/parse_number.h"
-#include "common/strings.h"
 
 namespace derm::client {
 namespace {
@@ -17,41 +17,24 @@ std::string Field(const std::string& s) {
   return out + "\"";
 }
 
-StatusOr<derm::v1::QueryResponse> Run(Connection& conn, const std::string& sql) {
-  derm::v1::QueryRequest req;
-  req.set_sql(sql);
-  req.set_max_rows(100000);
-  derm::v1::QueryResponse resp;
-  DERM_RETURN_IF_ERROR(conn.Call(&JobStub::Query, req, &resp));
-  if (resp.truncated()) return InvalidArgument("the split has more than 100,000 predictions");
-  return resp;
-}
-
 // The ledger's CSV, or why it cannot be written.
 StatusOr<std::string> Csv(Connection& conn, const ExportOptions& o) {
   const std::string run = std::to_string(o.run_id);
-  DERM_ASSIGN_OR_RETURN(auto count, Run(conn, "SELECT json_array_length(class_names) FROM runs WHERE id = " +
-                                                  run + " AND json_valid(class_names)"));
-  if (count.rows().empty()) return NotFound("run " + run + " does not exist or has no classes yet");
-  const std::optional<int64_t> classes = ParseInt64(count.rows(0).values(0));
-  if (!classes || *classes < 1) return NotFound("run " + run + " has no classes yet");
-  std::string names_sql = "SELECT ";
-  for (int64_t c = 0; c < *classes; ++c)
-    names_sql += (c ? ", " : "") + std::string("json_extract(class_names, '$[") + std::to_string(c) + "]')";
-  DERM_ASSIGN_OR_RETURN(auto names, Run(conn, names_sql + " FROM runs WHERE id = " + run));
+  DERM_ASSIGN_OR_RETURN(const std::vector<std::string> names, RunClassNames(conn, o.run_id));
   std::string csv = "image";
-  for (const auto& n : names.rows(0).values()) csv += "," + Field(n);
+  for (const auto& n : names) csv += "," + Field(n);
   csv += "\n";
   DERM_ASSIGN_OR_RETURN(
-      auto rows, Run(conn, "SELECT path, true_class, probabilities FROM predictions WHERE run_id = " + run +
-                               " AND split = '" + o.split + "' ORDER BY path"));
+      auto rows, QueryRows(conn, "SELECT path, true_class, probabilities FROM predictions WHERE run_id = " +
+                                     run + " AND split = '" + o.split + "' ORDER BY path"));
   if (rows.rows().empty()) return NotFound("run " + run + " has no " + o.split + " predictions");
   for (const auto& r : rows.rows()) {
     const std::string image = std::filesystem::path(r.values(0)).stem().string();
     csv += Field(image);
     const std::optional<int64_t> truth = ParseInt64(r.values(1));
     if (o.truth) {
-      for (int64_t c = 0; c < *classes; ++c) csv += truth && *truth == c ? ",1.0" : ",0.0";
+      for (size_t c = 0; c < names.size(); ++c)
+        csv += truth && *truth == static_cast<int64_t>(c) ? ",1.0" : ",0.0";
     } else {
       // "[p0,p1,...]" as the scheduler stored it; runs from before the ledger have none.
       const std::string& stored = r.values(2);
@@ -60,13 +43,8 @@ StatusOr<std::string> Csv(Connection& conn, const ExportOptions& o) {
                                   r.values(0) +
                                   " (it predates the full ledger); export predictions without --format isic");
       }
-      const std::vector<std::string> p = Split(stored.substr(1, stored.size() - 2), ',');
-      if (static_cast<int64_t>(p.size()) != *classes)
-        return DataLoss("the probabilities of " + r.values(0) + " are not one per class");
-      for (const auto& x : p) {
-        if (!ParseDouble(x)) return DataLoss("the probabilities of " + r.values(0) + " are not numbers");
-        csv += "," + x;
-      }
+      DERM_ASSIGN_OR_RETURN(auto p, ProbabilityFields(stored, names.size(), r.values(0)));
+      for (const auto& x : p) csv += "," + x;
     }
     csv += "\n";
   }

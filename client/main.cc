@@ -15,6 +15,7 @@
 
 #include "client/client_config.h"
 #include "client/commands.h"
+#include "client/cv_summary.h"
 
 namespace {
 
@@ -73,9 +74,13 @@ int main(int argc, char** argv) {
   list->add_option("--limit", list_options.limit, "at most this many")->check(CLI::Range(1, 100000));
   AddOutput(list, &format);
 
-  auto* describe = app.add_subcommand(
-      "describe", "a run (params, epochs, confusion matrix) or a job (spec, attempts, events)");
-  describe->add_option("kind", kind, "job or run")->required()->check(CLI::IsMember({"job", "run"}));
+  auto* describe = app.add_subcommand("describe",
+                                      "a run (params, epochs, confusion matrix), a job (spec, attempts, "
+                                      "events) or a sweep's cross-validation "
+                                      "groups (cv SWEEP: folds, mean and sd, pooled out-of-fold evaluation)");
+  describe->add_option("kind", kind, "job, run or cv")
+      ->required()
+      ->check(CLI::IsMember({"job", "run", "cv"}));
   describe->add_option("id", id, "id")->required();
   AddOutput(describe, &format);
 
@@ -217,6 +222,7 @@ int main(int argc, char** argv) {
     return c::ListWorkers(conn, out_format, out, err);
   }
   if (describe->parsed()) {
+    if (kind == "cv") return c::DescribeCrossValidation(conn, id, out, err);
     return kind == "run" ? c::DescribeRun(conn, id, out_format, out, err)
                          : c::DescribeJob(conn, id, out, err);
   }

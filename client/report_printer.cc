@@ -82,11 +82,11 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   out << "data: " << f.train_images() << " train / " << f.validation_images() << " validation / "
       << f.test_images() << " test images, " << f.class_names_size() << " classes, fingerprint "
       << f.dataset_fingerprint().substr(0, 12) << "\n";
-  if (f.train_groups() > 0) {
-    const std::string groups =
-        f.group_column().empty() ? "images (split per image)" : f.group_column() + " groups";
+  if (f.train_groups() > 0 && f.group_column().empty()) {
+    out << "groups: none, the table is split per image\n";
+  } else if (f.train_groups() > 0) {
     out << "groups: " << f.train_groups() << " train / " << f.validation_groups() << " validation / "
-        << f.test_groups() << " test " << groups << ", none in two splits\n";
+        << f.test_groups() << " test " << f.group_column() << " groups, none in two splits\n";
   }
   for (const auto& w : f.data_warnings()) out << "warning: " << w << "\n";
   const int64_t leaked = f.exact_duplicate_pairs() + f.near_duplicate_pairs();

@@ -272,13 +272,14 @@ bool IsPathField(const std::string& field) {
 ParsedSpec LoadSpec(const std::string& yaml, const std::string& base_dir) {
   ParsedSpec out = ParseSpecYaml(yaml);
   if (!out.problems.empty()) return out;
-  if (out.spec.has_sweep()) {
-    // The scheduler expands sweeps; checking the points here reports problems before submitting.
+  if (ExpandsIntoRuns(out.spec)) {
+    // The scheduler expands sweeps and folds; checking the runs here reports problems before
+    // submitting.
     const auto line = [&](const std::string& field) {
       auto it = out.lines.find(field);
       return it != out.lines.end() ? "line " + std::to_string(it->second) + ": " : std::string();
     };
-    auto points = ExpandSweep(out.spec);
+    auto points = ExpandRuns(out.spec);
     if (!points.ok()) {
       out.problems.push_back(line("sweep") + points.status().message());
     } else {

@@ -94,7 +94,7 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::Submit(derm::v1::JobSpec spec, 
                                                         const std::string& submitted_by) {
   DERM_RETURN_IF_ERROR(CheckKey(key));
   const std::string user_key = UserKey(submitted_by, key);
-  if (spec.has_sweep()) return SubmitSweep(spec, user_key, submitted_by);
+  if (ExpandsIntoRuns(spec)) return SubmitSweep(spec, user_key, submitted_by);
   ApplySpecDefaults(&spec);
   const auto problems = ValidateSpec(spec);
   if (!problems.empty()) return InvalidArgument("invalid job spec: " + JoinProblems(problems));
@@ -145,7 +145,7 @@ void Scheduler::CommitSubmits(const std::vector<PendingSubmit::Item*>& batch) {
 StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::JobSpec& spec,
                                                              const std::string& key,
                                                              const std::string& submitted_by) {
-  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::JobSpec> points, ExpandSweep(spec));
+  DERM_ASSIGN_OR_RETURN(std::vector<derm::v1::JobSpec> points, ExpandRuns(spec));
   for (size_t i = 0; i < points.size(); ++i) {
     ApplySpecDefaults(&points[i]);
     const auto problems = ValidateSpec(points[i]);

@@ -66,6 +66,12 @@ int Authorize(void* arg, int action, const char* arg1, const char* function, con
     case SQLITE_SELECT:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // Connecting a table-valued function (json_each, json_tree) asks for every column of
+      // sqlite_master; the connection is read-only and only read-only statements run, so
+      // nothing is written.
+      if (arg1 && std::string_view(arg1) == "sqlite_master") return SQLITE_OK;
+      return SQLITE_DENY;
     default:
       return SQLITE_DENY;
   }
@@ -107,7 +113,8 @@ StatusOr<QueryResult> RunReadOnlyQuery(const std::string& db_path, const std::st
   }
   std::unique_ptr<sqlite3, decltype(&sqlite3_close)> db(raw, &sqlite3_close);
   sqlite3_busy_timeout(raw, 2000);
-  sqlite3_exec(raw, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
+  if (sqlite3_exec(raw, "PRAGMA query_only = ON", nullptr, nullptr, nullptr) != SQLITE_OK)
+    return Unavailable("cannot make the query connection read-only");
   // No value (a string a function builds, a BLOB) above kMaxQueryValueBytes: this also bounds the
   // time one call of one function can take, which the progress handler cannot interrupt.
   sqlite3_limit(raw, SQLITE_LIMIT_LENGTH, static_cast<int>(kMaxQueryValueBytes));

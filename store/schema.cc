@@ -486,6 +486,36 @@ CREATE TABLE leaked_pairs (
   distance REAL NOT NULL  -- near: 1 - the pictures' correlation; exact: 0
 );
 CREATE INDEX leaked_pairs_by_run ON leaked_pairs(run_id);
+
+-- One row per cross-validation group (a spec, or a sweep point, run once per fold): its folds and
+-- the mean and sample standard deviation across folds of each fold's validation figures at its
+-- model epoch (docs/data.md).
+CREATE VIEW cv_summary AS
+WITH folds AS (
+  SELECT j.sweep_id, g.value AS cv_group, r.id AS run_id, CAST(f.value AS INTEGER) AS fold, j.state,
+         coalesce(r.model_epoch, (SELECT max(epoch) FROM epoch_metrics e WHERE e.run_id = r.id)) AS epoch
+  FROM runs r JOIN jobs j ON j.id = r.job_id
+  JOIN params g ON g.run_id = r.id AND g.name = 'data.cross_validation.group'
+  JOIN params f ON f.run_id = r.id AND f.name = 'data.cross_validation.fold'
+), figures AS (
+  SELECT folds.*, e.val_accuracy AS acc, e.val_balanced_accuracy AS bal, e.val_loss AS loss,
+         s.macro_roc_auc AS auc
+  FROM folds LEFT JOIN epoch_metrics e ON e.run_id = folds.run_id AND e.epoch = folds.epoch
+  LEFT JOIN split_evaluation s ON s.run_id = folds.run_id AND s.epoch = folds.epoch AND s.split = 'validation'
+)
+SELECT sweep_id, cv_group, count(*) AS folds, sum(state = 'SUCCEEDED') AS folds_succeeded,
+       group_concat(run_id) AS run_ids,
+       avg(acc) AS mean_val_accuracy,
+       sqrt(max(avg(acc * acc) - avg(acc) * avg(acc), 0) * count(acc) / max(count(acc) - 1, 1)) AS sd_val_accuracy,
+       avg(bal) AS mean_val_balanced_accuracy,
+       sqrt(max(avg(bal * bal) - avg(bal) * avg(bal), 0) * count(bal) / max(count(bal) - 1, 1))
+         AS sd_val_balanced_accuracy,
+       avg(loss) AS mean_val_loss,
+       sqrt(max(avg(loss * loss) - avg(loss) * avg(loss), 0) * count(loss) / max(count(loss) - 1, 1)) AS sd_val_loss,
+       avg(auc) AS mean_val_macro_roc_auc,
+       sqrt(max(avg(auc * auc) - avg(auc) * avg(auc), 0) * count(auc) / max(count(auc) - 1, 1))
+         AS sd_val_macro_roc_auc
+FROM figures GROUP BY sweep_id, cv_group;
 )sql",
 };
 

@@ -1,66 +1,13 @@
 #include "worker/result_convert.h"
 
-#include "common/eval/interval_proto.h"
+#include "common/eval/evaluation_proto.h"
 #include "common/spec/thumbnail_limits.h"
 #include "worker/data/thumbnail.h"
 
 namespace derm::worker {
 
-namespace {
-
-void SetCurve(const eval::Curve& c, derm::v1::Curve* out) {
-  for (size_t i = 0; i < c.x.size(); ++i) {
-    out->add_x(c.x[i]);
-    out->add_y(c.y[i]);
-  }
-}
-
-void SetPoint(double target, const eval::OperatingPoint& p, derm::v1::OperatingPoint* out) {
-  out->set_target(target);
-  out->set_threshold(p.threshold);
-  out->set_sensitivity(p.sensitivity);
-  out->set_specificity(p.specificity);
-}
-
-}  // namespace
-
 derm::v1::Evaluation ToProto(const eval::SplitEvaluation& e, const std::vector<std::string>& names) {
-  derm::v1::Evaluation out;
-  for (size_t k = 0; k < e.classes.size(); ++k) {
-    const eval::ClassEvaluation& c = e.classes[k];
-    auto* pc = out.add_per_class();
-    pc->set_class_name(k < names.size() ? names[k] : std::to_string(k));
-    pc->set_positives(c.positives);
-    pc->set_roc_auc(c.roc_auc);
-    pc->set_average_precision(c.average_precision);
-    for (size_t t = 0; t < c.at_specificity.size(); ++t) {
-      SetPoint(e.specificities[t], c.at_specificity[t], pc->add_at_specificity());
-    }
-    for (size_t t = 0; t < c.at_sensitivity.size(); ++t) {
-      SetPoint(e.sensitivities[t], c.at_sensitivity[t], pc->add_at_sensitivity());
-    }
-    SetCurve(c.roc, pc->mutable_roc());
-    SetCurve(c.precision_recall, pc->mutable_precision_recall());
-    if (e.bootstrapped) *pc->mutable_roc_auc_interval() = eval::ToProto(c.roc_auc_interval);
-  }
-  out.set_macro_roc_auc(e.macro_roc_auc);
-  out.set_weighted_roc_auc(e.weighted_roc_auc);
-  out.set_ece(e.calibration.ece);
-  for (const auto& b : e.calibration.bins) {
-    auto* r = out.add_reliability();
-    r->set_lower(b.lower);
-    r->set_upper(b.upper);
-    r->set_count(b.count);
-    r->set_confidence(b.confidence);
-    r->set_accuracy(b.accuracy);
-  }
-  out.set_nll(e.calibration.nll);
-  out.set_brier(e.calibration.brier);
-  if (e.bootstrapped) {
-    *out.mutable_accuracy_interval() = eval::ToProto(e.accuracy);
-    *out.mutable_balanced_accuracy_interval() = eval::ToProto(e.balanced_accuracy);
-  }
-  return out;
+  return eval::EvaluationProto(e, names);
 }
 
 derm::v1::SplitMetrics ToProto(const core::SplitEval& e, const std::vector<std::string>& names,

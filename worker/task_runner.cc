@@ -73,6 +73,8 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
   d.train_dir = spec.data().train_dir();
   d.test_dir = spec.data().test_dir();
   d.validation_split = spec.data().validation_split();
+  d.folds = spec.data().cross_validation().fold() > 0 ? spec.data().cross_validation().folds() : 0;
+  d.fold = spec.data().cross_validation().fold();
   d.seed = static_cast<uint64_t>(spec.data().seed());
   d.height = spec.data().image_size(0);
   d.width = spec.data().image_size(1);

@@ -71,9 +71,11 @@ std::string BadFacts(const derm::v1::RunFacts& f) {
 }
 
 std::string BadPredictions(const derm::v1::RunResult& result, int classes) {
+  // A run whose facts named no classes: its predictions' probability vectors must agree.
+  if (classes == 0 && !result.predictions().empty()) classes = result.predictions(0).probabilities_size();
   for (const auto& p : result.predictions()) {
-    if (p.true_class() < 0 || p.true_class() >= classes || p.predicted_class() < 0 ||
-        p.predicted_class() >= classes) {
+    if (classes > 0 && (p.true_class() < 0 || p.true_class() >= classes || p.predicted_class() < 0 ||
+                        p.predicted_class() >= classes)) {
       return "the prediction of " + p.path() + " names a class outside the run's " + std::to_string(classes);
     }
     if (p.probabilities().empty()) continue;

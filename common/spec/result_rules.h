@@ -29,6 +29,7 @@ std::string BadFacts(const derm::v1::RunFacts& facts);
 
 // Why the result's predictions cannot be stored: a class index outside [0, classes), or
 // probabilities that are not `classes` values in [0, 1] (none is allowed); empty when they can.
+// `classes` 0 (the run's facts named none): only that every vector has the first one's length.
 std::string BadPredictions(const derm::v1::RunResult& result, int classes);
 
 }  // namespace derm

@@ -154,6 +154,14 @@ void CheckTable(const derm::v1::DataSpec& d, Checker& c) {
   c.Require(d.max_errors() >= 0, "data.max_errors", "must not be negative");
 }
 
+// data.cross_validation: 2-20 folds; a fold (set by the scheduler, or to run one alone) within them.
+void CheckCrossValidation(const derm::v1::CrossValidation& cv, Checker& c) {
+  if (cv.folds() == 0 && cv.fold() == 0 && cv.group().empty()) return;
+  c.Range(cv.folds(), 2, 20, "data.cross_validation.folds");
+  c.Range(cv.fold(), 0, cv.folds(), "data.cross_validation.fold");
+  c.Require(cv.group().size() <= 400, "data.cross_validation.group", "is longer than 400 characters");
+}
+
 // Gates name a known metric (of a class, or of the split), one operating point for sensitivity
 // or specificity, and at least one bound; they are checked on the test split, so they need one.
 void CheckGates(const derm::v1::JobSpec& spec, Checker& c) {
@@ -233,6 +241,7 @@ std::vector<SpecProblem> ValidateSpec(const derm::v1::JobSpec& spec) {
   c.Require(data.validation_split() > 0 && data.validation_split() < 1, "data.validation_split",
             "must be greater than 0 and less than 1");
   CheckTable(data, c);
+  CheckCrossValidation(data.cross_validation(), c);
   c.Require(data.seed() >= 0, "data.seed", "must not be negative");
   if (data.image_size_size() != 2) {
     c.Require(false, "data.image_size", "must be [height, width]");

@@ -159,4 +159,47 @@ StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& sp
   return out;
 }
 
+bool ExpandsIntoRuns(const derm::v1::JobSpec& spec) {
+  const auto& cv = spec.data().cross_validation();
+  return spec.has_sweep() || (cv.folds() > 0 && cv.fold() == 0);
+}
+
+StatusOr<std::vector<derm::v1::JobSpec>> ExpandRuns(const derm::v1::JobSpec& spec) {
+  std::vector<derm::v1::JobSpec> points;
+  if (spec.has_sweep()) {
+    DERM_ASSIGN_OR_RETURN(points, ExpandSweep(spec));
+  } else {
+    points.push_back(spec);
+  }
+  const auto& cv = spec.data().cross_validation();
+  if (cv.folds() == 0 || cv.fold() != 0) return points;
+  if (cv.folds() < 2 || cv.folds() > 20) {
+    return InvalidArgument("data.cross_validation.folds must be between 2 and 20, got " +
+                           std::to_string(cv.folds()));
+  }
+  if (spec.sweep().has_early_stopping())
+    return InvalidArgument(
+        "sweep.early_stopping (ASHA) would stop some folds of a point and not others: not with "
+        "data.cross_validation");
+  if (points.size() * static_cast<size_t>(cv.folds()) > static_cast<size_t>(kMaxSweepPoints)) {
+    return InvalidArgument("the sweep's " + std::to_string(points.size()) + " points x " +
+                           std::to_string(cv.folds()) + " folds are more than " +
+                           std::to_string(kMaxSweepPoints) + " runs");
+  }
+  std::vector<derm::v1::JobSpec> out;
+  for (size_t p = 0; p < points.size(); ++p) {
+    for (int fold = 1; fold <= cv.folds(); ++fold) {
+      derm::v1::JobSpec run = points[p];
+      auto* c = run.mutable_data()->mutable_cross_validation();
+      c->set_fold(fold);
+      c->set_group(points[p].name());
+      run.set_name(points[p].name() + "[fold=" + std::to_string(fold) + "/" + std::to_string(cv.folds()) +
+                   "]");
+      (*run.mutable_tags())["sweep.point"] = std::to_string(p * static_cast<size_t>(cv.folds()) + (fold - 1));
+      out.push_back(std::move(run));
+    }
+  }
+  return out;
+}
+
 }  // namespace derm

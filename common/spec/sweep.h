@@ -20,6 +20,13 @@ Status SetSpecField(derm::v1::JobSpec* spec, const std::string& path, const std:
 // order of sorted paths; random: `trials` distinct grid points drawn with `seed`. At most
 // kMaxSweepPoints points.
 StatusOr<std::vector<derm::v1::JobSpec>> ExpandSweep(const derm::v1::JobSpec& spec);
+// The runs a spec asks for: the sweep's points (or the spec itself), each cross-validated into
+// data.cross_validation.folds runs when asked (fold 1..k, group = the point's name, name
+// "<point>[fold=i/k]"). At most kMaxSweepPoints runs.
+StatusOr<std::vector<derm::v1::JobSpec>> ExpandRuns(const derm::v1::JobSpec& spec);
+// Whether the spec expands into several runs (a sweep, or cross-validation not yet expanded).
+bool ExpandsIntoRuns(const derm::v1::JobSpec& spec);
+
 // sweep.early_stopping: type asha, a stopping metric, grace_epochs 1-10000, reduction_factor 2-100.
 Status CheckSweepEarlyStopping(const derm::v1::SweepEarlyStopping& early_stopping);
 

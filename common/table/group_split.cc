@@ -67,6 +67,18 @@ std::vector<int> SplitByGroup(const std::vector<int32_t>& labels, const std::vec
   return part_of;
 }
 
+std::vector<int> AssignSplits(const std::vector<int32_t>& labels, const std::vector<std::string>& groups,
+                              int classes, double validation, double test, int folds, int fold,
+                              uint64_t seed) {
+  if (folds < 2)
+    return SplitByGroup(labels, groups, classes, {1 - validation - test, validation, test}, seed);
+  std::vector<double> fractions = {test};
+  fractions.insert(fractions.end(), static_cast<size_t>(folds), (1 - test) / folds);
+  std::vector<int> part = SplitByGroup(labels, groups, classes, fractions, seed);
+  for (int& p : part) p = p == 0 ? 2 : p == fold ? 1 : 0;
+  return part;
+}
+
 std::vector<int64_t> GroupsPerPart(const std::vector<std::string>& groups, const std::vector<int>& parts,
                                    int num_parts) {
   std::vector<std::set<std::string>> named(static_cast<size_t>(num_parts));

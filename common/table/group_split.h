@@ -22,6 +22,14 @@ namespace derm::table {
 std::vector<int> SplitByGroup(const std::vector<int32_t>& labels, const std::vector<std::string>& groups,
                               int classes, const std::vector<double>& fractions, uint64_t seed);
 
+// The split of each image: 0 train, 1 validation, 2 test. Without folds: shares 1 - validation -
+// test, validation and test. With `folds` (k >= 2): `test` first, the rest in k equal folds; fold
+// `fold` (1..k) validates and the others train, so the k runs of one seed share their test split
+// and each image validates exactly once.
+std::vector<int> AssignSplits(const std::vector<int32_t>& labels, const std::vector<std::string>& groups,
+                              int classes, double validation, double test, int folds, int fold,
+                              uint64_t seed);
+
 // The number of distinct groups among the images of each part (an image with group "" counts as
 // one), for a run's facts.
 std::vector<int64_t> GroupsPerPart(const std::vector<std::string>& groups, const std::vector<int>& parts,

@@ -99,3 +99,47 @@ TEST(ExpandSweepTest, RejectsBadSweeps) {
 
 }  // namespace
 }  // namespace derm
+
+namespace derm {
+namespace {
+
+TEST(ExpandRunsTest, CrossValidationGivesOneRunPerFoldOfEachPoint) {
+  derm::v1::JobSpec spec;
+  spec.set_name("cv");
+  spec.mutable_data()->mutable_cross_validation()->set_folds(3);
+  ASSERT_TRUE(ExpandsIntoRuns(spec));
+  auto runs = ExpandRuns(spec);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 3u);
+  for (int f = 0; f < 3; ++f) {
+    const auto& cv = (*runs)[f].data().cross_validation();
+    EXPECT_EQ(cv.fold(), f + 1);
+    EXPECT_EQ(cv.group(), "cv");
+    EXPECT_EQ((*runs)[f].name(), "cv[fold=" + std::to_string(f + 1) + "/3]");
+    EXPECT_FALSE(ExpandsIntoRuns((*runs)[f]));  // a fold's spec is one run
+  }
+  // A cross-validated sweep: every point gives a group of its own.
+  spec.mutable_sweep()->set_method("grid");
+  (*spec.mutable_sweep()->mutable_parameters())["train.learning_rate"].add_values("0.001");
+  (*spec.mutable_sweep()->mutable_parameters())["train.learning_rate"].add_values("0.01");
+  runs = ExpandRuns(spec);
+  ASSERT_TRUE(runs.ok()) << runs.status().message();
+  ASSERT_EQ(runs->size(), 6u);
+  EXPECT_EQ((*runs)[0].data().cross_validation().group(), "cv[learning_rate=0.001]");
+  EXPECT_EQ((*runs)[5].name(), "cv[learning_rate=0.01][fold=3/3]");
+  EXPECT_EQ((*runs)[5].tags().at("sweep.point"), "5");
+}
+
+TEST(ExpandRunsTest, RefusesBadFoldCountsAndAshaAcrossFolds) {
+  derm::v1::JobSpec spec;
+  spec.mutable_data()->mutable_cross_validation()->set_folds(1);
+  EXPECT_NE(ExpandRuns(spec).status().message().find("folds must be between 2 and 20"), std::string::npos);
+  spec.mutable_data()->mutable_cross_validation()->set_folds(5);
+  spec.mutable_sweep()->set_method("grid");
+  (*spec.mutable_sweep()->mutable_parameters())["train.learning_rate"].add_values("0.001");
+  spec.mutable_sweep()->mutable_early_stopping()->set_type("asha");
+  EXPECT_NE(ExpandRuns(spec).status().message().find("not with data.cross_validation"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace derm

@@ -152,6 +152,56 @@ TEST_F(TableDataTest, AGroupedRunFromATableIsRecordedAndItsIsicExportScoresToThe
   }
 }
 
+TEST_F(TableDataTest, AGroupedThreeFoldJobFinishesWithItsSummaryPooledEvaluationAndIsicExport) {
+  cluster_.StartWorker();
+  const std::string table = dir_.Join("ham/HAM10000_metadata.csv");
+  testing::WriteFile(dir_.Join("cv.yaml"),
+                     "kind: train\nname: grouped\ndata:\n  table: " + table +
+                         "\n  test_split: 0.25\n  image_size: [32, 32]\n  cross_validation: {folds: 3}\n"
+                         "train: {epochs: 2, batch_size: 8}\n");
+  auto r = Dermctl({"submit", dir_.Join("cv.yaml"), "--wait"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << cluster_.WorkerLog(0);
+  EXPECT_NE(r.out.find("submitted sweep 1: 3 jobs"), std::string::npos) << r.out;
+  auto db = std::move(store::Database::Open(cluster_.db(), true).value());
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT folds_succeeded FROM cv_summary WHERE sweep_id = 1 AND cv_group = 'grouped'"),
+            3);
+  EXPECT_EQ(QueryText(db.get(), "SELECT round(mean_val_accuracy, 9) FROM cv_summary"),
+            QueryText(db.get(), "SELECT round(avg(val_accuracy), 9) FROM epoch_metrics WHERE epoch = 2"));
+  // Every image outside the test split validates exactly once; the test split is the same for all.
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM (SELECT path FROM predictions WHERE split = 'validation' "
+                     "GROUP BY path HAVING count(*) > 1)"),
+            0);
+  EXPECT_EQ(QueryInt(db.get(), "SELECT count(DISTINCT path) FROM predictions WHERE split = 'test'"),
+            QueryInt(db.get(), "SELECT test_images FROM runs WHERE id = 1"));
+  const int64_t validated = QueryInt(db.get(), "SELECT count(*) FROM predictions WHERE split = 'validation'");
+  auto csv = table::ReadCsvFile(table);
+  ASSERT_TRUE(csv.ok());
+  EXPECT_EQ(validated + QueryInt(db.get(), "SELECT test_images FROM runs WHERE id = 1"),
+            static_cast<int64_t>(csv->rows.size()));
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM predictions p JOIN predictions q ON p.path = q.path AND "
+                     "p.split = 'validation' AND q.split = 'test'"),
+            0);
+
+  r = Dermctl({"describe", "cv", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("cross-validation grouped: 3 folds (runs 1,2,3), 3 succeeded"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("validation across folds (mean ± sd at each fold's model epoch): accuracy "),
+            std::string::npos);
+  EXPECT_NE(r.out.find("pooled out-of-fold predictions: " + std::to_string(validated) + " images, accuracy "),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("pooled out-of-fold evaluation: macro ROC AUC"), std::string::npos) << r.out;
+  r = Dermctl({"describe", "cv", "7"});
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("sweep 7 has no cross-validated runs"), std::string::npos) << r.err;
+  r = Dermctl({"export", "predictions", "--run", "2", "--split", "test", "--format", "isic"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
 TEST_F(TableDataTest, DermctlNamesATablesBadLineBeforeSubmitting) {
   const std::string table = dir_.Join("ham/HAM10000_metadata.csv");
   std::string text = testing::ReadFile(table);

@@ -30,6 +30,10 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   derm::v1::JobSpec spec;
   spec.set_name("docs");
   spec.mutable_data()->set_train_dir("/d");
+  auto* cv = spec.mutable_data()->mutable_cross_validation();  // fold 1 of a 2-fold group
+  cv->set_folds(2);
+  cv->set_fold(1);
+  cv->set_group("docs");
   ApplySpecDefaults(&spec);
   spec.mutable_train()->set_epochs(1);
   auto job =
@@ -43,6 +47,16 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   auto* skipped = facts.add_skipped();
   skipped->set_path("/d/a/x.txt");
   skipped->set_reason("not an image file type");
+  facts.set_train_groups(3);
+  facts.set_validation_groups(1);
+  facts.set_group_column("lesion_id");
+  facts.set_exact_duplicate_pairs(1);
+  auto* leak = facts.add_leaked_pairs();
+  leak->set_exact(true);
+  leak->set_split_a("train");
+  leak->set_path_a("/d/a/2.jpg");
+  leak->set_split_b("validation");
+  leak->set_path_b("/d/a/1.jpg");
   ASSERT_TRUE(store->run_writer().RecordFacts(job.run_id(), facts, 3).ok());
   derm::v1::EpochMetrics m;
   m.set_epoch(1);
@@ -77,6 +91,8 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   p->set_true_class(0);
   p->set_predicted_class(1);
   p->set_probability(0.9f);
+  p->add_probabilities(0.1f);
+  p->add_probabilities(0.9f);
   derm::v1::GateResult gate;
   gate.set_gate("ece <= 0.05");
   gate.set_value(0.08);

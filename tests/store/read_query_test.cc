@@ -35,6 +35,19 @@ TEST_F(ReadQueryTest, ReturnsColumnsRowsAndNulls) {
   EXPECT_FALSE(r->truncated);
 }
 
+TEST_F(ReadQueryTest, TableValuedJsonFunctionsWorkAndWritesStayRefused) {
+  auto each = RunReadOnlyQuery(
+      path_, "SELECT w.name, j.value FROM workers w, json_each('[10,20]') j ORDER BY 1, 2", {});
+  ASSERT_TRUE(each.ok()) << each.status().ToString();
+  EXPECT_EQ(each->rows.size(), 4u);
+  auto tree = RunReadOnlyQuery(path_, "SELECT count(*) FROM json_tree('{\"a\": [1, 2]}')", {});
+  ASSERT_TRUE(tree.ok()) << tree.status().ToString();
+  EXPECT_EQ(tree->rows[0][0], "4");
+  for (const char* sql : {"UPDATE sqlite_master SET type = 'x'", "UPDATE workers SET name = 'x'"}) {
+    EXPECT_FALSE(RunReadOnlyQuery(path_, sql, {}).ok()) << sql;
+  }
+}
+
 TEST_F(ReadQueryTest, TokensAreNeverReadableAndTheAuditTrailOnlyForAdmins) {
   ASSERT_TRUE(
       Database::Open(path_)

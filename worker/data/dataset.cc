@@ -9,6 +9,7 @@
 #include "common/crypto/sha256.h"
 #include "common/parallel_for.h"
 #include "common/rng.h"
+#include "common/table/group_split.h"
 #include "worker/data/balance.h"
 #include "worker/data/decode_cache.h"
 #include "worker/data/file_bytes.h"
@@ -103,12 +104,20 @@ Status SplitFolders(const DatasetOptions& o, Dataset* out, std::vector<ImageEntr
   DERM_ASSIGN_OR_RETURN(std::vector<ImageEntry> all,
                         ScanClassFolders(o.train_dir, ds.class_names, label_of, o.roots, &ds.skipped));
 
-  // Keras: shuffle the whole file list with the seed, the last floor(split * n) are validation.
-  Rng rng(o.seed);
-  rng.Shuffle(all);
-  const size_t n_val = static_cast<size_t>(o.validation_split * static_cast<double>(all.size()));
-  train->assign(all.begin(), all.end() - n_val);
-  val->assign(all.end() - n_val, all.end());
+  if (o.folds >= 2) {  // stratified folds of single images
+    std::vector<int32_t> labels;
+    for (const auto& e : all) labels.push_back(e.label);
+    const std::vector<int> split = table::AssignSplits(labels, {}, static_cast<int>(ds.class_names.size()), 0,
+                                                       0, o.folds, o.fold, o.seed);
+    for (size_t i = 0; i < all.size(); ++i) (split[i] == 1 ? val : train)->push_back(std::move(all[i]));
+  } else {
+    // Keras: shuffle the whole file list with the seed, the last floor(split * n) are validation.
+    Rng rng(o.seed);
+    rng.Shuffle(all);
+    const size_t n_val = static_cast<size_t>(o.validation_split * static_cast<double>(all.size()));
+    train->assign(all.begin(), all.end() - n_val);
+    val->assign(all.end() - n_val, all.end());
+  }
   if (!o.test_dir.empty()) {
     DERM_ASSIGN_OR_RETURN(auto test_classes, ClassFolders(o.test_dir, "test"));
     for (const auto& c : test_classes) {
@@ -148,7 +157,8 @@ StatusOr<Dataset> LoadDataset(const DatasetOptions& o) {
   std::vector<ImageEntry> train, val, test;
   std::optional<TableSplits> table;
   if (o.table) {
-    DERM_ASSIGN_OR_RETURN(table, SplitTable(*o.table, o.validation_split, o.seed, o.roots, &ds.skipped));
+    DERM_ASSIGN_OR_RETURN(
+        table, SplitTable(*o.table, o.validation_split, o.folds, o.fold, o.seed, o.roots, &ds.skipped));
     ds.class_names = table->class_names;
     train = std::move(table->split[0]);
     val = std::move(table->split[1]);

@@ -26,6 +26,9 @@ struct DatasetOptions {
   // group (worker/data/table_dataset.h); validation_split is then of the whole table.
   std::optional<TableData> table;
   double validation_split = 0.2;
+  // Cross-validation (folds >= 2): validate on fold `fold` (1..folds) of the images, grouped and
+  // stratified (common/table/group_split.h AssignSplits), instead of validation_split.
+  int folds = 0, fold = 0;
   uint64_t seed = 123;
   int height = 224, width = 224;
   int threads = 0;            // decode threads; 0 = hardware concurrency

@@ -66,8 +66,8 @@ StatusOr<ReadTable> Read(const std::string& path, const std::string& folder,
 
 }  // namespace
 
-StatusOr<TableSplits> SplitTable(const TableData& d, double validation_split, uint64_t seed,
-                                 const DataRoots& roots, std::vector<SkippedFile>* skipped) {
+StatusOr<TableSplits> SplitTable(const TableData& d, double validation_split, int folds, int fold,
+                                 uint64_t seed, const DataRoots& roots, std::vector<SkippedFile>* skipped) {
   TableSplits out;
   DERM_ASSIGN_OR_RETURN(ReadTable train, Read(d.table, d.images, d.options, roots, skipped));
   out.class_names = train.labels.class_names;
@@ -80,10 +80,8 @@ StatusOr<TableSplits> SplitTable(const TableData& d, double validation_split, ui
     labels.push_back(row.label);
     groups.push_back(row.group);
   }
-  const double test = d.test_split;
-  const std::vector<int> part =
-      table::SplitByGroup(labels, groups, static_cast<int>(out.class_names.size()),
-                          {1 - validation_split - test, validation_split, test}, seed);
+  const std::vector<int> part = table::AssignSplits(labels, groups, static_cast<int>(out.class_names.size()),
+                                                    validation_split, d.test_split, folds, fold, seed);
   const std::vector<int64_t> counts = table::GroupsPerPart(groups, part, 3);
   for (size_t i = 0; i < part.size(); ++i) {
     if (!train.entries[i].path.empty()) out.split[part[i]].push_back(std::move(train.entries[i]));

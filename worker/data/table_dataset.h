@@ -33,9 +33,9 @@ struct TableSplits {
   std::string tables_sha256;  // SHA-256 of the table's bytes (and the test table's), for the fingerprint
 };
 
-// Reads the table(s), finds their images and splits them with validation_split and seed. Files
-// the roots refuse go to `skipped`.
-StatusOr<TableSplits> SplitTable(const TableData& data, double validation_split, uint64_t seed,
-                                 const DataRoots& roots, std::vector<SkippedFile>* skipped);
+// Reads the table(s), finds their images and splits them (table::AssignSplits with
+// validation_split, folds, fold and seed). Files the roots refuse go to `skipped`.
+StatusOr<TableSplits> SplitTable(const TableData& data, double validation_split, int folds, int fold,
+                                 uint64_t seed, const DataRoots& roots, std::vector<SkippedFile>* skipped);
 
 }  // namespace derm::data

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -110,6 +111,30 @@ TEST(GroupSplitTest, SeededAndDeterministic) {
   const auto a = SplitByGroup(d.labels, d.groups, d.classes, fractions, 123);
   EXPECT_EQ(a, SplitByGroup(d.labels, d.groups, d.classes, fractions, 123));
   EXPECT_NE(a, SplitByGroup(d.labels, d.groups, d.classes, fractions, 124));
+}
+
+TEST(GroupSplitTest, FoldsValidateEveryImageOnceAndShareTheirTestSplit) {
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    const Images d = RandomImages(seed, 3, false);
+    std::vector<int> validated(d.labels.size(), 0);
+    std::vector<int> first_test;
+    for (int fold = 1; fold <= 5; ++fold) {
+      const auto split = AssignSplits(d.labels, d.groups, d.classes, 0.2, 0.15, 5, fold, seed);
+      ExpectNoGroupCrosses(d, split);
+      std::vector<int> test;
+      for (size_t i = 0; i < split.size(); ++i) {
+        validated[i] += split[i] == 1;
+        if (split[i] == 2) test.push_back(static_cast<int>(i));
+      }
+      if (fold == 1) first_test = test;
+      EXPECT_EQ(test, first_test) << "the test split is the same for every fold";
+    }
+    for (size_t i = 0; i < validated.size(); ++i) {
+      const bool in_test =
+          std::find(first_test.begin(), first_test.end(), static_cast<int>(i)) != first_test.end();
+      EXPECT_EQ(validated[i], in_test ? 0 : 1) << "image " << i;
+    }
+  }
 }
 
 TEST(GroupSplitTest, CountsGroupsPerPart) {
