@@ -57,7 +57,7 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
             "started_ms = coalesce(started_ms, ?), backbone_batch = ?, train_groups = ?, validation_groups = "
             "?, "
             "test_groups = ?, group_column = ?, data_warnings = ?, exact_duplicate_pairs = ?, "
-            "near_duplicate_pairs = ? WHERE id = ?"));
+            "near_duplicate_pairs = ?, attribute_names = ? WHERE id = ?"));
     s.Bind(1, JsonArray(f.class_names())).Bind(2, f.train_images()).Bind(3, f.validation_images());
     s.Bind(4, f.test_images()).Bind(5, f.dataset_fingerprint()).Bind(6, f.weights());
     s.Bind(7, f.weights_sha256()).Bind(8, f.device()).Bind(9, now_ms);
@@ -72,7 +72,7 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
       s.BindNull(14);
     }
     s.Bind(15, JsonArray(f.data_warnings())).Bind(16, f.exact_duplicate_pairs());
-    s.Bind(17, f.near_duplicate_pairs()).Bind(18, run_id);
+    s.Bind(17, f.near_duplicate_pairs()).Bind(18, JsonArray(f.attribute_names())).Bind(19, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   if (!f.dataset_fingerprint().empty()) {
@@ -171,11 +171,21 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
     DERM_RETURN_IF_ERROR(s.Bind(3, result.test().balanced_accuracy()).Bind(4, run_id).Run());
     DERM_RETURN_IF_ERROR(InsertSplit(db_, run_id, epoch, "test", result.test()));
   }
+  // Attribute values are stored by the names the run's facts gave, as a JSON object.
+  std::vector<std::string> attribute_names;
+  {
+    DERM_ASSIGN_OR_RETURN(auto n,
+                          db_->Prepare("SELECT a.value FROM runs r, json_each(r.attribute_names) a "
+                                       "WHERE r.id = ? AND json_valid(r.attribute_names) ORDER BY a.key"));
+    n.Bind(1, run_id);
+    DERM_RETURN_IF_ERROR(
+        ForEachRow(n, [&](const Statement& row) { attribute_names.push_back(row.Text(0)); }));
+  }
   DERM_ASSIGN_OR_RETURN(
       auto s,
       db_->Prepare("INSERT OR REPLACE INTO predictions(job_id, run_id, split, path, true_class, "
-                   "predicted_class, probability, thumbnail, probabilities) "
-                   "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
+                   "predicted_class, probability, thumbnail, probabilities, attributes) "
+                   "VALUES ((SELECT job_id FROM runs WHERE id = ?1), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"));
   for (const auto& p : result.predictions()) {
     s.Bind(1, run_id).Bind(2, p.split()).Bind(3, p.path()).Bind(4, p.true_class());
     s.Bind(5, p.predicted_class()).Bind(6, static_cast<double>(p.probability()));
@@ -188,6 +198,16 @@ Status RunWriter::RecordResult(int64_t run_id, int32_t epoch, const derm::v1::Ru
       s.BindNull(8);
     } else {
       s.Bind(8, JsonArray(p.probabilities(), 9));  // 9 digits: the worker's float32 exactly
+    }
+    if (p.attributes().empty()) {
+      s.BindNull(9);
+    } else {
+      std::string object = "{";
+      for (int i = 0; i < p.attributes_size() && i < static_cast<int>(attribute_names.size()); ++i) {
+        object += (i ? "," : "") + JsonQuote(attribute_names[static_cast<size_t>(i)]) + ":" +
+                  JsonQuote(p.attributes(i));
+      }
+      s.Bind(9, object + "}");
     }
     DERM_RETURN_IF_ERROR(s.Run());
     s.Reset();

@@ -475,6 +475,8 @@ ALTER TABLE runs ADD COLUMN group_column TEXT;     -- '' when split per image; N
 ALTER TABLE runs ADD COLUMN data_warnings TEXT;    -- JSON array
 ALTER TABLE runs ADD COLUMN exact_duplicate_pairs INTEGER;  -- images in two splits: the same bytes
 ALTER TABLE runs ADD COLUMN near_duplicate_pairs INTEGER;   -- and near-duplicates
+ALTER TABLE runs ADD COLUMN attribute_names TEXT;  -- JSON array: a labels table's attribute columns
+ALTER TABLE predictions ADD COLUMN attributes TEXT;  -- JSON object: the image's attribute values
 
 CREATE TABLE leaked_pairs (
   run_id   INTEGER NOT NULL REFERENCES runs(id),

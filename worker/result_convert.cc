@@ -89,4 +89,13 @@ void AddPredictions(const char* split, const core::ImageSet& set, const core::Sp
   }
 }
 
+void AddAttributes(const std::unordered_map<std::string, std::vector<std::string>>& by_path,
+                   derm::v1::RunResult* result) {
+  if (by_path.empty()) return;
+  for (auto& p : *result->mutable_predictions()) {
+    const auto it = by_path.find(p.path());
+    if (it != by_path.end()) p.mutable_attributes()->Add(it->second.begin(), it->second.end());
+  }
+}
+
 }  // namespace derm::worker

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/eval/split_evaluation.h"
@@ -27,5 +28,8 @@ eval::EvaluationOptions TestEvaluationOptions(const derm::v1::JobSpec& spec);
 // (data/thumbnail.h), and counts *thumbnails down by the number made.
 void AddPredictions(const char* split, const core::ImageSet& set, const core::SplitEval& eval,
                     derm::v1::RunResult* result, int* thumbnails);
+// Each prediction's attribute values from `by_path` (a labels table's, worker/data/dataset.h).
+void AddAttributes(const std::unordered_map<std::string, std::vector<std::string>>& by_path,
+                   derm::v1::RunResult* result);
 
 }  // namespace derm::worker

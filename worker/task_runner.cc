@@ -128,6 +128,7 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     facts.set_test_groups(ds.groups[2]);
     facts.set_group_column(ds.group_column);
     for (const auto& w : ds.warnings) facts.add_data_warnings(w);
+    for (const auto& a : ds.attribute_names) facts.add_attribute_names(a);
   }
   const data::Leakage leakage = data::FindLeakage(ds);
   facts.set_exact_duplicate_pairs(leakage.exact);
@@ -234,6 +235,7 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     *done.result.mutable_test() = ToProto(*outcome->test, names, TestEvaluationOptions(spec));
     AddPredictions("test", ds.test, *outcome->test, &done.result, &thumbnails);
   }
+  AddAttributes(ds.attributes, &done.result);
   return done;
 }
 

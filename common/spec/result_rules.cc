@@ -57,6 +57,10 @@ std::string BadFacts(const derm::v1::RunFacts& f) {
     if (w.size() > 1000) return "a data warning is longer than 1,000 characters";
   }
   if (f.leaked_pairs_size() > 1000) return "more than 1,000 leaked pairs";
+  if (f.attribute_names_size() > 50) return "more than 50 attribute names";
+  for (const auto& a : f.attribute_names()) {
+    if (a.empty() || a.size() > 200) return "an attribute name is empty or longer than 200 characters";
+  }
   if (f.exact_duplicate_pairs() < 0 || f.near_duplicate_pairs() < 0 || f.train_groups() < 0 ||
       f.validation_groups() < 0 || f.test_groups() < 0)
     return "a negative count";
@@ -77,6 +81,10 @@ std::string BadPredictions(const derm::v1::RunResult& result, int classes) {
     if (classes > 0 && (p.true_class() < 0 || p.true_class() >= classes || p.predicted_class() < 0 ||
                         p.predicted_class() >= classes)) {
       return "the prediction of " + p.path() + " names a class outside the run's " + std::to_string(classes);
+    }
+    if (p.attributes_size() > 50) return "the prediction of " + p.path() + " has more than 50 attributes";
+    for (const auto& a : p.attributes()) {
+      if (a.size() > 1000) return "an attribute of " + p.path() + " is longer than 1,000 characters";
     }
     if (p.probabilities().empty()) continue;
     if (p.probabilities_size() != classes) {

@@ -23,12 +23,14 @@ std::string BadEvaluation(const derm::v1::SplitMetrics& m);
 std::string BadThumbnails(const derm::v1::RunResult& result);
 
 // Why a run's facts cannot be stored: more than 20 data warnings or one over 1,000 characters,
-// more than 1,000 leaked pairs, a pair whose splits are not two of train, validation and test in
-// that order, or negative counts; empty when they can.
+// more than 1,000 leaked pairs, more than 50 attribute names or one empty or over 200 characters, a pair
+// whose splits are not two of train, validation and test in that order, or negative counts; empty when they
+// can.
 std::string BadFacts(const derm::v1::RunFacts& facts);
 
 // Why the result's predictions cannot be stored: a class index outside [0, classes), or
-// probabilities that are not `classes` values in [0, 1] (none is allowed); empty when they can.
+// probabilities that are not `classes` values in [0, 1] (none is allowed), more than 50
+// attribute values or one over 1,000 characters; empty when they can.
 // `classes` 0 (the run's facts named none): only that every vector has the first one's length.
 std::string BadPredictions(const derm::v1::RunResult& result, int classes);
 

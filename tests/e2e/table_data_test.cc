@@ -114,6 +114,14 @@ TEST_F(TableDataTest, AGroupedRunFromATableIsRecordedAndItsIsicExportScoresToThe
   }
   for (const auto& l : lesions["validation"]) EXPECT_EQ(lesions["test"].count(l), 0u) << l;
   EXPECT_EQ(static_cast<int64_t>(lesions["test"].size()), QueryInt(db.get(), "SELECT test_groups FROM runs"));
+  // Every prediction carries its image's attributes from the table, by name.
+  EXPECT_EQ(QueryText(db.get(), "SELECT attribute_names FROM runs WHERE id = 1"),
+            "[\"sex\",\"age\",\"localization\"]");
+  EXPECT_EQ(QueryInt(db.get(),
+                     "SELECT count(*) FROM predictions WHERE run_id = 1 AND "
+                     "json_extract(attributes, '$.sex') IN ('male', 'female') AND "
+                     "CAST(json_extract(attributes, '$.age') AS INTEGER) >= 5"),
+            QueryInt(db.get(), "SELECT count(*) FROM predictions WHERE run_id = 1"));
 
   r = Dermctl({"describe", "run", "1"});
   EXPECT_NE(r.out.find(" test lesion_id groups, none in two splits"), std::string::npos) << r.out;

@@ -137,6 +137,8 @@ void AddTableFacts(const TableSplits& t, Dataset* ds) {
   for (int s = 0; s < 3; ++s) ds->groups[s] = t.groups[s];
   ds->group_column = t.group_column;
   ds->warnings = t.warnings;
+  ds->attribute_names = t.attribute_names;
+  ds->attributes = t.attributes;
   ds->fingerprint = Sha256Hex(ds->fingerprint + "\ntable\t" + t.tables_sha256 + "\n");
 }
 

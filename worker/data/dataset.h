@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status_or.h"
@@ -70,6 +71,8 @@ struct Dataset {
   int64_t groups[3] = {0, 0, 0};
   std::string group_column;
   std::vector<std::string> warnings;
+  std::vector<std::string> attribute_names;
+  std::unordered_map<std::string, std::vector<std::string>> attributes;  // by image path
 };
 
 // INVALID_ARGUMENT naming the folder when a folder is missing or empty, a class folder has no

@@ -1,5 +1,6 @@
 #include "worker/data/table_dataset.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -83,8 +84,11 @@ StatusOr<TableSplits> SplitTable(const TableData& d, double validation_split, in
   const std::vector<int> part = table::AssignSplits(labels, groups, static_cast<int>(out.class_names.size()),
                                                     validation_split, d.test_split, folds, fold, seed);
   const std::vector<int64_t> counts = table::GroupsPerPart(groups, part, 3);
+  out.attribute_names = train.labels.attribute_names;
   for (size_t i = 0; i < part.size(); ++i) {
-    if (!train.entries[i].path.empty()) out.split[part[i]].push_back(std::move(train.entries[i]));
+    if (train.entries[i].path.empty()) continue;
+    out.attributes[train.entries[i].path] = train.labels.rows[i].attributes;
+    out.split[part[i]].push_back(std::move(train.entries[i]));
   }
   for (int s = 0; s < 3; ++s) out.groups[s] = counts[static_cast<size_t>(s)];
   if (!d.test_table.empty()) {
@@ -94,7 +98,17 @@ StatusOr<TableSplits> SplitTable(const TableData& d, double validation_split, in
     std::vector<std::string> test_groups;
     for (size_t i = 0; i < t.entries.size(); ++i) {
       test_groups.push_back(t.labels.rows[i].group);
-      if (!t.entries[i].path.empty()) out.split[2].push_back(std::move(t.entries[i]));
+      if (t.entries[i].path.empty()) continue;
+      // The test table's own columns, by the training table's attribute names (missing: "").
+      std::vector<std::string>& values = out.attributes[t.entries[i].path];
+      for (const auto& name : out.attribute_names) {
+        const auto at = std::find(t.labels.attribute_names.begin(), t.labels.attribute_names.end(), name);
+        values.push_back(
+            at == t.labels.attribute_names.end()
+                ? ""
+                : t.labels.rows[i].attributes[static_cast<size_t>(at - t.labels.attribute_names.begin())]);
+      }
+      out.split[2].push_back(std::move(t.entries[i]));
     }
     out.groups[2] = table::GroupsPerPart(test_groups, std::vector<int>(test_groups.size(), 0), 1)[0];
     out.tables_sha256 = Sha256Hex(train.sha256 + " " + t.sha256);

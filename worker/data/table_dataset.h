@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status_or.h"
@@ -31,6 +32,9 @@ struct TableSplits {
   std::string group_column;          // "" when split per image
   std::vector<std::string> warnings;
   std::string tables_sha256;  // SHA-256 of the table's bytes (and the test table's), for the fingerprint
+  std::vector<std::string> attribute_names;
+  // Each image's attribute values (attribute_names order), by its path.
+  std::unordered_map<std::string, std::vector<std::string>> attributes;
 };
 
 // Reads the table(s), finds their images and splits them (table::AssignSplits with

@@ -98,6 +98,11 @@ TEST_F(TableDatasetTest, NoLesionIsInTwoSplitsAndTheRunKnowsItsGroups) {
   EXPECT_EQ(images, static_cast<int64_t>(lesion_of_.size()));
   EXPECT_EQ(split_of_lesion.size(), 40u);
   EXPECT_TRUE(ds->warnings.empty());
+  EXPECT_EQ(ds->attribute_names, (std::vector<std::string>{"sex", "age", "localization"}));
+  ASSERT_EQ(ds->attributes.size(), lesion_of_.size());
+  const auto& first = ds->attributes.at(dir_.Join("images/ISIC_0000000.jpg"));
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_TRUE(first[0] == "male" || first[0] == "female") << first[0];
 }
 
 TEST_F(TableDatasetTest, PatientGroupsAndAPerImageSplitThatWarns) {
