@@ -9,8 +9,8 @@
 #include <iostream>
 #include <thread>
 
-#include "common/spec/input_listing.h"
 #include "common/parallel_for.h"
+#include "common/spec/input_listing.h"
 #include "worker/data/dataset.h"
 #include "worker/data/perceptual_hash.h"
 
@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
   std::cout << "{\"images\": " << paths->size() << ", \"size\": " << size << ", \"threads\": " << threads
             << ", \"decode_img_per_s\": " << static_cast<int64_t>(best * 10) / 10.0
             << ", \"hash_img_per_s\": " << static_cast<int64_t>(best_hash * 10) / 10.0
-            << ", \"hash_share_of_decode\": " << static_cast<int64_t>(best / best_hash * 10000) / 10000.0 << "}\n";
+            << ", \"hash_share_of_decode\": " << static_cast<int64_t>(best / best_hash * 10000) / 10000.0
+            << "}\n";
   return 0;
 }

@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     split = std::min(split, ms(t));
   }
   std::cout << "{\"rows\": " << rows << ", \"bytes\": " << text.size() << ", \"parse_ms\": " << parse
-            << ", \"labels_ms\": " << label << ", \"split_ms\": " << split << ", \"total_ms\": " << parse + label + split
-            << "}\n";
+            << ", \"labels_ms\": " << label << ", \"split_ms\": " << split
+            << ", \"total_ms\": " << parse + label + split << "}\n";
   return 0;
 }
