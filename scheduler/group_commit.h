@@ -24,7 +24,8 @@ class GroupCommit {
   explicit GroupCommit(std::function<void(const std::vector<Item*>&)> commit) : commit_(std::move(commit)) {}
 
   // Commits `request` (with any others queued meanwhile) and returns its result. `unset` is the
-  // result until the commit sets it.
+  // result until the commit sets it, and stays it when the commit function throws (the exception
+  // stops here; the next batch gets a leader).
   Result Run(Request request, Result unset) {
     Item me{std::move(request), std::move(unset)};
     bool done = false;
@@ -41,7 +42,10 @@ class GroupCommit {
       lock.Unlock();
       std::vector<Item*> items;
       for (auto& [item, flag] : batch) items.push_back(item);
-      commit_(items);
+      try {
+        commit_(items);
+      } catch (...) {  // the batch keeps its unset results; the next caller must not wait forever
+      }
       lock.Lock();
       for (auto& [item, flag] : batch) *flag = true;
       leader_ = false;

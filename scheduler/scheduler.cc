@@ -179,24 +179,30 @@ StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitSweep(const derm::v1::Job
   return response;
 }
 
+StatusOr<bool> Scheduler::FindSubmitted(const std::string& key, derm::v1::SubmitJobResponse* response) {
+  if (key.empty()) return false;
+  DERM_ASSIGN_OR_RETURN(auto existing, store_->jobs().FindByKey(key));
+  if (!existing) return false;
+  *response->mutable_job() = std::move(*existing);
+  response->set_deduplicated(true);
+  return true;
+}
+
 StatusOr<derm::v1::SubmitJobResponse> Scheduler::SubmitInfer(const derm::v1::JobSpec& spec,
                                                              const std::string& key,
                                                              const std::string& submitted_by) {
   derm::v1::SubmitJobResponse response;
   {
     MutexLock lock(&mu_);
-    if (!key.empty()) {
-      DERM_ASSIGN_OR_RETURN(auto existing, store_->jobs().FindByKey(key));
-      if (existing) {
-        *response.mutable_job() = std::move(*existing);
-        response.set_deduplicated(true);
-        return response;
-      }
-    }
+    DERM_ASSIGN_OR_RETURN(const bool dedup, FindSubmitted(key, &response));
+    if (dedup) return response;
     DERM_RETURN_IF_ERROR(infer_.CheckSpec(spec));
   }
   DERM_ASSIGN_OR_RETURN(auto shards, InferenceJobs::PlanShards(spec));  // no lock needed
   MutexLock lock(&mu_);
+  // Asked again: planning ran unlocked, and another submit with the key may have won meanwhile.
+  DERM_ASSIGN_OR_RETURN(const bool dedup, FindSubmitted(key, &response));
+  if (dedup) return response;
   DERM_ASSIGN_OR_RETURN(*response.mutable_job(), infer_.Insert(spec, key, submitted_by, shards));
   return response;
 }

@@ -153,6 +153,10 @@ class Scheduler {
                                                     const std::string& submitted_by);
   StatusOr<derm::v1::SubmitJobResponse> SubmitInfer(const derm::v1::JobSpec& spec, const std::string& key,
                                                     const std::string& submitted_by);
+  // Whether a job was already submitted with `key` ("" never was); if so, it is in *response,
+  // marked deduplicated.
+  StatusOr<bool> FindSubmitted(const std::string& key, derm::v1::SubmitJobResponse* response)
+      DERM_REQUIRES(mu_);
   // Commits a batch of training jobs in one transaction and queues them.
   void CommitSubmits(const std::vector<PendingSubmit::Item*>& batch);
   // Ends an attempt and its lease, retrying its job when allowed; the lease stays when the

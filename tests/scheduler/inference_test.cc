@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "common/spec/input_listing.h"
 #include "store/sqlite.h"
@@ -82,6 +83,24 @@ class InferenceTest : public SchedulerTest {
     return s->Int(0);
   }
 };
+
+TEST_F(InferenceTest, ConcurrentSubmitsWithOneKeyMakeOneJob) {
+  const derm::v1::JobSpec spec = InferSpec(40, 1);  // 40 shards to plan: a wide window between checks
+  std::vector<std::thread> threads;
+  std::vector<StatusOr<derm::v1::SubmitJobResponse>> results(8, Status(StatusCode::kInternal, "not run"));
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] { results[t] = scheduler_->Submit(spec, "same-infer-key", "tester"); });
+  }
+  for (auto& t : threads) t.join();
+  int deduplicated = 0;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->job().id(), results[0]->job().id());
+    deduplicated += r->deduplicated();
+  }
+  EXPECT_EQ(deduplicated, 7);
+  EXPECT_EQ(scheduler_->reads().ListJobs({})->size(), 1u);
+}
 
 TEST_F(InferenceTest, ShardsGoToEveryWorkerAndTheJobSucceedsWhenAllAreDone) {
   const int64_t job = Submit(InferSpec(10, 3));
