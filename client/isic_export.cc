@@ -5,24 +5,17 @@
 
 #include "client/ledger_queries.h"
 #include "common/parse_number.h"
+#include "common/strings.h"
 
 namespace derm::client {
 namespace {
-
-// A CSV field, quoted when it holds a comma, quote or line break.
-std::string Field(const std::string& s) {
-  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
 
 // The ledger's CSV, or why it cannot be written.
 StatusOr<std::string> Csv(Connection& conn, const ExportOptions& o) {
   const std::string run = std::to_string(o.run_id);
   DERM_ASSIGN_OR_RETURN(const std::vector<std::string> names, RunClassNames(conn, o.run_id));
   std::string csv = "image";
-  for (const auto& n : names) csv += "," + Field(n);
+  for (const auto& n : names) csv += "," + CsvCell(n);
   csv += "\n";
   DERM_ASSIGN_OR_RETURN(
       auto rows, QueryRows(conn, "SELECT path, true_class, probabilities FROM predictions WHERE run_id = " +
@@ -30,7 +23,7 @@ StatusOr<std::string> Csv(Connection& conn, const ExportOptions& o) {
   if (rows.rows().empty()) return NotFound("run " + run + " has no " + o.split + " predictions");
   for (const auto& r : rows.rows()) {
     const std::string image = std::filesystem::path(r.values(0)).stem().string();
-    csv += Field(image);
+    csv += CsvCell(image);
     const std::optional<int64_t> truth = ParseInt64(r.values(1));
     if (o.truth) {
       for (size_t c = 0; c < names.size(); ++c)

@@ -18,8 +18,7 @@ std::vector<std::string> FilesBelow(const std::string& folder) {
   fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
-    if (it->is_regular_file(type_ec))
-      out.push_back(fs::relative(it->path(), folder, type_ec).generic_string());
+    if (it->is_regular_file(type_ec)) out.push_back(table::RelativeByName(it->path().string(), folder));
   }
   return out;
 }

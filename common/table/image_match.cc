@@ -1,5 +1,6 @@
 #include "common/table/image_match.h"
 
+#include <filesystem>
 #include <unordered_map>
 
 #include "common/strings.h"
@@ -23,6 +24,11 @@ void Add(std::unordered_map<std::string, size_t>* index, const std::string& key,
 }
 
 }  // namespace
+
+std::string RelativeByName(const std::string& file, const std::string& folder) {
+  const std::filesystem::path base = std::filesystem::path(folder).lexically_normal();
+  return std::filesystem::path(file).lexically_normal().lexically_relative(base).generic_string();
+}
 
 StatusOr<std::vector<size_t>> MatchImages(const LabelTable& table, const std::vector<std::string>& files,
                                           const std::string& table_name, const std::string& folder) {

@@ -13,6 +13,10 @@
 
 namespace derm::table {
 
+// `file`'s path relative to `folder`, '/'-separated, by name: a link is not followed out of the
+// folder (std::filesystem::relative would), so every file listed below it is named below it.
+std::string RelativeByName(const std::string& file, const std::string& folder);
+
 // For each row of `table`, the index in `files` (paths relative to the folder, '/'-separated) of
 // its image. INVALID_ARGUMENT naming the row's line and column when no file or several match.
 StatusOr<std::vector<size_t>> MatchImages(const LabelTable& table, const std::vector<std::string>& files,

@@ -36,19 +36,14 @@ StatusOr<ReadTable> Read(const std::string& path, const std::string& folder,
   // reason rather than called missing; files no row names are left alone.
   std::vector<SkippedFile> refused;
   DERM_ASSIGN_OR_RETURN(std::vector<fs::path> files, ListFiles(folder, roots, &refused));
-  // Relative by name (fs::relative would follow a link out of the folder).
-  const fs::path base = fs::path(folder).lexically_normal();
-  const auto relative = [&](const fs::path& f) {
-    return f.lexically_normal().lexically_relative(base).generic_string();
-  };
   std::vector<std::string> rel;
   std::vector<std::string> refusal;
   for (const auto& f : files) {
-    rel.push_back(relative(f));
+    rel.push_back(table::RelativeByName(f.string(), folder));
     refusal.emplace_back();
   }
   for (auto& r : refused) {
-    rel.push_back(relative(r.path));
+    rel.push_back(table::RelativeByName(r.path, folder));
     refusal.push_back(r.reason);
     files.emplace_back(r.path);
   }
