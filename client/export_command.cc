@@ -34,7 +34,7 @@ int ExportModel(Connection& conn, const ExportOptions& o, std::ostream& out, std
 int Export(Connection& conn, const ExportOptions& o, std::ostream& out, std::ostream& err) {
   if (o.what == "model") return ExportModel(conn, o, out, err);
   if (o.isic || o.truth || !o.split.empty()) {
-    if (o.what != "predictions" || !o.isic || o.run_id <= 0 || o.split.empty())
+    if (o.what != "predictions" || !o.isic || o.run_id <= 0 || (o.split != "validation" && o.split != "test"))
       return Fail(
           InvalidArgument("--format isic, --split and --truth go together: export predictions --run ID "
                           "--split validation|test --format isic [--truth]"),

@@ -57,6 +57,7 @@ std::string BadFacts(const derm::v1::RunFacts& f) {
     if (w.size() > 1000) return "a data warning is longer than 1,000 characters";
   }
   if (f.leaked_pairs_size() > 1000) return "more than 1,000 leaked pairs";
+  if (f.group_column().size() > 200) return "the group column's name is longer than 200 characters";
   if (f.attribute_names_size() > 50) return "more than 50 attribute names";
   for (const auto& a : f.attribute_names()) {
     if (a.empty() || a.size() > 200) return "an attribute name is empty or longer than 200 characters";

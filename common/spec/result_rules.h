@@ -22,7 +22,8 @@ std::string BadEvaluation(const derm::v1::SplitMetrics& m);
 // JPEG of at most kMaxThumbnailBytes: common/spec/thumbnail_limits.h); empty when they can.
 std::string BadThumbnails(const derm::v1::RunResult& result);
 
-// Why a run's facts cannot be stored: more than 20 data warnings or one over 1,000 characters,
+// Why a run's facts cannot be stored: more than 20 data warnings or one over 1,000 characters, a
+// group column name over 200 characters,
 // more than 1,000 leaked pairs, more than 50 attribute names or one empty or over 200 characters, a pair
 // whose splits are not two of train, validation and test in that order, or negative counts; empty when they
 // can.

@@ -142,6 +142,11 @@ StatusOr<LabelTable> ReadLabelTable(const CsvTable& csv, const std::string& name
       if (ci == image_col || ci == group_col ||
           std::find(attribute_cols.begin(), attribute_cols.end(), ci) != attribute_cols.end())
         continue;
+      if (csv.header[c].size() > kMaxClassNameBytes) {
+        return InvalidArgument(name + ": line " + std::to_string(csv.header_line) + ": class column " +
+                               std::to_string(c + 1) + "'s name is longer than " +
+                               std::to_string(kMaxClassNameBytes) + " characters");
+      }
       class_cols.push_back(ci);
       t.class_names.push_back(csv.header[c]);
     }
@@ -152,9 +157,21 @@ StatusOr<LabelTable> ReadLabelTable(const CsvTable& csv, const std::string& name
     for (size_t r = 0; r < csv.rows.size(); ++r) {
       const std::string& v = csv.rows[r][label_col];
       if (v.empty()) return InvalidArgument(Cell(csv, name, r, t.label_column) + "the label is empty");
-      labels.insert(v);
+      if (v.size() > kMaxClassNameBytes) {
+        return InvalidArgument(Cell(csv, name, r, t.label_column) + "the label is longer than " +
+                               std::to_string(kMaxClassNameBytes) + " characters");
+      }
+      if (labels.insert(v).second && labels.size() > kMaxClasses) {
+        return InvalidArgument(Cell(csv, name, r, t.label_column) + "more than " +
+                               std::to_string(kMaxClasses) +
+                               " distinct labels (classes); is this the label column?");
+      }
     }
     t.class_names.assign(labels.begin(), labels.end());
+  }
+  if (t.class_names.size() > kMaxClasses) {
+    return InvalidArgument(name + ": " + std::to_string(t.class_names.size()) + " class columns, more than " +
+                           std::to_string(kMaxClasses));
   }
   if (!o.class_names.empty()) {
     if (one_hot && t.class_names != o.class_names) {

@@ -21,6 +21,11 @@
 
 namespace derm::table {
 
+// Bounds on what a table makes a run: classes become the head's outputs, the confusion matrix's
+// rows and columns, and names stored with every epoch.
+inline constexpr size_t kMaxClasses = 1000;
+inline constexpr size_t kMaxClassNameBytes = 200;
+
 struct TableOptions {
   std::string format;        // "", ham10000, isic_archive, isic_challenge or custom
   std::string image_column;  // "": the format's
@@ -53,7 +58,8 @@ struct LabelTable {
 
 // The labels of `csv` (read from file `name`). INVALID_ARGUMENT naming the line and column: an
 // unknown format, a missing column, an empty image or label, an image listed twice, a one-hot
-// row with no or several 1s or a value other than 0 and 1, a label not in options.class_names.
+// row with no or several 1s or a value other than 0 and 1, a label not in options.class_names,
+// a label over kMaxClassNameBytes, more than kMaxClasses classes.
 StatusOr<LabelTable> ReadLabelTable(const CsvTable& csv, const std::string& name,
                                     const TableOptions& options);
 

@@ -115,6 +115,23 @@ TEST(LabelTableTest, NamesTheLineAndColumnOfEachProblem) {
             "t.csv: line 2, column dx: label bcc is not one of the training table's classes");
 }
 
+TEST(LabelTableTest, BoundsTheClassesATableCanMake) {
+  std::string many = "image_id,dx\n";
+  for (size_t i = 0; i <= kMaxClasses; ++i) many += "I" + std::to_string(i) + ",c" + std::to_string(i) + "\n";
+  auto t = Read(many);
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.status().message().rfind("t.csv: line 1002, column dx: more than 1000 distinct labels", 0), 0u)
+      << t.status().message();
+  auto long_label = Read("image_id,dx\nA," + std::string(kMaxClassNameBytes + 1, 'x') + "\n");
+  ASSERT_FALSE(long_label.ok());
+  EXPECT_EQ(long_label.status().message(),
+            "t.csv: line 2, column dx: the label is longer than 200 characters");
+  auto long_column = Read("image," + std::string(kMaxClassNameBytes + 1, 'M') + ",NV\nA,1,0\n");
+  ASSERT_FALSE(long_column.ok());
+  EXPECT_NE(long_column.status().message().find("class column 2's name is longer than 200"),
+            std::string::npos);
+}
+
 TEST(LabelTableTest, CustomColumns) {
   TableOptions o;
   o.image_column = "file";
