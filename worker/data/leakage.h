@@ -33,7 +33,8 @@ struct Leakage {
   std::vector<LeakedPair> pairs;  // the first kMaxLeakedPairs, exact ones first
 };
 
-// The cross-split pairs of `ds` (by ds.hashes and each split's paths).
-Leakage FindLeakage(const Dataset& ds);
+// The cross-split pairs of `ds` (by ds.hashes and each split's paths), compared on `threads`
+// threads (0: all cores); the result does not depend on the number of threads.
+Leakage FindLeakage(const Dataset& ds, int threads = 0);
 
 }  // namespace derm::data

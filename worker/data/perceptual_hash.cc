@@ -48,23 +48,39 @@ int HashDistance(const PerceptualHash& a, const PerceptualHash& b) {
 }
 
 double PictureDistance(const PerceptualHash& a, const PerceptualHash& b) {
-  if (!a.known() || !b.known()) return 2;
-  constexpr int kShift = 2;
+  return PictureMatcher(a).Distance(b);
+}
+
+PictureMatcher::PictureMatcher(const PerceptualHash& a) : known_(a.known()) {
+  if (!known_) return;
   try {
-    const cv::Mat ga(kThumbSide, kThumbSide, CV_8U, const_cast<uint8_t*>(a.grey.data()));
-    const cv::Mat gb(kThumbSide, kThumbSide, CV_8U, const_cast<uint8_t*>(b.grey.data()));
-    cv::Mat centre, fb, scores;
-    ga(cv::Rect(kShift, kShift, kThumbSide - 2 * kShift, kThumbSide - 2 * kShift)).convertTo(centre, CV_32F);
-    gb.convertTo(fb, CV_32F);
-    double best = -1;
+    const cv::Mat grey(kThumbSide, kThumbSide, CV_8U, const_cast<uint8_t*>(a.grey.data()));
+    cv::Mat centre;
+    grey(cv::Rect(kShift, kShift, kCentre, kCentre)).convertTo(centre, CV_32F);
     for (int variant = 0; variant < 4; ++variant) {
-      cv::Mat seen;  // b as seen, mirrored left-right (flip code 1), upside down (0), or both (-1)
+      // As seen, mirrored left-right (flip code 1), upside down (0), or both (-1).
+      cv::Mat out(kCentre, kCentre, CV_32F, templates_[static_cast<size_t>(variant)].data());
       if (variant == 0) {
-        seen = fb;
+        centre.copyTo(out);
       } else {
-        cv::flip(fb, seen, variant == 1 ? 1 : variant == 2 ? 0 : -1);
+        cv::flip(centre, out, variant == 1 ? 1 : variant == 2 ? 0 : -1);
       }
-      cv::matchTemplate(seen, centre, scores, cv::TM_CCOEFF_NORMED);
+    }
+  } catch (const cv::Exception&) {
+    known_ = false;
+  }
+}
+
+double PictureMatcher::Distance(const PerceptualHash& b) const {
+  if (!known_ || !b.known()) return 2;
+  try {
+    const cv::Mat grey(kThumbSide, kThumbSide, CV_8U, const_cast<uint8_t*>(b.grey.data()));
+    cv::Mat image, scores;
+    grey.convertTo(image, CV_32F);
+    double best = -1;
+    for (const auto& t : templates_) {
+      const cv::Mat templ(kCentre, kCentre, CV_32F, const_cast<float*>(t.data()));
+      cv::matchTemplate(image, templ, scores, cv::TM_CCOEFF_NORMED);
       double top = 0;
       cv::minMaxLoc(scores, nullptr, &top);
       best = std::max(best, top);

@@ -36,4 +36,20 @@ int HashDistance(const PerceptualHash& a, const PerceptualHash& b);
 // mirrorings and shifts of up to 2 pixels (0: the same picture; 2 when either is unknown).
 double PictureDistance(const PerceptualHash& a, const PerceptualHash& b);
 
+// PictureDistance from one image to many: a's centre is prepared once in its four mirrorings
+// (mirroring the template instead of b gives the same correlations), so each b costs one
+// conversion and four correlations. Thread-safety: Distance may be called from several threads.
+class PictureMatcher {
+ public:
+  static constexpr int kShift = 2;
+  static constexpr int kCentre = kThumbSide - 2 * kShift;
+
+  explicit PictureMatcher(const PerceptualHash& a);
+  double Distance(const PerceptualHash& b) const;
+
+ private:
+  bool known_;
+  std::array<std::array<float, kCentre * kCentre>, 4> templates_{};
+};
+
 }  // namespace derm::data
