@@ -90,7 +90,9 @@ void PrintRunReport(const derm::v1::RunReport& run, std::ostream& out) {
   }
   for (const auto& w : f.data_warnings()) out << "warning: " << w << "\n";
   const int64_t leaked = f.exact_duplicate_pairs() + f.near_duplicate_pairs();
-  if (leaked == 0) {
+  if (!f.leakage_checked()) {
+    // A run from before the leakage check: say nothing rather than "none".
+  } else if (leaked == 0) {
     out << "leakage: no image is in two splits (SHA-256 and perceptual hash)\n";
   } else {
     out << "leakage: " << f.exact_duplicate_pairs() << " exact and " << f.near_duplicate_pairs()

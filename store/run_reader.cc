@@ -123,6 +123,7 @@ StatusOr<derm::v1::RunReport> RunReader::Get(int64_t run_id) {
   f->set_validation_groups(s.Int(18));
   f->set_test_groups(s.Int(19));
   f->set_group_column(s.Text(20));
+  f->set_leakage_checked(!s.IsNull(21));
   f->set_exact_duplicate_pairs(s.Int(21));
   f->set_near_duplicate_pairs(s.Int(22));
 

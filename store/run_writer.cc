@@ -71,8 +71,13 @@ Status RunWriter::RecordFacts(int64_t run_id, const derm::v1::RunFacts& f, int64
     } else {
       s.BindNull(14);
     }
-    s.Bind(15, JsonArray(f.data_warnings())).Bind(16, f.exact_duplicate_pairs());
-    s.Bind(17, f.near_duplicate_pairs()).Bind(18, JsonArray(f.attribute_names())).Bind(19, run_id);
+    s.Bind(15, JsonArray(f.data_warnings()));
+    if (f.leakage_checked()) {
+      s.Bind(16, f.exact_duplicate_pairs()).Bind(17, f.near_duplicate_pairs());
+    } else {
+      s.BindNull(16).BindNull(17);  // not checked: unknown, not none
+    }
+    s.Bind(18, JsonArray(f.attribute_names())).Bind(19, run_id);
     DERM_RETURN_IF_ERROR(s.Run());
   }
   if (!f.dataset_fingerprint().empty()) {

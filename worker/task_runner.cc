@@ -131,6 +131,7 @@ TaskOutcome TaskRunner::Train(const derm::v1::Task& task, TaskReporter* reporter
     for (const auto& a : ds.attribute_names) facts.add_attribute_names(a);
   }
   const data::Leakage leakage = data::FindLeakage(ds, options_.decode_threads);
+  facts.set_leakage_checked(true);
   facts.set_exact_duplicate_pairs(leakage.exact);
   facts.set_near_duplicate_pairs(leakage.near);
   for (const auto& l : leakage.pairs) {

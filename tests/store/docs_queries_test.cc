@@ -50,6 +50,7 @@ TEST(DocsQueriesTest, EveryExampleQueryRunsAndReturnsRows) {
   facts.set_train_groups(3);
   facts.set_validation_groups(1);
   facts.set_group_column("lesion_id");
+  facts.set_leakage_checked(true);
   facts.set_exact_duplicate_pairs(1);
   auto* leak = facts.add_leaked_pairs();
   leak->set_exact(true);
